@@ -1,0 +1,304 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './config.errors.js';
+import { loadOrCreateDevSecret } from './dev-secrets.js';
+import { EnvReader, type Env } from './env-reader.js';
+import { type MasterKeyRing, parseMasterKeys } from './master-keys.js';
+import { Secret } from './secret.js';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const DATABASE_SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+export type DatabaseSslMode = (typeof DATABASE_SSL_MODES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DatabaseConfig {
+  /** Absent: the embedded PGlite database in `dataDir`. */
+  readonly url?: Secret;
+  readonly sslMode: DatabaseSslMode;
+  /** PEM bundle trusted for `verify-full`; absent means the system trust store. */
+  readonly sslCa?: string;
+  readonly poolSize: number;
+  /** Development runs pending migrations at start; production uses `orderops migrate`. */
+  readonly migrateOnStart: boolean;
+}
+
+export interface HttpConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly corsOrigins: readonly string[];
+  /** Number of reverse-proxy hops whose X-Forwarded-For entries are believed. */
+  readonly trustProxyHops: number;
+  readonly bodyLimitBytes: number;
+  readonly docsEnabled: boolean;
+}
+
+export interface AuthConfig {
+  readonly issuer: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenIdleSeconds: number;
+  readonly refreshTokenMaxLifetimeSeconds: number;
+  readonly passwordGrantEnabled: boolean;
+  readonly bootstrapAdminPassword?: Secret;
+}
+
+/** The whole configuration, built and validated once at boot. */
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly isProduction: boolean;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly http: HttpConfig;
+  readonly database: DatabaseConfig;
+  readonly auth: AuthConfig;
+  readonly masterKeys: Secret<MasterKeyRing>;
+  readonly redisUrl?: Secret;
+}
+
+export const MIN_SECRET_PASSWORD_LENGTH = 12;
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** Values seen in examples and tutorials; a production secret equal to one is refused. */
+const KNOWN_DEFAULT_SECRETS = new Set([
+  'changeme',
+  'change-me',
+  'change_me',
+  'password',
+  'password123',
+  'postgres',
+  'admin',
+  'administrator',
+  'secret',
+  'orderops',
+  'letmein',
+  'example',
+  'replace-me',
+  'replaceme',
+  'default',
+]);
+
+function isKnownDefault(value: string): boolean {
+  return KNOWN_DEFAULT_SECRETS.has(value.trim().toLowerCase());
+}
+
+/** Query parameters that would let a URL silently override DATABASE_SSL_MODE in `pg`. */
+const SSL_URL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslcrl', 'uselibpqcompat'];
+
+function readDatabaseUrl(reader: EnvReader, isProduction: boolean): Secret | undefined {
+  const raw = reader.fileOrString('DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    reader.fail('DATABASE_URL', 'is not a valid URL');
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    reader.fail('DATABASE_URL', 'must use the postgres:// scheme');
+    return undefined;
+  }
+  const sslParams = SSL_URL_PARAMS.filter((p) => url.searchParams.has(p));
+  if (sslParams.length > 0) {
+    reader.fail(
+      'DATABASE_URL',
+      `must not carry ${sslParams.join(', ')}; use DATABASE_SSL_MODE/DATABASE_SSL_CA`,
+    );
+    return undefined;
+  }
+  if (isProduction && url.password !== '' && isKnownDefault(decodeURIComponent(url.password))) {
+    reader.fail('DATABASE_URL', 'contains a default password');
+  }
+  return new Secret(raw);
+}
+
+function readCorsOrigins(reader: EnvReader): string[] {
+  const raw = reader.string('CORS_ORIGINS');
+  if (raw === undefined) return [];
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry)
+        origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) {
+      // The entry itself is not secret, but keep the rule uniform: name the position.
+      reader.fail(
+        'CORS_ORIGINS',
+        `entry ${origins.length + 1} must be an exact origin such as https://app.example.com`,
+      );
+      continue;
+    }
+    origins.push(origin);
+  }
+  return origins;
+}
+
+function readIssuer(reader: EnvReader, isProduction: boolean, port: number): string {
+  const raw = reader.string('ORDEROPS_ISSUER');
+  if (raw === undefined) {
+    if (isProduction) reader.fail('ORDEROPS_ISSUER', 'is required in production');
+    return `http://localhost:${port}`;
+  }
+  try {
+    const url = new URL(raw);
+    if (url.search !== '' || url.hash !== '') throw new Error('query or fragment');
+    if (isProduction && url.protocol !== 'https:')
+      reader.fail('ORDEROPS_ISSUER', 'must be an https URL in production');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+  } catch {
+    reader.fail('ORDEROPS_ISSUER', 'must be an http(s) URL without query or fragment');
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/**
+ * A secret that development may generate. Production refuses a missing, short or
+ * well-known value (when `required`); the caller validates the format.
+ */
+function readGeneratableSecret(
+  reader: EnvReader,
+  name: string,
+  context: { isProduction: boolean; dataDir: string; required: boolean },
+): string | undefined {
+  const value = reader.fileOrString(name);
+  if (value !== undefined) return value;
+  if (!context.isProduction) return loadOrCreateDevSecret(context.dataDir, name);
+  if (context.required) reader.fail(name, 'is required in production');
+  return undefined;
+}
+
+function readBootstrapPassword(
+  reader: EnvReader,
+  isProduction: boolean,
+  dataDir: string,
+): Secret | undefined {
+  const name = 'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD';
+  // Optional in production: without it no first admin is created and operators come from the CLI.
+  const value = readGeneratableSecret(reader, name, { isProduction, dataDir, required: false });
+  if (value === undefined) return undefined;
+  if (value.length < MIN_SECRET_PASSWORD_LENGTH) {
+    reader.fail(name, `must be at least ${MIN_SECRET_PASSWORD_LENGTH} characters`);
+  } else if (isKnownDefault(value)) {
+    reader.fail(name, 'is a well-known default');
+  }
+  return new Secret(value);
+}
+
+function readMasterKeys(
+  reader: EnvReader,
+  isProduction: boolean,
+  dataDir: string,
+): Secret<MasterKeyRing> | undefined {
+  const value = readGeneratableSecret(reader, 'ORDEROPS_MASTER_KEYS', {
+    isProduction,
+    dataDir,
+    required: true,
+  });
+  if (value === undefined) return undefined;
+  const { ring, problems } = parseMasterKeys(value);
+  for (const problem of problems) reader.fail('ORDEROPS_MASTER_KEYS', problem);
+  return ring ? new Secret(ring) : undefined;
+}
+
+/**
+ * Builds the configuration from an environment. Throws one ConfigError listing every
+ * problem. In development, missing secrets are generated once into the data directory.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const reader = new EnvReader(env);
+  const nodeEnv = reader.oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const isProduction = nodeEnv === 'production';
+  const dataDir = resolve(reader.string('ORDEROPS_DATA_DIR') ?? './.orderops');
+  const port = reader.integer('PORT', 3000, 1, 65535);
+
+  const url = readDatabaseUrl(reader, isProduction);
+  const sslMode = reader.oneOf(
+    'DATABASE_SSL_MODE',
+    DATABASE_SSL_MODES,
+    isProduction ? 'verify-full' : 'disable',
+  );
+  const sslCa = reader.fileOrString('DATABASE_SSL_CA');
+  if (sslCa !== undefined && !sslCa.includes('-----BEGIN CERTIFICATE-----')) {
+    reader.fail('DATABASE_SSL_CA', 'must be a PEM certificate bundle');
+  }
+  if (isProduction) {
+    if (url === undefined && !reader.boolean('ORDEROPS_ALLOW_EMBEDDED_DB', false)) {
+      reader.fail('DATABASE_URL', 'is required in production (or set ORDEROPS_ALLOW_EMBEDDED_DB=true)');
+    }
+    if (
+      url !== undefined &&
+      sslMode !== 'verify-full' &&
+      !reader.boolean('ORDEROPS_ALLOW_INSECURE_DB_TLS', false)
+    ) {
+      reader.fail(
+        'DATABASE_SSL_MODE',
+        'must be verify-full in production (or set ORDEROPS_ALLOW_INSECURE_DB_TLS=true)',
+      );
+    }
+  }
+
+  const accessTokenTtlSeconds = reader.integer('ACCESS_TOKEN_TTL_SECONDS', 600, 60, 3600);
+  const refreshTokenIdleSeconds = reader.integer(
+    'REFRESH_TOKEN_IDLE_SECONDS',
+    24 * 3600,
+    300,
+    90 * 24 * 3600,
+  );
+  const refreshTokenMaxLifetimeSeconds = reader.integer(
+    'REFRESH_TOKEN_MAX_LIFETIME_SECONDS',
+    30 * 24 * 3600,
+    300,
+    365 * 24 * 3600,
+  );
+  if (refreshTokenIdleSeconds > refreshTokenMaxLifetimeSeconds) {
+    reader.fail('REFRESH_TOKEN_IDLE_SECONDS', 'must not exceed REFRESH_TOKEN_MAX_LIFETIME_SECONDS');
+  }
+
+  const redisUrl = reader.fileOrString('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    reader.fail('REDIS_URL', 'must use the redis:// or rediss:// scheme');
+  }
+
+  const config = {
+    nodeEnv,
+    isProduction,
+    dataDir,
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    http: {
+      port,
+      host: reader.string('HOST') ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+      corsOrigins: readCorsOrigins(reader),
+      trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+      docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
+    },
+    database: {
+      url,
+      sslMode,
+      sslCa,
+      poolSize: reader.integer('DATABASE_POOL_SIZE', 10, 1, 100),
+      migrateOnStart: reader.boolean('DATABASE_MIGRATE_ON_START', !isProduction),
+    },
+    auth: {
+      issuer: readIssuer(reader, isProduction, port),
+      accessTokenTtlSeconds,
+      refreshTokenIdleSeconds,
+      refreshTokenMaxLifetimeSeconds,
+      passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', true),
+      bootstrapAdminPassword: readBootstrapPassword(reader, isProduction, dataDir),
+    },
+    masterKeys: readMasterKeys(reader, isProduction, dataDir),
+    redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
+  };
+
+  if (reader.problems.length > 0 || config.masterKeys === undefined) throw new ConfigError(reader.problems);
+  return { ...config, masterKeys: config.masterKeys };
+}

@@ -1,0 +1,85 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from './config/app-config.js';
+import { APP_CONFIG } from './config/config.tokens.js';
+import { coreSchema } from './database/core.schema.js';
+import { Database, type DatabaseSchema } from './database/database.js';
+import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
+import { HealthController } from './health/health.controller.js';
+import { HealthService } from './health/health.service.js';
+import { requestIdOf } from './http/request-id.js';
+import { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
+import { createValidationPipe } from './validation/validation.pipe.js';
+
+export interface CoreModuleOptions {
+  readonly config: AppConfig;
+  /** The feature libs' tables; core's own are always included. */
+  readonly schemas?: readonly DatabaseSchema[];
+  /** Where log lines go; tests pass a collecting stream. Defaults to stdout. */
+  readonly logDestination?: DestinationStream;
+}
+
+export function mergeSchemas(schemas: readonly DatabaseSchema[]): DatabaseSchema {
+  const all = [coreSchema, ...schemas];
+  return {
+    entities: all.flatMap((s) => s.entities as unknown[]) as DatabaseSchema['entities'],
+    migrations: all.flatMap((s) => s.migrations),
+  };
+}
+
+async function openDatabase(
+  config: AppConfig,
+  schema: DatabaseSchema,
+  logger: PinoLogger,
+): Promise<Database> {
+  const database = await Database.open(config, schema);
+  if (config.database.migrateOnStart) {
+    const applied = await database.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
+  }
+  logger.info({ embedded: database.isEmbedded }, 'Database connected');
+  return database;
+}
+
+/**
+ * Configuration, database, logging, errors, validation and health for the whole app.
+ * Global, so feature modules inject AppConfig, DataSource and the logger without imports.
+ */
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    const { config } = options;
+    const rootLogger = createRootLogger(config, options.logDestination);
+    const schema = mergeSchemas(options.schemas ?? []);
+    return {
+      module: CoreModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: rootLogger,
+            // The request line is written by the onResponse hook (route template, principal).
+            autoLogging: false,
+            quietReqLogger: true,
+            genReqId: (req) => requestIdOf(req),
+            customAttributeKeys: { reqId: 'requestId' },
+          },
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: rootLogger },
+        { provide: Database, useFactory: () => openDatabase(config, schema, rootLogger) },
+        { provide: DataSource, useFactory: (database: Database) => database.dataSource, inject: [Database] },
+        HealthService,
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+      exports: [APP_CONFIG, ROOT_LOGGER, Database, DataSource],
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import { DataSource, type DataSourceOptions, type MigrationInterface, type MixedList } from 'typeorm';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { ConnectionOptions } from 'node:tls';
+import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
+import { EmbeddedDatabase } from './embedded-database.js';
+
+type EntityList = MixedList<string | (new () => unknown)>;
+type MigrationClass = new () => MigrationInterface;
+
+export interface DatabaseSchema {
+  readonly entities: EntityList;
+  readonly migrations: readonly MigrationClass[];
+}
+
+/** Connections beyond the pool that the embedded server accepts (a CLI session, a probe). */
+const EMBEDDED_SPARE_CONNECTIONS = 4;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+function tlsOptions(database: DatabaseConfig): false | ConnectionOptions {
+  if (database.sslMode === 'disable') return false;
+  const verify = database.sslMode === 'verify-full';
+  // `require` encrypts without checking who answers (libpq's meaning); only
+  // `verify-full` checks the chain against the CA and the host name against the certificate.
+  return verify ? { rejectUnauthorized: true, ca: database.sslCa } : { rejectUnauthorized: verify };
+}
+
+function connectionOptions(
+  config: AppConfig,
+  embedded: EmbeddedDatabase | undefined,
+): Partial<DataSourceOptions> {
+  if (embedded) {
+    const c = embedded.connection;
+    return { host: c.socketDir, port: c.port, username: c.user, database: c.database, ssl: false };
+  }
+  return { url: config.database.url?.reveal(), ssl: tlsOptions(config.database) };
+}
+
+/**
+ * The application's PostgreSQL: a TypeORM data source over the `pg` pool, pointed at a
+ * real server from DATABASE_URL or at the embedded PGlite in the data directory.
+ * Owns both lifetimes so shutdown closes the pool before the database under it.
+ */
+export class Database implements OnApplicationShutdown {
+  private constructor(
+    readonly dataSource: DataSource,
+    private readonly embedded: EmbeddedDatabase | undefined,
+  ) {}
+
+  get isEmbedded(): boolean {
+    return this.embedded !== undefined;
+  }
+
+  static async open(config: AppConfig, schema: DatabaseSchema): Promise<Database> {
+    const embedded = config.database.url
+      ? undefined
+      : await EmbeddedDatabase.start(config.dataDir, config.database.poolSize + EMBEDDED_SPARE_CONNECTIONS);
+    try {
+      const dataSource = new DataSource({
+        type: 'postgres',
+        ...connectionOptions(config, embedded),
+        applicationName: 'orderops',
+        entities: schema.entities,
+        migrations: [...schema.migrations],
+        migrationsTableName: 'schema_migrations',
+        migrationsTransactionMode: 'each',
+        synchronize: false,
+        migrationsRun: false,
+        installExtensions: false,
+        logging: false,
+        connectTimeoutMS: CONNECT_TIMEOUT_MS,
+        extra: { max: config.database.poolSize, idleTimeoutMillis: 30_000 },
+      } as DataSourceOptions);
+      await dataSource.initialize();
+      return new Database(dataSource, embedded);
+    } catch (error) {
+      await embedded?.stop();
+      throw error;
+    }
+  }
+
+  /** Applies pending migrations; returns the names applied. */
+  async migrate(): Promise<string[]> {
+    const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  }
+
+  async hasPendingMigrations(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  /** Nest calls this after the HTTP server has drained, so no request still needs the pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    } finally {
+      await this.embedded?.stop();
+    }
+  }
+}

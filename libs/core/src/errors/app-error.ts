@@ -1,0 +1,42 @@
+/** One field-level problem, as listed in a problem document's `errors[]`. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface AppErrorOptions {
+  readonly detail?: string;
+  readonly errors?: readonly FieldProblem[];
+  /** Response headers the error implies (Allow, Retry-After, WWW-Authenticate). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra members of the problem document; never submitted values or personal data. */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+/**
+ * The base of every error a lib raises on purpose. Each lib declares its codes in its own
+ * `*.errors.ts`; the global filter turns an AppError into RFC 9457 problem+json using
+ * `code` (problem type), `status`, `title` and the safe `detail`.
+ */
+export class AppError extends Error {
+  readonly detail: string;
+  readonly errors?: readonly FieldProblem[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly title: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(options.detail ?? title, { cause: options.cause });
+    this.name = 'AppError';
+    this.detail = options.detail ?? title;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
+  }
+}

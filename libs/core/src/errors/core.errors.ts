@@ -1,0 +1,55 @@
+import { AppError, type FieldProblem } from './app-error.js';
+
+export const CoreErrorCode = {
+  BadRequest: 'bad-request',
+  MalformedBody: 'malformed-body',
+  ValidationFailed: 'validation-failed',
+  Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
+  NotFound: 'not-found',
+  MethodNotAllowed: 'method-not-allowed',
+  NotAcceptable: 'not-acceptable',
+  Conflict: 'conflict',
+  Gone: 'gone',
+  PayloadTooLarge: 'payload-too-large',
+  UnsupportedMediaType: 'unsupported-media-type',
+  RateLimited: 'rate-limited',
+  Internal: 'internal',
+  ServiceUnavailable: 'service-unavailable',
+} as const;
+export type CoreErrorCode = (typeof CoreErrorCode)[keyof typeof CoreErrorCode];
+
+/** The problem type URI for a code; URNs, so no client is tempted to dereference them. */
+export function problemType(code: string): string {
+  return `urn:orderops:problem:${code}`;
+}
+
+export class ValidationFailedError extends AppError {
+  constructor(errors: readonly FieldProblem[]) {
+    super(CoreErrorCode.ValidationFailed, 400, 'Validation failed', {
+      detail: 'The request has invalid fields; see errors.',
+      errors,
+    });
+  }
+}
+
+export class RouteNotFoundError extends AppError {
+  constructor() {
+    super(CoreErrorCode.NotFound, 404, 'Not Found', { detail: 'No resource matches this path.' });
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor(allowed: readonly string[]) {
+    super(CoreErrorCode.MethodNotAllowed, 405, 'Method Not Allowed', {
+      detail: 'This path does not support the request method; see the Allow header.',
+      headers: { Allow: allowed.join(', ') },
+    });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(detail: string, extensions?: Record<string, unknown>) {
+    super(CoreErrorCode.ServiceUnavailable, 503, 'Service Unavailable', { detail, extensions });
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Get, HttpCode } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ServiceUnavailableError } from '../errors/core.errors.js';
+import { Public } from '../http/public.decorator.js';
+import { HealthService, type ReadinessReport } from './health.service.js';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get('live')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness: the process is serving requests' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  async ready(): Promise<ReadinessReport['checks'] & { status: 'ok' }> {
+    const report = await this.health.readiness();
+    if (!report.ready)
+      throw new ServiceUnavailableError('The service is not ready.', { checks: report.checks });
+    return { status: 'ok', ...report.checks };
+  }
+}

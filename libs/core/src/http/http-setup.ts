@@ -1,0 +1,99 @@
+import helmet from '@fastify/helmet';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app-config.js';
+import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
+import { requestPrincipalOf } from './request-principal.js';
+import { ROOT_LOGGER } from '../logging/root-logger.js';
+import type { Logger } from 'pino';
+
+export const DOCS_PATH = '/docs';
+
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+/** The API serves JSON only: nothing may be loaded, framed or submitted from its responses. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Swagger UI's page loads its bundle, styles and init script from this origin and carries
+ * one inline <style> block; nothing else is allowed, and no third-party origin at all.
+ */
+const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+function isDocsPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?', 1)[0];
+  return path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`) || path.startsWith(`${DOCS_PATH}-`);
+}
+
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    // A hop count, never "trust everything": only the nearest N proxies are believed.
+    trustProxy: (_address: string, hop: number) => hop < config.http.trustProxyHops,
+    genReqId: assignRequestId,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    logger: false,
+  });
+}
+
+/**
+ * Security headers, CORS, request ids and the request log line, on the Fastify instance.
+ * Runs before `app.init()` so every route, including the docs, gets the same treatment.
+ */
+export async function configureHttp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  await app.register(helmet, {
+    global: true,
+    // Set per path below: the docs page needs a different policy than the JSON API.
+    contentSecurityPolicy: false,
+    strictTransportSecurity: { maxAge: ONE_YEAR_SECONDS, includeSubDomains: true },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+
+  const allowedOrigins = new Set(config.http.corsOrigins);
+  app.enableCors({
+    // Exact allowlist; an unknown origin (or "null") gets no CORS headers at all.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
+    credentials: false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Location'],
+    maxAge: 600,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    reply.header('content-security-policy', isDocsPath(request.url) ? DOCS_CSP : API_CSP);
+    if (!reply.hasHeader('cache-control') && !isDocsPath(request.url))
+      reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  const requestLog = app.get<Logger>(ROOT_LOGGER).child({ context: 'HTTP' });
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    // The route template, never the concrete URL: paths and queries may carry ids or data.
+    requestLog.info(
+      {
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        principal: requestPrincipalOf(request),
+      },
+      'request completed',
+    );
+  });
+}
