@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -17,6 +18,8 @@ export interface CreateAppOptions {
   readonly logDestination?: DestinationStream;
   /** Serve /docs regardless of DOCS_ENABLED (used to generate openapi.json). */
   readonly forceDocs?: boolean;
+  /** Extra modules mounted beside the API (test probes exercising the shared pipeline). */
+  readonly extraImports?: ReadonlyArray<Type | DynamicModule>;
 }
 
 export function buildApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -29,7 +32,7 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, logDestination: options.logDestination }),
+    AppModule.forRoot({ config, logDestination: options.logDestination, extraImports: options.extraImports }),
     createHttpAdapter(config),
     { bufferLogs: true, abortOnError: false },
   );

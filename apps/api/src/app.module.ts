@@ -1,10 +1,11 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { CoreModule, type AppConfig } from '@orderops/core';
 import type { DestinationStream } from 'pino';
 
 export interface AppModuleOptions {
   readonly config: AppConfig;
   readonly logDestination?: DestinationStream;
+  readonly extraImports?: ReadonlyArray<Type | DynamicModule>;
 }
 
 @Module({})
@@ -14,6 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot({ config: options.config, schemas: [], logDestination: options.logDestination }),
+        ...(options.extraImports ?? []),
       ],
     };
   }

@@ -17,7 +17,9 @@ export function pathOf(request: FastifyRequest): string {
 function allowedMethods(fastify: FastifyInstance, request: FastifyRequest): string[] {
   if (request.routeOptions.url !== undefined) return [];
   const path = pathOf(request);
-  return METHODS.filter((method) => fastify.findRoute({ method, url: path }) !== null);
+  const allowed = METHODS.filter((method) => fastify.findRoute({ method, url: path }) !== null);
+  // A route for this very method exists (a wildcard that then found nothing): that is a 404.
+  return allowed.includes(request.method as (typeof METHODS)[number]) ? [] : allowed;
 }
 
 /**

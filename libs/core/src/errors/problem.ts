@@ -104,7 +104,10 @@ export interface ProblemContext {
  * own detail; framework and unknown errors get fixed text, so no input, SQL, stack or path
  * parameter is echoed back.
  */
-export function toProblem(error: unknown, context: ProblemContext): Problem {
+export function toProblem(thrown: unknown, context: ProblemContext): Problem {
+  // Nest wraps Fastify's own 4xx errors (body parsing, limits) in an HttpException.
+  const error =
+    thrown instanceof HttpException && isFrameworkClientError(thrown.cause) ? thrown.cause : thrown;
   let status: number;
   let code: string;
   let title: string;

@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const ALLOWED_ORIGIN = 'https://app.orderops.test';
+
+describe('HTTP pipeline', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await provisionTestDatabase();
+    t = await startTestApp(
+      { ...db.env, CORS_ORIGINS: `${ALLOWED_ORIGIN},http://localhost:5173` },
+      { probes: true },
+    );
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.dispose();
+  });
+
+  const expectProblem = (res: { headers: Record<string, unknown>; json: () => unknown }, status: number) => {
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    const body = res.json() as Record<string, unknown>;
+    expect(body).toMatchObject({
+      status,
+      instance: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    });
+    expect(body.type).toMatch(/^urn:orderops:problem:/);
+    expect(typeof body.title).toBe('string');
+    expect(typeof body.detail).toBe('string');
+    return body;
+  };
+
+  describe('problem+json for every error', () => {
+    it('404 for an unknown path, without echoing the query string', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/no/such/thing?email=jane@example.com' });
+      expect(res.statusCode).toBe(404);
+      const body = expectProblem(res, 404);
+      expect(body.instance).toBe('/no/such/thing');
+      expect(res.body).not.toContain('jane@example.com');
+    });
+
+    it('405 with Allow for a known path and the wrong method', async () => {
+      const res = await t.app.inject({ method: 'DELETE', url: '/health/live' });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expectProblem(res, 405);
+    });
+
+    it('413 for a JSON body over 100 KiB', async () => {
+      const payload = JSON.stringify({ name: 'x'.repeat(101 * 1024), count: 1 });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(413);
+      expectProblem(res, 413);
+    });
+
+    it('accepts a body just under the limit (the limit is the body size, not lower)', async () => {
+      const padding = ' '.repeat(100 * 1024 - 40);
+      const payload = `{"name":"ok","count":1}${padding}`;
+      expect(Buffer.byteLength(payload)).toBeLessThan(100 * 1024);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(200);
+    });
+
+    it('415 for a content type the route does not parse', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/xml' },
+        payload: '<name>x</name>',
+      });
+      expect(res.statusCode).toBe(415);
+      expectProblem(res, 415);
+    });
+
+    it('400 malformed-body for broken JSON', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"name": ',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(expectProblem(res, 400).type).toBe('urn:orderops:problem:malformed-body');
+    });
+
+    it('400 validation-failed with field errors, refusing unknown properties and implicit conversion', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: { name: '', count: '3', extra: 'jane@example.com' },
+      });
+      expect(res.statusCode).toBe(400);
+      const body = expectProblem(res, 400);
+      expect(body.type).toBe('urn:orderops:problem:validation-failed');
+      const errors = body.errors as { field: string; code: string }[];
+      expect(errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ field: 'name', code: 'isLength' }),
+          expect.objectContaining({ field: 'count', code: 'isInt' }),
+          expect.objectContaining({ field: 'extra', code: 'whitelistValidation' }),
+        ]),
+      );
+      expect(res.body).not.toContain('jane@example.com');
+    });
+
+    it('a valid body passes validation', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        payload: { name: 'ok', count: 3 },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ name: 'ok', count: 3 });
+    });
+
+    it('500 shows the request id and nothing internal, and logs the error', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/probe/boom' });
+      expect(res.statusCode).toBe(500);
+      const body = expectProblem(res, 500);
+      expect(Object.keys(body).sort()).toEqual([
+        'detail',
+        'instance',
+        'requestId',
+        'status',
+        'title',
+        'type',
+      ]);
+      expect(res.body).not.toMatch(/secret_table|SELECT|password|at .*\.ts/);
+      const logged = t.logs
+        .records()
+        .find((r) => r.requestId === body.requestId && r.msg === 'Unhandled error');
+      expect(logged).toBeDefined();
+    });
+  });
+
+  describe('security headers', () => {
+    it('sets HSTS for at least a year, a strict CSP, and no x-powered-by', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/health/live' });
+      const hsts = String(res.headers['strict-transport-security']);
+      const maxAge = Number(/max-age=(\d+)/.exec(hsts)?.[1]);
+      expect(maxAge).toBeGreaterThanOrEqual(31_536_000);
+      expect(res.headers['content-security-policy']).toBe(
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['cache-control']).toBe('no-store');
+    });
+
+    it('error responses carry the same headers', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/missing' });
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.headers['strict-transport-security']).toBeDefined();
+    });
+  });
+
+  describe('CORS allowlist', () => {
+    it('echoes an allowed origin', async () => {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: '/health/live',
+        headers: { origin: ALLOWED_ORIGIN },
+      });
+      expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+    });
+
+    it('answers an allowed preflight', async () => {
+      const res = await t.app.inject({
+        method: 'OPTIONS',
+        url: '/probe/echo',
+        headers: {
+          origin: ALLOWED_ORIGIN,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+      expect(res.statusCode).toBeLessThan(300);
+      expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toContain('authorization');
+    });
+
+    it.each([
+      'https://evil.example',
+      'null',
+      'https://app.orderops.test.evil.example',
+      'http://app.orderops.test',
+    ])('does not allow %s', async (origin) => {
+      const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { origin } });
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      const pre = await t.app.inject({
+        method: 'OPTIONS',
+        url: '/health/live',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+      expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  describe('request id', () => {
+    it('keeps a valid inbound X-Request-Id', async () => {
+      const id = 'trace-0123456789abcdef';
+      const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': id } });
+      expect(res.headers['x-request-id']).toBe(id);
+    });
+
+    it.each(['short', 'has spaces in it', '<script>alert(1)</script>', 'x'.repeat(129)])(
+      'replaces an invalid inbound id (%s)',
+      async (id) => {
+        const res = await t.app.inject({
+          method: 'GET',
+          url: '/health/live',
+          headers: { 'x-request-id': id },
+        });
+        expect(res.headers['x-request-id']).not.toBe(id);
+        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      },
+    );
+
+    it('generates a distinct id per request when none is sent', async () => {
+      const a = await t.app.inject({ method: 'GET', url: '/health/live' });
+      const b = await t.app.inject({ method: 'GET', url: '/health/live' });
+      expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+    });
+  });
+
+  describe('request log', () => {
+    it('writes one line per request with the route template, never the query, body or credentials', async () => {
+      const id = 'log-check-000000000001';
+      await t.app.inject({
+        method: 'POST',
+        url: '/probe/echo?token=abc123querysecret',
+        headers: {
+          'x-request-id': id,
+          authorization: 'Bearer sekret-bearer-value',
+          cookie: 'sid=cookievalue',
+        },
+        payload: { name: 'body-marker-value', count: 2 },
+      });
+      const lines = t.logs.records().filter((r) => r.requestId === id);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        method: 'POST',
+        route: '/probe/echo',
+        status: 200,
+        msg: 'request completed',
+      });
+      expect(typeof lines[0].durationMs).toBe('number');
+      const text = t.logs.text;
+      for (const secret of ['abc123querysecret', 'sekret-bearer-value', 'cookievalue', 'body-marker-value']) {
+        expect(text).not.toContain(secret);
+      }
+    });
+  });
+
+  describe('API docs', () => {
+    it('serves Swagger UI with its assets from the app, under a CSP that allows only this origin', async () => {
+      const page = await t.app.inject({ method: 'GET', url: '/docs' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/https?:\/\//);
+      const scripts = [...page.body.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const src of scripts) {
+        expect(src).not.toMatch(/^https?:/);
+        const asset = await t.app.inject({ method: 'GET', url: new URL(src, 'http://x/docs').pathname });
+        expect(asset.statusCode).toBe(200);
+      }
+    });
+
+    it('serves the OpenAPI document at /docs/openapi.json', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/docs/openapi.json' });
+      expect(res.statusCode).toBe(200);
+      const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.paths)).toContain('/health/ready');
+    });
+  });
+});

@@ -1,0 +1,36 @@
+import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
+import { Public } from '@orderops/core';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+
+export class ProbeEchoDto {
+  @IsString()
+  @Length(1, 50)
+  name!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  count!: number;
+}
+
+/**
+ * Routes that exist only in tests, to drive the shared HTTP pipeline (body limits,
+ * validation, unexpected errors) before feature modules bring real ones.
+ */
+@Public()
+@Controller('probe')
+export class ProbeController {
+  @Post('echo')
+  @HttpCode(200)
+  echo(@Body() body: ProbeEchoDto): { name: string; count: number } {
+    return { name: body.name, count: body.count };
+  }
+
+  @Get('boom')
+  boom(): never {
+    throw new Error('relation "secret_table" does not exist at SELECT password FROM operators');
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+export class ProbeModule {}
