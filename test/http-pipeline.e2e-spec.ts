@@ -24,11 +24,8 @@ describe('HTTP pipeline', () => {
   const expectProblem = (res: { headers: Record<string, unknown>; json: () => unknown }, status: number) => {
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     const body = res.json() as Record<string, unknown>;
-    expect(body).toMatchObject({
-      status,
-      instance: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    });
+    expect(body).toMatchObject({ status, requestId: res.headers['x-request-id'] });
+    expect(typeof body.instance).toBe('string');
     expect(body.type).toMatch(/^urn:orderops:problem:/);
     expect(typeof body.title).toBe('string');
     expect(typeof body.detail).toBe('string');
@@ -289,7 +286,7 @@ describe('HTTP pipeline', () => {
     it('serves the OpenAPI document at /docs/openapi.json', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/docs/openapi.json' });
       expect(res.statusCode).toBe(200);
-      const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
+      const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
       expect(doc.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.paths)).toContain('/health/ready');
     });

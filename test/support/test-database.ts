@@ -53,7 +53,7 @@ export async function provisionTestDatabase(): Promise<TestDatabase> {
     return {
       kind: 'embedded',
       env: { ORDEROPS_DATA_DIR: dataDir },
-      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+      dispose: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
     };
   }
   const baseUrl = new URL(base);
