@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from './app-config.js';
+import { ConfigError } from './config.errors.js';
+
+const key = (): string => randomBytes(32).toString('base64');
+const MASTER = `v2:${key()},v1:${key()}`;
+const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
+const DB_PASSWORD = 'db-pass-f1a9c3e7b5d2';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'orderops-config-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A production environment that passes; each refusal case breaks one thing in it. */
+const production = (): Record<string, string> => ({
+  NODE_ENV: 'production',
+  ORDEROPS_DATA_DIR: dir,
+  DATABASE_URL: `postgres://orderops:${DB_PASSWORD}@db.internal:5432/orderops`,
+  DATABASE_SSL_MODE: 'verify-full',
+  ORDEROPS_MASTER_KEYS: MASTER,
+  ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: STRONG_PASSWORD,
+  ORDEROPS_ISSUER: 'https://orders.example.com',
+});
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to refuse this environment');
+}
+
+const settingsOf = (error: ConfigError): string[] => error.problems.map((p) => p.setting);
+
+describe('loadConfig', () => {
+  it('builds the defaults of the issue in development', () => {
+    const config = loadConfig({ ORDEROPS_DATA_DIR: dir });
+    expect(config.nodeEnv).toBe('development');
+    expect(config.http.port).toBe(3000);
+    expect(config.http.trustProxyHops).toBe(0);
+    expect(config.http.bodyLimitBytes).toBe(100 * 1024);
+    expect(config.http.docsEnabled).toBe(true);
+    expect(config.auth.accessTokenTtlSeconds).toBe(600);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.migrateOnStart).toBe(true);
+    expect(config.dataDir).toBe(dir);
+  });
+
+  it('accepts a complete production environment', () => {
+    const config = loadConfig(production());
+    expect(config.isProduction).toBe(true);
+    expect(config.http.docsEnabled).toBe(false);
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.database.migrateOnStart).toBe(false);
+    expect(config.masterKeys.reveal().current.version).toBe(2);
+    expect(config.masterKeys.reveal().versions).toEqual([2, 1]);
+  });
+
+  describe('production refusals', () => {
+    const cases: [string, (env: Record<string, string>) => void, string][] = [
+      ['missing master keys', (e) => delete e.ORDEROPS_MASTER_KEYS, 'ORDEROPS_MASTER_KEYS'],
+      [
+        'a short master key',
+        (e) => (e.ORDEROPS_MASTER_KEYS = `v1:${randomBytes(16).toString('base64')}`),
+        'ORDEROPS_MASTER_KEYS',
+      ],
+      [
+        'a placeholder master key',
+        (e) => (e.ORDEROPS_MASTER_KEYS = `v1:${Buffer.alloc(32).toString('base64')}`),
+        'ORDEROPS_MASTER_KEYS',
+      ],
+      [
+        'a short bootstrap password',
+        (e) => (e.ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD = 'short-pw'),
+        'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD',
+      ],
+      [
+        'a default bootstrap password',
+        (e) => (e.ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD = 'Password123'),
+        'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD',
+      ],
+      ['the embedded database', (e) => delete e.DATABASE_URL, 'DATABASE_URL'],
+      [
+        'a default database password',
+        (e) => (e.DATABASE_URL = 'postgres://postgres:postgres@db:5432/x'),
+        'DATABASE_URL',
+      ],
+      ['DATABASE_SSL_MODE=require', (e) => (e.DATABASE_SSL_MODE = 'require'), 'DATABASE_SSL_MODE'],
+      ['DATABASE_SSL_MODE=disable', (e) => (e.DATABASE_SSL_MODE = 'disable'), 'DATABASE_SSL_MODE'],
+      ['a missing issuer', (e) => delete e.ORDEROPS_ISSUER, 'ORDEROPS_ISSUER'],
+      ['an http issuer', (e) => (e.ORDEROPS_ISSUER = 'http://orders.example.com'), 'ORDEROPS_ISSUER'],
+    ];
+
+    it.each(cases)('refuses %s and names the setting without printing any value', (_, breakIt, setting) => {
+      const env = production();
+      breakIt(env);
+      const error = configError(env);
+      expect(settingsOf(error)).toContain(setting);
+      expect(error.message).toContain(setting);
+      for (const value of Object.values(env)) {
+        if (value.length >= 8 && !['production', 'verify-full'].includes(value) && value !== dir) {
+          expect(error.message).not.toContain(value);
+        }
+      }
+      for (const secret of [DB_PASSWORD, STRONG_PASSWORD, 'short-pw', 'Password123', 'postgres:postgres']) {
+        expect(error.message).not.toContain(secret);
+      }
+    });
+
+    it('lists every bad setting at once', () => {
+      const env = production();
+      delete env.ORDEROPS_MASTER_KEYS;
+      env.DATABASE_SSL_MODE = 'require';
+      env.ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD = 'tiny';
+      expect(settingsOf(configError(env)).sort()).toEqual(
+        ['DATABASE_SSL_MODE', 'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD', 'ORDEROPS_MASTER_KEYS'].sort(),
+      );
+    });
+
+    it('allows the embedded database only with ORDEROPS_ALLOW_EMBEDDED_DB=true', () => {
+      const env = production();
+      delete env.DATABASE_URL;
+      expect(loadConfig({ ...env, ORDEROPS_ALLOW_EMBEDDED_DB: 'true' }).database.url).toBeUndefined();
+      expect(settingsOf(configError({ ...env, ORDEROPS_ALLOW_EMBEDDED_DB: 'false' }))).toContain(
+        'DATABASE_URL',
+      );
+    });
+
+    it('allows unverified TLS only with ORDEROPS_ALLOW_INSECURE_DB_TLS=true', () => {
+      const env = { ...production(), DATABASE_SSL_MODE: 'require' };
+      expect(loadConfig({ ...env, ORDEROPS_ALLOW_INSECURE_DB_TLS: 'true' }).database.sslMode).toBe('require');
+    });
+
+    it('never generates secrets in production', () => {
+      const env = production();
+      delete env.ORDEROPS_MASTER_KEYS;
+      configError(env);
+      expect(() => statSync(join(dir, 'secrets'))).toThrow();
+    });
+  });
+
+  describe('secrets from NAME_FILE', () => {
+    it('reads each secret from the file its _FILE setting names, dropping one trailing newline', () => {
+      const env = production();
+      for (const name of ['ORDEROPS_MASTER_KEYS', 'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD', 'DATABASE_URL']) {
+        writeFileSync(join(dir, name), `${env[name]}\n`);
+        env[`${name}_FILE`] = join(dir, name);
+        delete env[name];
+      }
+      const config = loadConfig(env);
+      expect(config.masterKeys.reveal().versions).toEqual([2, 1]);
+      expect(config.auth.bootstrapAdminPassword?.reveal()).toBe(STRONG_PASSWORD);
+      expect(config.database.url?.reveal()).toContain(DB_PASSWORD);
+    });
+
+    it('refuses NAME and NAME_FILE together', () => {
+      const env = { ...production(), ORDEROPS_MASTER_KEYS_FILE: join(dir, 'x') };
+      expect(configError(env).problems).toContainEqual(
+        expect.objectContaining({ setting: 'ORDEROPS_MASTER_KEYS' }) as unknown,
+      );
+    });
+
+    it('reports an unreadable file by its setting name, not its contents', () => {
+      const env = production();
+      delete env.ORDEROPS_MASTER_KEYS;
+      env.ORDEROPS_MASTER_KEYS_FILE = join(dir, 'does-not-exist');
+      const error = configError(env);
+      expect(settingsOf(error)).toContain('ORDEROPS_MASTER_KEYS_FILE');
+      expect(error.message).toContain('ENOENT');
+    });
+
+    it('reads the database CA from DATABASE_SSL_CA_FILE and rejects a non-PEM value', () => {
+      writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      expect(
+        loadConfig({ ...production(), DATABASE_SSL_CA_FILE: join(dir, 'ca.pem') }).database.sslCa,
+      ).toContain('BEGIN CERTIFICATE');
+      expect(settingsOf(configError({ ...production(), DATABASE_SSL_CA: 'not a certificate' }))).toContain(
+        'DATABASE_SSL_CA',
+      );
+    });
+  });
+
+  describe('generated development secrets', () => {
+    it('creates each missing secret once, mode 0600 in a 0700 directory, and reuses it', () => {
+      const first = loadConfig({ ORDEROPS_DATA_DIR: dir });
+      const file = join(dir, 'secrets', 'ORDEROPS_MASTER_KEYS');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
+      const password = join(dir, 'secrets', 'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD');
+      expect(statSync(password).mode & 0o777).toBe(0o600);
+      expect(readFileSync(password, 'utf8').trim().length).toBeGreaterThanOrEqual(12);
+
+      const second = loadConfig({ ORDEROPS_DATA_DIR: dir });
+      expect(second.masterKeys.reveal().current.key.equals(first.masterKeys.reveal().current.key)).toBe(true);
+      expect(second.auth.bootstrapAdminPassword?.reveal()).toBe(first.auth.bootstrapAdminPassword?.reveal());
+    });
+
+    it('prefers a configured secret over generating one', () => {
+      const config = loadConfig({ ORDEROPS_DATA_DIR: dir, ORDEROPS_MASTER_KEYS: MASTER });
+      expect(config.masterKeys.reveal().versions).toEqual([2, 1]);
+      expect(() => statSync(join(dir, 'secrets', 'ORDEROPS_MASTER_KEYS'))).toThrow();
+    });
+  });
+
+  describe('settings validation', () => {
+    it.each([
+      ['PORT', '0'],
+      ['PORT', 'http'],
+      ['TRUST_PROXY', 'true'],
+      ['TRUST_PROXY', '11'],
+      ['ACCESS_TOKEN_TTL_SECONDS', '3601'],
+      ['DATABASE_SSL_MODE', 'prefer'],
+      ['LOG_LEVEL', 'verbose'],
+      ['DOCS_ENABLED', 'yes please'],
+      ['CORS_ORIGINS', '*'],
+      ['CORS_ORIGINS', 'null'],
+      ['CORS_ORIGINS', 'https://app.example.com/path'],
+      ['DATABASE_URL', 'mysql://db/x'],
+      ['DATABASE_URL', 'postgres://u:p@db/x?sslmode=disable'],
+      ['REDIS_URL', 'http://cache:6379'],
+      ['REFRESH_TOKEN_IDLE_SECONDS', '9999999'],
+    ])('refuses %s=%s', (name, value) => {
+      expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
+    });
+
+    it('accepts a list of exact CORS origins', () => {
+      const config = loadConfig({
+        ORDEROPS_DATA_DIR: dir,
+        CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
+      });
+      expect(config.http.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    });
+
+    it('refuses an idle refresh lifetime longer than the absolute one', () => {
+      const env = {
+        ORDEROPS_DATA_DIR: dir,
+        REFRESH_TOKEN_IDLE_SECONDS: '7200',
+        REFRESH_TOKEN_MAX_LIFETIME_SECONDS: '3600',
+      };
+      expect(settingsOf(configError(env))).toContain('REFRESH_TOKEN_IDLE_SECONDS');
+    });
+  });
+
+  it('never shows a secret through JSON, string coercion or util.inspect', () => {
+    const config = loadConfig(production());
+    const rendered = [
+      JSON.stringify(config),
+      String(config.database.url),
+      inspect(config, { depth: 10 }),
+    ].join('\n');
+    expect(rendered).not.toContain(DB_PASSWORD);
+    expect(rendered).not.toContain(STRONG_PASSWORD);
+    for (const k of config.masterKeys.reveal().keys) expect(rendered).not.toContain(k.key.toString('base64'));
+  });
+});
