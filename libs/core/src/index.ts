@@ -7,6 +7,7 @@ export * from './config/secret.js';
 export * from './core.module.js';
 export * from './database/data-dir-lock.js';
 export * from './database/database.js';
+export * from './database/embedded-database.js';
 export * from './docs/openapi.js';
 export * from './errors/app-error.js';
 export * from './errors/core.errors.js';

@@ -66,6 +66,8 @@ export class Database implements OnApplicationShutdown {
         synchronize: false,
         migrationsRun: false,
         installExtensions: false,
+        // gen_random_uuid() is built into PostgreSQL 13+; no extension is ever installed.
+        uuidExtension: 'pgcrypto',
         logging: false,
         connectTimeoutMS: CONNECT_TIMEOUT_MS,
         extra: { max: config.database.poolSize, idleTimeoutMillis: 30_000 },

@@ -73,8 +73,16 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Once shutdown starts, responses to in-flight requests close their connection: a
+  // keep-alive socket that turns idle after close() began would otherwise hold the server
+  // open for the whole keep-alive timeout.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) reply.header('connection', 'close');
     reply.header('content-security-policy', isDocsPath(request.url) ? DOCS_CSP : API_CSP);
     if (!reply.hasHeader('cache-control') && !isDocsPath(request.url))
       reply.header('cache-control', 'no-store');

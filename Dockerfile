@@ -1,0 +1,73 @@
+# syntax=docker/dockerfile:1
+#
+# OrderOps API image: distroless Node 24 (the LTS major pinned in package.json), non-root,
+# production dependencies only, no shell in the final image.
+#
+#   docker build \
+#     --build-arg VERSION="$(node -p 'require("./package.json").version')" \
+#     --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+#     --build-arg SOURCE="https://example.com/your/orderops/repository" \
+#     -t orderops:0.1.0 .
+#
+# The base images are pinned by tag. Pin them by digest as well in your registry mirror
+# (`FROM image:tag@sha256:...`) when you build for production; the policy check accepts both.
+# No secret is passed to this build: configuration, credentials and keys come at run time
+# from the environment and *_FILE mounts (see README, Configuration).
+
+# ---- build: compile TypeScript with the full dev toolchain ---------------------------------
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build
+
+# ---- deps: production dependencies only, without install scripts --------------------------
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# ---- runtime ------------------------------------------------------------------------------
+FROM gcr.io/distroless/nodejs24-debian12:nonroot AS runtime
+
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG CREATED=1970-01-01T00:00:00Z
+ARG SOURCE=unknown
+ARG LICENSES=UNLICENSED
+
+LABEL org.opencontainers.image.title="OrderOps" \
+      org.opencontainers.image.description="Secure order-operations backend: OAuth2, encrypted personal data, tamper-evident audit." \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="${LICENSES}"
+
+# Production defaults only; nothing secret. The app writes nothing outside /tmp when
+# DATABASE_URL is set, so the root filesystem can be mounted read-only.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    ORDEROPS_DATA_DIR=/tmp/orderops
+
+WORKDIR /app
+# Files stay owned by root and read-only to the runtime user.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
+
+USER 65532:65532
+EXPOSE 3000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["/nodejs/bin/node", "/app/scripts/healthcheck.mjs"]
+
+# The distroless entrypoint is the node binary; `migrate` runs as
+# `docker run IMAGE dist/apps/cli/src/main.js migrate`.
+CMD ["dist/apps/api/src/main.js"]

@@ -1,0 +1,106 @@
+import { Database, EmbeddedDatabase } from '@orderops/core';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { makeTempDir, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+
+describe('database', () => {
+  describe('migrations', () => {
+    let db: TestDatabase;
+    let t: TestApp;
+    beforeAll(async () => {
+      db = await provisionTestDatabase();
+      t = await startTestApp(db.env);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await db?.dispose();
+    });
+
+    it('are applied at start in development and recorded', async () => {
+      const ds = t.app.get(DataSource);
+      const rows = await ds.query<{ name: string }[]>('SELECT name FROM schema_migrations ORDER BY id');
+      expect(rows.map((r) => r.name)).toEqual(['CreateInstance1732320000000']);
+      const instance = await ds.query<{ instance_id: string }[]>('SELECT instance_id FROM orderops_instance');
+      expect(instance).toHaveLength(1);
+      expect(await t.app.get(Database).hasPendingMigrations()).toBe(false);
+    });
+
+    it('match the entities exactly: a generated migration would be empty', async () => {
+      const ds = t.app.get(DataSource);
+      const diff = await ds.driver.createSchemaBuilder().log();
+      expect(diff.upQueries.map((q) => q.query)).toEqual([]);
+    });
+
+    it('are never synchronized implicitly', () => {
+      expect(t.app.get(DataSource).options.synchronize).toBe(false);
+    });
+
+    it('the embedded socket accepts at least the pool size in connections', async () => {
+      const database = t.app.get(Database);
+      const clients = Array.from({ length: t.config.database.poolSize }, () =>
+        database.dataSource.query('SELECT pg_sleep(0.05)'),
+      );
+      await expect(Promise.all(clients)).resolves.toHaveLength(t.config.database.poolSize);
+    });
+  });
+
+  describe('readiness follows the database', () => {
+    let db: TestDatabase;
+    let embedded: EmbeddedDatabase | undefined;
+    let proxy: TcpProxy;
+    let t: TestApp;
+
+    beforeAll(async () => {
+      db = await provisionTestDatabase();
+      let env: Record<string, string>;
+      if (db.kind === 'embedded') {
+        embedded = await EmbeddedDatabase.start(db.env.ORDEROPS_DATA_DIR, 8);
+        proxy = await TcpProxy.start({
+          path: `${embedded.connection.socketDir}/.s.PGSQL.${embedded.connection.port}`,
+        });
+        env = {
+          ORDEROPS_DATA_DIR: makeTempDir(),
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
+        };
+      } else {
+        proxy = await TcpProxy.start(db.tcpTarget!);
+        const url = new URL(db.env.DATABASE_URL);
+        url.hostname = '127.0.0.1';
+        url.port = String(proxy.port);
+        env = { ...db.env, DATABASE_URL: url.toString() };
+      }
+      t = await startTestApp(env);
+    });
+
+    afterAll(async () => {
+      await t?.close();
+      await proxy?.stop();
+      await embedded?.stop();
+      await db?.dispose();
+    });
+
+    const ready = () => t.app.inject({ method: 'GET', url: '/health/ready' });
+
+    it('is ready while the database answers, 503 while it is down, and ready again once it is back', async () => {
+      expect((await ready()).statusCode).toBe(200);
+
+      proxy.cut();
+      const down = await ready();
+      expect(down.statusCode).toBe(503);
+      expect(down.headers['content-type']).toContain('application/problem+json');
+      expect(down.json()).toMatchObject({ status: 503, checks: { database: 'down' } });
+      // Liveness does not depend on the database: restarting the pod would not help.
+      expect((await t.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+
+      proxy.restore();
+      let status = 0;
+      for (let attempt = 0; attempt < 20 && status !== 200; attempt++) {
+        status = (await ready()).statusCode;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(status).toBe(200);
+    });
+  });
+});

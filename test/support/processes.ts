@@ -1,0 +1,80 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+
+export const API_ENTRY = 'dist/apps/api/src/main.js';
+export const CLI_ENTRY = 'dist/apps/cli/src/main.js';
+
+/** Only what a process needs from the runner's environment; the rest comes from the case. */
+function baseEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly url: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  readonly exited: Promise<number | string>;
+}
+
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
+    env: { ...baseEnv(), NODE_ENV: 'test', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts the built API with plain Node (what production runs), without waiting for it. */
+export async function spawnApi(env: Record<string, string>): Promise<RunningProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [API_ENTRY], {
+    env: { ...baseEnv(), NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return { child, port, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Polls /health/live until the process answers; fails if it exits first. */
+export async function waitUntilServing(proc: RunningProcess, attempts = 300): Promise<void> {
+  let ended: number | string | undefined;
+  void proc.exited.then((code) => (ended = code));
+  for (let i = 0; i < attempts; i++) {
+    if (ended !== undefined) throw new Error(`API exited (${ended}) before serving:\n${proc.stderr()}`);
+    try {
+      const res = await fetch(`${proc.url}/health/live`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('API did not start serving');
+}
+
+export async function startApi(env: Record<string, string>): Promise<RunningProcess> {
+  const proc = await spawnApi(env);
+  await waitUntilServing(proc);
+  return proc;
+}

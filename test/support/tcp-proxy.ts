@@ -1,0 +1,66 @@
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+
+export type ProxyTarget = { host: string; port: number } | { path: string };
+
+/**
+ * A TCP relay between the app and its database that a test can cut (the database "goes
+ * down"), restore, or slow down, without touching the database itself.
+ */
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private refusing = false;
+  /** Delay applied to every chunk coming back from the database. */
+  latencyMs = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(target: ProxyTarget): Promise<TcpProxy> {
+    let proxy: TcpProxy | undefined;
+    const server = createServer((client) => proxy?.relay(client, target));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
+    return proxy;
+  }
+
+  private relay(client: Socket, target: ProxyTarget): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream =
+      'path' in target ? createConnection(target.path) : createConnection(target.port, target.host);
+    this.sockets.add(client).add(upstream);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => {
+      if (this.latencyMs === 0) client.write(chunk);
+      else setTimeout(() => client.writable && client.write(chunk), this.latencyMs);
+    });
+    client.on('close', drop).on('error', drop);
+    upstream.on('close', drop).on('error', drop);
+  }
+
+  /** Drops every open connection and refuses new ones. */
+  cut(): void {
+    this.refusing = true;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
+  restore(): void {
+    this.refusing = false;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
