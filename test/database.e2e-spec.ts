@@ -3,7 +3,12 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { makeTempDir, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  databaseKind,
+  makeTempDir,
+  provisionTestDatabase,
+  type TestDatabase,
+} from './support/test-database.js';
 
 describe('database', () => {
   describe('migrations', () => {
@@ -32,6 +37,25 @@ describe('database', () => {
       const diff = await ds.driver.createSchemaBuilder().log();
       expect(diff.upQueries.map((q) => q.query)).toEqual([]);
     });
+
+    it.runIf(databaseKind === 'postgres' && process.env.DATABASE_SSL_MODE === 'verify-full')(
+      'connects to the real server over TLS',
+      async () => {
+        const rows = await t.app
+          .get(DataSource)
+          .query<{ ssl: boolean }[]>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+        expect(rows).toEqual([{ ssl: true }]);
+      },
+    );
+
+    it.runIf(databaseKind === 'postgres' && process.env.DATABASE_SSL_MODE === 'verify-full')(
+      'refuses a server certificate that the configured trust does not vouch for',
+      async () => {
+        // Without DATABASE_SSL_CA the system trust store is used, which never signed the CI CA.
+        const env = { ...db.env, DATABASE_SSL_CA: '', DATABASE_SSL_CA_FILE: '' };
+        await expect(startTestApp(env)).rejects.toThrow(/certificate/i);
+      },
+    );
 
     it('are never synchronized implicitly', () => {
       expect(t.app.get(DataSource).options.synchronize).toBe(false);

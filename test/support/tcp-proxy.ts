@@ -12,16 +12,19 @@ export class TcpProxy {
   /** Delay applied to every chunk coming back from the database. */
   latencyMs = 0;
 
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
+  private readonly server: Server;
+
+  private constructor(target: ProxyTarget) {
+    this.server = createServer((client) => this.relay(client, target));
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
 
   static async start(target: ProxyTarget): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy?.relay(client, target));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
+    const proxy = new TcpProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }
 

@@ -26,6 +26,11 @@ export function buildApiDocument(app: NestFastifyApplication): OpenAPIObject {
   return buildOpenApiDocument(app, APP_VERSION);
 }
 
+/** The checked-in form of the document: stable key order from the code, two-space JSON. */
+export function serializeOpenApi(document: OpenAPIObject): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
 /** The whole API, initialised and ready to listen; tests call it exactly as main does. */
 export async function createApp(
   config: AppConfig,

@@ -77,8 +77,9 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   // keep-alive socket that turns idle after close() began would otherwise hold the server
   // open for the whole keep-alive timeout.
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     reply.header(REQUEST_ID_HEADER, request.id);
