@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { requestIdOf } from './http/request-id.js';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { createValidationPipe } from './validation/validation.pipe.js';
 
 export interface CoreModuleOptions {
@@ -68,6 +69,7 @@ export class CoreModule {
             customAttributeKeys: { reqId: 'requestId' },
           },
         }),
+        RateLimitModule.forRoot(config, rootLogger),
       ],
       controllers: [HealthController],
       providers: [

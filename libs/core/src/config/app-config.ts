@@ -33,6 +33,8 @@ export interface HttpConfig {
   readonly trustProxyHops: number;
   readonly bodyLimitBytes: number;
   readonly docsEnabled: boolean;
+  /** Requests per client address per minute on routes without their own limit. */
+  readonly rateLimitPerMinute: number;
 }
 
 export interface AuthConfig {
@@ -279,6 +281,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
       bodyLimitBytes: BODY_LIMIT_BYTES,
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
+      rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
     },
     database: {
       url,

@@ -1,11 +1,14 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ServiceUnavailableError } from '../errors/core.errors.js';
 import { Public } from '../http/public.decorator.js';
 import { HealthService, type ReadinessReport } from './health.service.js';
 
 @ApiTags('health')
 @Public()
+// Orchestrator probes arrive every few seconds from the same address; never throttle them.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
