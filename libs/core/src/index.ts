@@ -19,3 +19,4 @@ export * from './http/request-principal.js';
 export * from './logging/log-redaction.js';
 export * from './logging/root-logger.js';
 export * from './validation/validation.pipe.js';
+export * from './crypto/sealed-box.js';

@@ -161,30 +161,24 @@ function readIssuer(reader: EnvReader, isProduction: boolean, port: number): str
   return raw.replace(/\/+$/, '');
 }
 
-/**
- * A secret that development may generate. Production refuses a missing, short or
- * well-known value (when `required`); the caller validates the format.
- */
+/** A secret that development may generate and production must be given; the caller validates it. */
 function readGeneratableSecret(
   reader: EnvReader,
   name: string,
-  context: { isProduction: boolean; dataDir: string; required: boolean },
+  context: { isProduction: boolean; dataDir: string },
 ): string | undefined {
   const value = reader.fileOrString(name);
   if (value !== undefined) return value;
   if (!context.isProduction) return loadOrCreateDevSecret(context.dataDir, name);
-  if (context.required) reader.fail(name, 'is required in production');
+  reader.fail(name, 'is required in production');
   return undefined;
 }
 
-function readBootstrapPassword(
-  reader: EnvReader,
-  isProduction: boolean,
-  dataDir: string,
-): Secret | undefined {
+function readBootstrapPassword(reader: EnvReader): Secret | undefined {
   const name = 'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD';
-  // Optional in production: without it no first admin is created and operators come from the CLI.
-  const value = readGeneratableSecret(reader, name, { isProduction, dataDir, required: false });
+  // Optional: without it the first admin gets a random password (development) or none is
+  // created and operators come from the CLI (production).
+  const value = reader.fileOrString(name);
   if (value === undefined) return undefined;
   if (value.length < MIN_SECRET_PASSWORD_LENGTH) {
     reader.fail(name, `must be at least ${MIN_SECRET_PASSWORD_LENGTH} characters`);
@@ -199,11 +193,7 @@ function readMasterKeys(
   isProduction: boolean,
   dataDir: string,
 ): Secret<MasterKeyRing> | undefined {
-  const value = readGeneratableSecret(reader, 'ORDEROPS_MASTER_KEYS', {
-    isProduction,
-    dataDir,
-    required: true,
-  });
+  const value = readGeneratableSecret(reader, 'ORDEROPS_MASTER_KEYS', { isProduction, dataDir });
   if (value === undefined) return undefined;
   const { ring, problems } = parseMasterKeys(value);
   for (const problem of problems) reader.fail('ORDEROPS_MASTER_KEYS', problem);
@@ -296,7 +286,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshTokenIdleSeconds,
       refreshTokenMaxLifetimeSeconds,
       passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', true),
-      bootstrapAdminPassword: readBootstrapPassword(reader, isProduction, dataDir),
+      bootstrapAdminPassword: readBootstrapPassword(reader),
     },
     masterKeys: readMasterKeys(reader, isProduction, dataDir),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),

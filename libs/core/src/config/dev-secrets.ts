@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateMasterKeysText } from './master-keys.js';
@@ -6,7 +5,6 @@ import { generateMasterKeysText } from './master-keys.js';
 /** Secrets that development may invent for itself; production must be given them. */
 export const GENERATED_SECRETS: Readonly<Record<string, () => string>> = {
   ORDEROPS_MASTER_KEYS: generateMasterKeysText,
-  ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: () => randomBytes(24).toString('base64url'),
 };
 
 export function devSecretsDir(dataDir: string): string {

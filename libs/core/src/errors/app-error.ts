@@ -13,6 +13,16 @@ export interface AppErrorOptions {
   /** Extra members of the problem document; never submitted values or personal data. */
   readonly extensions?: Readonly<Record<string, unknown>>;
   readonly cause?: unknown;
+  /**
+   * A different wire format for protocols that define their own error bodies (OAuth 2.0,
+   * RFC 6749 §5.2). Sent as is, with the status and headers above, instead of problem+json.
+   */
+  readonly representation?: ErrorRepresentation;
+}
+
+export interface ErrorRepresentation {
+  readonly contentType: string;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -25,6 +35,7 @@ export class AppError extends Error {
   readonly errors?: readonly FieldProblem[];
   readonly headers: Readonly<Record<string, string>>;
   readonly extensions: Readonly<Record<string, unknown>>;
+  readonly representation?: ErrorRepresentation;
 
   constructor(
     readonly code: string,
@@ -38,5 +49,6 @@ export class AppError extends Error {
     this.errors = options.errors;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
+    this.representation = options.representation;
   }
 }

@@ -46,11 +46,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error({ err: error, requestId: request.id }, 'Unhandled error');
     }
     if (reply.sent) return;
+    const { contentType, body } = problem.representation ?? {
+      contentType: PROBLEM_CONTENT_TYPE,
+      body: problem.body,
+    };
     void reply
       .status(problem.status)
       .headers(problem.headers)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .header('content-type', contentType)
       .header('cache-control', 'no-store')
-      .send(JSON.stringify(problem.body));
+      .send(JSON.stringify(body));
   }
 }

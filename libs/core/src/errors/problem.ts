@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { AppError, type FieldProblem } from './app-error.js';
+import { AppError, type ErrorRepresentation, type FieldProblem } from './app-error.js';
 import { CoreErrorCode, problemType } from './core.errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -22,6 +22,8 @@ export interface Problem {
   readonly body: ProblemDocument;
   /** True when the error was not one we raised on purpose: log it in full, show nothing. */
   readonly unexpected: boolean;
+  /** Set when the error's protocol defines its own body (sent instead of `body`). */
+  readonly representation?: ErrorRepresentation;
 }
 
 const BY_STATUS: Readonly<Record<number, { code: string; title: string; detail: string }>> = {
@@ -141,6 +143,7 @@ export function toProblem(thrown: unknown, context: ProblemContext): Problem {
     status,
     headers,
     unexpected,
+    representation: error instanceof AppError ? error.representation : undefined,
     body: {
       ...extensions,
       type: problemType(code),

@@ -1,0 +1,73 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { MasterKey, MasterKeyRing } from '../config/master-keys.js';
+
+const FORMAT = 'ob1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A ciphertext that does not open: wrong key, wrong context, or altered. Never partial data. */
+export class SealedBoxError extends Error {
+  override readonly name = 'SealedBoxError';
+}
+
+/** A sealed value whose master key version is no longer configured. */
+export class UnknownMasterKeyError extends SealedBoxError {
+  constructor(readonly version: number) {
+    super(`sealed with master key v${version}, which is not configured`);
+  }
+}
+
+function aadFor(context: string, version: number): Buffer {
+  return Buffer.from(`${context}|v${version}`, 'utf8');
+}
+
+/**
+ * Encrypts under the current master key with AES-256-GCM (random 96-bit IV). The output is
+ * self-describing: `ob1.<key version>.<iv>.<ciphertext>.<tag>` (base64url parts), and the
+ * `context` (e.g. `signing_keys|private_key|<kid>`) is bound as associated data, so a value
+ * copied to another row or column does not open.
+ */
+export function seal(ring: MasterKeyRing, plaintext: Buffer, context: string): string {
+  const key = ring.current;
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+  cipher.setAAD(aadFor(context, key.version));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return [FORMAT, String(key.version), iv, body, cipher.getAuthTag()]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
+}
+
+/** The master key version a sealed value names, without opening it. */
+export function sealedKeyVersion(sealed: string): number {
+  const [format, version] = sealed.split('.', 2);
+  if (format !== FORMAT || !/^[1-9][0-9]*$/.test(version ?? ''))
+    throw new SealedBoxError('not a sealed value');
+  return Number(version);
+}
+
+export function open(ring: MasterKeyRing, sealed: string, context: string): Buffer {
+  const parts = sealed.split('.');
+  if (parts.length !== 5) throw new SealedBoxError('not a sealed value');
+  const version = sealedKeyVersion(sealed);
+  const key = ring.find(version);
+  if (!key) throw new UnknownMasterKeyError(version);
+  const [iv, body, tag] = parts.slice(2).map((p) => Buffer.from(p, 'base64url'));
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealedBoxError('malformed sealed value');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key.key, iv);
+    decipher.setAAD(aadFor(context, version));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]);
+  } catch {
+    throw new SealedBoxError('sealed value failed authentication');
+  }
+}
+
+/**
+ * A 32-byte key for one purpose, derived from a master key with HKDF-SHA-256, so each use
+ * (client-secret hashing, blind indexes, ...) has its own key and none is the master itself.
+ */
+export function deriveKey(masterKey: MasterKey, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), `orderops/${purpose}`, 32));
+}
