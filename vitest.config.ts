@@ -10,7 +10,7 @@ export default defineConfig({
     swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2023' } }),
   ],
   resolve: {
-    alias: { '@orderops/core': lib('core') },
+    alias: { '@orderops/core': lib('core'), '@orderops/auth': lib('auth') },
   },
   test: {
     include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],

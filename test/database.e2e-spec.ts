@@ -26,7 +26,7 @@ describe('database', () => {
     it('are applied at start in development and recorded', async () => {
       const ds = t.app.get(DataSource);
       const rows = await ds.query<{ name: string }[]>('SELECT name FROM schema_migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['CreateInstance1732320000000']);
+      expect(rows.map((r) => r.name)).toEqual(['CreateInstance1732320000000', 'CreateAuth1732400000000']);
       const instance = await ds.query<{ instance_id: string }[]>('SELECT instance_id FROM orderops_instance');
       expect(instance).toHaveLength(1);
       expect(await t.app.get(Database).hasPendingMigrations()).toBe(false);

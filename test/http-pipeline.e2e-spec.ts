@@ -242,7 +242,7 @@ describe('HTTP pipeline', () => {
       const id = 'log-check-000000000001';
       await t.app.inject({
         method: 'POST',
-        url: '/probe/echo?token=abc123querysecret',
+        url: '/probe/echo?filter=abc123querysecret',
         headers: {
           'x-request-id': id,
           authorization: 'Bearer sekret-bearer-value',

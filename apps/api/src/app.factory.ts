@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { DOCS_CLIENT_ID, OAUTH2_SECURITY_SCHEME, SCOPE_DESCRIPTIONS } from '@orderops/auth';
 import { APP_VERSION } from './version.js';
 
 export interface CreateAppOptions {
@@ -22,8 +23,21 @@ export interface CreateAppOptions {
   readonly extraImports?: ReadonlyArray<Type | DynamicModule>;
 }
 
+/** OAuth2 password and client-credentials flows against /oauth/token, with every scope. */
 export function buildApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  return buildOpenApiDocument(app, APP_VERSION);
+  return buildOpenApiDocument(app, APP_VERSION, (builder) =>
+    builder.addOAuth2(
+      {
+        type: 'oauth2',
+        description: 'Operators: password flow with client orderops-docs. Partners: client credentials.',
+        flows: {
+          password: { tokenUrl: '/oauth/token', scopes: { ...SCOPE_DESCRIPTIONS } },
+          clientCredentials: { tokenUrl: '/oauth/token', scopes: { ...SCOPE_DESCRIPTIONS } },
+        },
+      },
+      OAUTH2_SECURITY_SCHEME,
+    ),
+  );
 }
 
 /** The checked-in form of the document: stable key order from the code, two-space JSON. */
@@ -44,7 +58,7 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.flushLogs();
   await configureHttp(app, config);
-  if (config.http.docsEnabled || options.forceDocs) setupDocs(app, buildApiDocument(app));
+  if (config.http.docsEnabled || options.forceDocs) setupDocs(app, buildApiDocument(app), DOCS_CLIENT_ID);
   await app.init();
   return app;
 }

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AuthModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
 import type { DestinationStream } from 'pino';
 
@@ -8,13 +9,21 @@ export interface AppModuleOptions {
   readonly extraImports?: ReadonlyArray<Type | DynamicModule>;
 }
 
+/** Every lib's tables; the CLI lists the same (a test keeps them equal). */
+export const APP_SCHEMAS = [authSchema];
+
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot({ config: options.config, schemas: [], logDestination: options.logDestination }),
+        CoreModule.forRoot({
+          config: options.config,
+          schemas: APP_SCHEMAS,
+          logDestination: options.logDestination,
+        }),
+        AuthModule,
         ...(options.extraImports ?? []),
       ],
     };

@@ -1,19 +1,41 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthCoreModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
+import { ClientsCommand, ClientsCreateCommand } from './commands/clients.command.js';
+import { KeysCommand, KeysListCommand, KeysRotateCommand } from './commands/keys.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
+import { OperatorsCommand, OperatorsCreateCommand } from './commands/operators.command.js';
+
+/** Every lib's tables, as the API lists them (test/schemas.e2e-spec.ts keeps the two equal). */
+export const CLI_SCHEMAS = [authSchema];
+
+const FEATURE_COMMANDS = [
+  OperatorsCommand,
+  OperatorsCreateCommand,
+  ClientsCommand,
+  ClientsCreateCommand,
+  KeysCommand,
+  KeysRotateCommand,
+  KeysListCommand,
+];
 
 @Module({})
 export class CliModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `migrate` runs on core alone, before any feature touches tables that may not exist yet;
+   * every other command needs the schema current and the feature services.
+   */
+  static forRoot(config: AppConfig, command: string | undefined): DynamicModule {
+    // The CLI never migrates implicitly: `migrate` is the explicit step.
+    const cliConfig = { ...config, database: { ...config.database, migrateOnStart: false } };
+    const migrateOnly = command === 'migrate';
     return {
       module: CliModule,
-      // The CLI never migrates implicitly: `migrate` is the explicit step.
       imports: [
-        CoreModule.forRoot({
-          config: { ...config, database: { ...config.database, migrateOnStart: false } },
-        }),
+        CoreModule.forRoot({ config: cliConfig, schemas: CLI_SCHEMAS, requireCurrentSchema: !migrateOnly }),
+        ...(migrateOnly ? [] : [AuthCoreModule]),
       ],
-      providers: [MigrateCommand],
+      providers: [MigrateCommand, ...(migrateOnly ? [] : FEATURE_COMMANDS)],
     };
   }
 }

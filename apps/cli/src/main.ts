@@ -29,7 +29,7 @@ function fail(error: unknown): void {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  await CommandFactory.run(CliModule.forRoot(config), {
+  await CommandFactory.run(CliModule.forRoot(config, process.argv[2]), {
     logger: ['error', 'warn'],
     cliName: 'orderops',
     errorHandler: fail,

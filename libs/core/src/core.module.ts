@@ -21,6 +21,8 @@ export interface CoreModuleOptions {
   readonly schemas?: readonly DatabaseSchema[];
   /** Where log lines go; tests pass a collecting stream. Defaults to stdout. */
   readonly logDestination?: DestinationStream;
+  /** Refuse to start when migrations are pending and not applied at start (default true). */
+  readonly requireCurrentSchema?: boolean;
 }
 
 export function mergeSchemas(schemas: readonly DatabaseSchema[]): DatabaseSchema {
@@ -35,11 +37,15 @@ async function openDatabase(
   config: AppConfig,
   schema: DatabaseSchema,
   logger: PinoLogger,
+  requireCurrentSchema: boolean,
 ): Promise<Database> {
   const database = await Database.open(config, schema);
   if (config.database.migrateOnStart) {
     const applied = await database.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
+  } else if (requireCurrentSchema && (await database.hasPendingMigrations())) {
+    await database.close();
+    throw new Error('The database schema is behind this version: run `orderops migrate` first.');
   }
   logger.info({ embedded: database.isEmbedded }, 'Database connected');
   return database;
@@ -75,7 +81,10 @@ export class CoreModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: rootLogger },
-        { provide: Database, useFactory: () => openDatabase(config, schema, rootLogger) },
+        {
+          provide: Database,
+          useFactory: () => openDatabase(config, schema, rootLogger, options.requireCurrentSchema ?? true),
+        },
         { provide: DataSource, useFactory: (database: Database) => database.dataSource, inject: [Database] },
         HealthService,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -26,11 +26,15 @@ export function buildOpenApiDocument(
 }
 
 /** Serves Swagger UI at /docs with its assets from this app (no CDN) and the JSON beside it. */
-export function setupDocs(app: INestApplication, document: OpenAPIObject): void {
+export function setupDocs(app: INestApplication, document: OpenAPIObject, oauthClientId?: string): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     raw: ['json'],
     customSiteTitle: 'OrderOps API',
-    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
+    swaggerOptions: {
+      persistAuthorization: false,
+      displayRequestDuration: true,
+      ...(oauthClientId ? { initOAuth: { clientId: oauthClientId } } : {}),
+    },
   });
 }

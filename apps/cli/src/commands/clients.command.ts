@@ -1,0 +1,34 @@
+import { ClientsService, type Scope } from '@orderops/auth';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { parseScopesOption } from './scopes-option.js';
+
+@SubCommand({
+  name: 'create',
+  arguments: '<name>',
+  description: 'Create a partner client (client_credentials); prints its secret once',
+})
+export class ClientsCreateCommand extends CommandRunner {
+  constructor(private readonly clients: ClientsService) {
+    super();
+  }
+
+  async run([name]: string[], options: { scopes: Scope[] }): Promise<void> {
+    const { client, secret } = await this.clients.create({ name, scopes: options.scopes });
+    process.stdout.write(
+      `client_id=${client.clientId}\nclient_secret=${secret}\n` +
+        `scopes=${client.scopes.join(' ')}\nThe secret is shown once; only a keyed hash is stored.\n`,
+    );
+  }
+
+  @Option({ flags: '--scopes <scopes>', description: 'comma-separated scopes, or "all"', required: true })
+  parseScopes(value: string): Scope[] {
+    return parseScopesOption(value);
+  }
+}
+
+@Command({ name: 'clients', description: 'Manage OAuth clients', subCommands: [ClientsCreateCommand] })
+export class ClientsCommand extends CommandRunner {
+  run(): Promise<void> {
+    this.command.help();
+  }
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClientsService } from '../clients/clients.service.js';
+import { RequireScopes } from '../decorators/require-scopes.decorator.js';
+import { SigningKeysService } from '../keys/signing-keys.service.js';
+import { OperatorsService } from '../operators/operators.service.js';
+import { Scope } from '../scopes.js';
+import {
+  ClientResponse,
+  CreateClientDto,
+  CreatedClientResponse,
+  CreateOperatorDto,
+  OperatorResponse,
+  RotatedKeysResponse,
+  SigningKeyResponse,
+  UpdateOperatorDto,
+} from './admin.dto.js';
+import { toClientResponse, toOperatorResponse } from './admin.mappers.js';
+
+@ApiTags('admin')
+@RequireScopes(Scope.Admin)
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly operators: OperatorsService,
+    private readonly clients: ClientsService,
+    private readonly keys: SigningKeysService,
+  ) {}
+
+  @Post('operators')
+  @ApiOperation({ summary: 'Create an operator' })
+  @ApiCreatedResponse({ type: OperatorResponse })
+  async createOperator(@Body() body: CreateOperatorDto): Promise<OperatorResponse> {
+    return toOperatorResponse(await this.operators.create(body.username, body.password, body.scopes));
+  }
+
+  @Get('operators')
+  @ApiOperation({ summary: 'List operators' })
+  @ApiOkResponse({ type: OperatorResponse, isArray: true })
+  async listOperators(): Promise<OperatorResponse[]> {
+    return (await this.operators.list()).map((o) => toOperatorResponse(o));
+  }
+
+  @Get('operators/:id')
+  @ApiOperation({ summary: 'Get an operator' })
+  @ApiOkResponse({ type: OperatorResponse })
+  async getOperator(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<OperatorResponse> {
+    return toOperatorResponse(await this.operators.get(id));
+  }
+
+  @Patch('operators/:id')
+  @ApiOperation({ summary: 'Change scopes, disable/enable, or reset the password (voids existing tokens)' })
+  @ApiOkResponse({ type: OperatorResponse })
+  async updateOperator(
+    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Body() body: UpdateOperatorDto,
+  ): Promise<OperatorResponse> {
+    return toOperatorResponse(await this.operators.update(id, body));
+  }
+
+  @Post('clients')
+  @ApiOperation({ summary: 'Create a partner client (client_credentials); the secret is shown once' })
+  @ApiCreatedResponse({ type: CreatedClientResponse })
+  async createClient(@Body() body: CreateClientDto): Promise<CreatedClientResponse> {
+    const { client, secret } = await this.clients.create({ name: body.name, scopes: body.scopes });
+    return { ...toClientResponse(client), clientSecret: secret };
+  }
+
+  @Get('clients')
+  @ApiOperation({ summary: 'List clients' })
+  @ApiOkResponse({ type: ClientResponse, isArray: true })
+  async listClients(): Promise<ClientResponse[]> {
+    return (await this.clients.list()).map(toClientResponse);
+  }
+
+  @Delete('clients/:clientId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a partner client; its tokens stop working' })
+  async deleteClient(@Param('clientId') clientId: string): Promise<void> {
+    await this.clients.delete(clientId);
+  }
+
+  @Get('signing-keys')
+  @ApiOperation({ summary: 'List token-signing keys' })
+  @ApiOkResponse({ type: SigningKeyResponse, isArray: true })
+  listKeys(): Promise<SigningKeyResponse[]> {
+    return this.keys.list();
+  }
+
+  @Post('signing-keys/rotate')
+  @ApiOperation({ summary: 'Rotate the signing key; the previous key verifies until its tokens expire' })
+  @ApiCreatedResponse({ type: RotatedKeysResponse })
+  rotateKeys(): Promise<RotatedKeysResponse> {
+    return this.keys.rotate();
+  }
+}

@@ -1,0 +1,113 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { ALL_SCOPES, type Scope } from '../scopes.js';
+
+const scopeList = { isArray: true, enum: ALL_SCOPES, example: ['orders:read'] };
+
+export class CreateOperatorDto {
+  @ApiProperty({ example: 'jdoe', description: '3-64 of a-z 0-9 . _ -; case-insensitive' })
+  @IsString()
+  @Length(3, 64)
+  @Matches(/^[A-Za-z0-9._-]+$/, {
+    message: 'username may contain letters, digits, dot, underscore and hyphen',
+  })
+  username!: string;
+
+  @ApiProperty({ description: '12-256 characters, not a common password', format: 'password' })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiProperty(scopeList)
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(ALL_SCOPES.length)
+  @IsIn(ALL_SCOPES, { each: true })
+  scopes!: Scope[];
+}
+
+export class UpdateOperatorDto {
+  @ApiPropertyOptional(scopeList)
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(ALL_SCOPES.length)
+  @IsIn(ALL_SCOPES, { each: true })
+  scopes?: Scope[];
+
+  @ApiPropertyOptional({ description: 'true disables the operator and voids their tokens' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'A new password; voids existing tokens', format: 'password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+}
+
+export class OperatorResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() username!: string;
+  @ApiProperty(scopeList) scopes!: Scope[];
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty({ description: 'true while a brute-force lock is in force' }) locked!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class CreateClientDto {
+  @ApiProperty({ example: 'Acme fulfilment' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiProperty(scopeList)
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(ALL_SCOPES.length)
+  @IsIn(ALL_SCOPES, { each: true })
+  scopes!: Scope[];
+}
+
+export class ClientResponse {
+  @ApiProperty() clientId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['public', 'confidential'] }) type!: string;
+  @ApiProperty() firstParty!: boolean;
+  @ApiProperty({ isArray: true, type: String }) grantTypes!: string[];
+  @ApiProperty(scopeList) scopes!: Scope[];
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class CreatedClientResponse extends ClientResponse {
+  @ApiProperty({ description: 'Shown once; store it now. Only a keyed hash is kept.' })
+  clientSecret!: string;
+}
+
+export class SigningKeyResponse {
+  @ApiProperty() kid!: string;
+  @ApiProperty() algorithm!: string;
+  @ApiProperty() active!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true }) retiredAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true }) verifyUntil!: string | null;
+}
+
+export class RotatedKeysResponse {
+  @ApiProperty({ description: 'The new signing key' }) kid!: string;
+  @ApiProperty({ isArray: true, type: String, description: 'Keys that stopped signing (still verify)' })
+  retired!: string[];
+}

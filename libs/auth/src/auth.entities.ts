@@ -1,0 +1,13 @@
+import { OAuthClientEntity } from './clients/oauth-client.entity.js';
+import { SigningKeyEntity } from './keys/signing-key.entity.js';
+import { OperatorEntity } from './operators/operator.entity.js';
+import { RefreshTokenEntity } from './tokens/refresh-token.entity.js';
+import { RevokedAccessTokenEntity } from './tokens/revoked-access-token.entity.js';
+
+export const AUTH_ENTITIES = [
+  OperatorEntity,
+  OAuthClientEntity,
+  SigningKeyEntity,
+  RefreshTokenEntity,
+  RevokedAccessTokenEntity,
+];

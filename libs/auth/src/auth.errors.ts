@@ -1,0 +1,129 @@
+import { AppError } from '@orderops/core';
+
+export const AuthErrorCode = {
+  Unauthenticated: 'unauthenticated',
+  InvalidToken: 'invalid-token',
+  InsufficientScope: 'insufficient-scope',
+  TokenInQuery: 'token-in-query',
+  OperatorNotFound: 'operator-not-found',
+  UsernameTaken: 'username-taken',
+  WeakPassword: 'weak-password',
+  ClientNotFound: 'client-not-found',
+  ClientIdTaken: 'client-id-taken',
+  BuiltInClient: 'built-in-client',
+} as const;
+export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
+
+export const REALM = 'orderops';
+
+/** RFC 6749 §5.2 error codes (plus RFC 7009's unsupported_token_type). */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'unsupported_token_type';
+
+/**
+ * An error of the OAuth endpoints, answered in RFC 6749 form (`error`, `error_description`)
+ * rather than problem+json. Descriptions are fixed text: never the submitted values.
+ */
+export class OAuthError extends AppError {
+  constructor(
+    readonly oauthCode: OAuthErrorCode,
+    description: string,
+    status = oauthCode === 'invalid_client' ? 401 : 400,
+  ) {
+    super(`oauth-${oauthCode.replaceAll('_', '-')}`, status, 'OAuth error', {
+      detail: description,
+      headers: {
+        'Cache-Control': 'no-store',
+        ...(oauthCode === 'invalid_client' ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {}),
+      },
+      representation: {
+        contentType: 'application/json; charset=utf-8',
+        body: { error: oauthCode, error_description: description },
+      },
+    });
+  }
+}
+
+/** 401 for a request without a usable bearer token (RFC 6750 §3). */
+export class UnauthenticatedError extends AppError {
+  constructor(tokenPresented: boolean) {
+    super(tokenPresented ? AuthErrorCode.InvalidToken : AuthErrorCode.Unauthenticated, 401, 'Unauthorized', {
+      detail: tokenPresented
+        ? 'The access token is invalid, expired or revoked.'
+        : 'This endpoint requires a bearer access token.',
+      headers: {
+        'WWW-Authenticate': tokenPresented
+          ? `Bearer realm="${REALM}", error="invalid_token", error_description="The access token is not valid"`
+          : `Bearer realm="${REALM}"`,
+      },
+    });
+  }
+}
+
+/** 403 for a valid token that lacks a scope the route needs (RFC 6750 §3.1). */
+export class InsufficientScopeError extends AppError {
+  constructor(required: readonly string[]) {
+    super(AuthErrorCode.InsufficientScope, 403, 'Forbidden', {
+      detail: `This endpoint requires the scope(s): ${required.join(' ')}.`,
+      headers: {
+        'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${required.join(' ')}"`,
+      },
+      extensions: { requiredScopes: required },
+    });
+  }
+}
+
+/** Tokens in URLs end up in logs and browser history (RFC 6750 §5.3): refused outright. */
+export class TokenInQueryError extends AppError {
+  constructor() {
+    super(AuthErrorCode.TokenInQuery, 400, 'Bad Request', {
+      detail: 'Access tokens are accepted only in the Authorization header.',
+      headers: { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_request"` },
+    });
+  }
+}
+
+export class OperatorNotFoundError extends AppError {
+  constructor() {
+    super(AuthErrorCode.OperatorNotFound, 404, 'Not Found', { detail: 'No operator has this id.' });
+  }
+}
+
+export class UsernameTakenError extends AppError {
+  constructor() {
+    super(AuthErrorCode.UsernameTaken, 409, 'Conflict', { detail: 'An operator with this username exists.' });
+  }
+}
+
+export class WeakPasswordError extends AppError {
+  constructor(reason: string) {
+    super(AuthErrorCode.WeakPassword, 400, 'Validation failed', {
+      detail: 'The password does not meet the policy.',
+      errors: [{ field: 'password', code: 'passwordPolicy', message: reason }],
+    });
+  }
+}
+
+export class ClientNotFoundError extends AppError {
+  constructor() {
+    super(AuthErrorCode.ClientNotFound, 404, 'Not Found', { detail: 'No client has this id.' });
+  }
+}
+
+export class ClientIdTakenError extends AppError {
+  constructor() {
+    super(AuthErrorCode.ClientIdTaken, 409, 'Conflict', { detail: 'A client with this id exists.' });
+  }
+}
+
+export class BuiltInClientError extends AppError {
+  constructor() {
+    super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}

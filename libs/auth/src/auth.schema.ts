@@ -1,0 +1,8 @@
+import type { DatabaseSchema } from '@orderops/core';
+import { AUTH_ENTITIES } from './auth.entities.js';
+import { CreateAuth1732400000000 } from './migrations/1732400000000-create-auth.js';
+
+export const authSchema: DatabaseSchema = {
+  entities: AUTH_ENTITIES,
+  migrations: [CreateAuth1732400000000],
+};

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { BuiltInClientError, ClientIdTakenError, ClientNotFoundError } from '../auth.errors.js';
+import { isUniqueViolation } from '../operators/operators.service.js';
+import { ALL_SCOPES, type Scope } from '../scopes.js';
+import { OAuthClientEntity, type ClientType, type GrantType } from './oauth-client.entity.js';
+
+export const WEB_CLIENT_ID = 'orderops-web';
+export const DOCS_CLIENT_ID = 'orderops-docs';
+export const BUILT_IN_CLIENT_IDS: readonly string[] = [WEB_CLIENT_ID, DOCS_CLIENT_ID];
+
+const SECRET_KEY_PURPOSE = 'client-secret';
+
+export interface NewClient {
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly grantTypes?: readonly GrantType[];
+}
+
+export interface CreatedClient {
+  readonly client: OAuthClientEntity;
+  /** Shown once; only its keyed hash is stored. */
+  readonly secret: string;
+}
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(OAuthClientEntity);
+  }
+
+  /**
+   * Server-generated secrets carry 256 random bits, so HMAC-SHA-256 under a key derived
+   * from the master key stores them safely and checks them in microseconds.
+   */
+  private secretHash(secret: string, keyVersion: number): string | undefined {
+    const masterKey = this.config.masterKeys.reveal().find(keyVersion);
+    if (!masterKey) return undefined;
+    return createHmac('sha256', deriveKey(masterKey, SECRET_KEY_PURPOSE))
+      .update(secret, 'utf8')
+      .digest('hex');
+  }
+
+  /** A confidential partner client (client_credentials) with a fresh secret. */
+  async create(input: NewClient): Promise<CreatedClient> {
+    const clientId = `ptn_${randomBytes(12).toString('base64url')}`;
+    const secret = randomBytes(32).toString('base64url');
+    const version = this.config.masterKeys.reveal().current.version;
+    const client: Omit<OAuthClientEntity, 'createdAt'> = {
+      clientId,
+      name: input.name,
+      type: 'confidential',
+      firstParty: false,
+      grantTypes: [...(input.grantTypes ?? ['client_credentials'])],
+      scopes: [...input.scopes],
+      secretHash: this.secretHash(secret, version) ?? null,
+      secretKeyVersion: version,
+    };
+    try {
+      await this.repo.insert(client);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ClientIdTakenError();
+      throw error;
+    }
+    return { client: await this.get(clientId), secret };
+  }
+
+  async list(): Promise<OAuthClientEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' } });
+  }
+
+  async get(clientId: string): Promise<OAuthClientEntity> {
+    const client = await this.repo.findOneBy({ clientId });
+    if (!client) throw new ClientNotFoundError();
+    return client;
+  }
+
+  async find(clientId: string): Promise<OAuthClientEntity | null> {
+    return this.repo.findOneBy({ clientId });
+  }
+
+  async exists(clientId: string): Promise<boolean> {
+    return this.repo.existsBy({ clientId });
+  }
+
+  /** Deletes a partner client; its refresh tokens go with it and its access tokens stop verifying. */
+  async delete(clientId: string): Promise<void> {
+    if (BUILT_IN_CLIENT_IDS.includes(clientId)) throw new BuiltInClientError();
+    const result = await this.repo.delete({ clientId });
+    if (!result.affected) throw new ClientNotFoundError();
+  }
+
+  /** The client if `secret` is its secret; undefined otherwise (also for public clients). */
+  async authenticate(clientId: string, secret: string): Promise<OAuthClientEntity | undefined> {
+    const client = await this.repo.findOneBy({ clientId });
+    const version = client?.secretKeyVersion ?? this.config.masterKeys.reveal().current.version;
+    const presented = Buffer.from(this.secretHash(secret, version) ?? '', 'hex');
+    const stored = Buffer.from(client?.secretHash ?? '', 'hex');
+    const match = stored.length === 32 && presented.length === 32 && timingSafeEqual(stored, presented);
+    return match && client?.type === 'confidential' ? client : undefined;
+  }
+
+  /** The first-party public clients exist on every installation (idempotent across replicas). */
+  async ensureBuiltIns(): Promise<void> {
+    const builtIns: [string, string][] = [
+      [WEB_CLIENT_ID, 'OrderOps web app'],
+      [DOCS_CLIENT_ID, 'OrderOps API docs (Swagger UI)'],
+    ];
+    for (const [clientId, name] of builtIns) {
+      await this.repo
+        .createQueryBuilder()
+        .insert()
+        .values({
+          clientId,
+          name,
+          type: 'public' satisfies ClientType,
+          firstParty: true,
+          grantTypes: ['password', 'refresh_token'],
+          scopes: [...ALL_SCOPES],
+          secretHash: null,
+          secretKeyVersion: null,
+        })
+        .orIgnore()
+        .execute();
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export type ClientType = 'public' | 'confidential';
+export type GrantType = 'password' | 'refresh_token' | 'client_credentials';
+
+/** An OAuth 2.0 client: a first-party app (public) or a partner system (confidential). */
+@Entity({ name: 'oauth_clients' })
+export class OAuthClientEntity {
+  @PrimaryColumn({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: ClientType;
+
+  /** Only first-party clients may use the password grant. */
+  @Column({ name: 'first_party', type: 'boolean', default: false })
+  firstParty!: boolean;
+
+  @Column({ name: 'grant_types', type: 'text', array: true })
+  grantTypes!: GrantType[];
+
+  @Column({ type: 'text', array: true })
+  scopes!: string[];
+
+  /** HMAC-SHA-256 of the secret under a key derived from master key `secretKeyVersion`. */
+  @Column({ name: 'secret_hash', type: 'varchar', length: 64, nullable: true })
+  secretHash!: string | null;
+
+  @Column({ name: 'secret_key_version', type: 'integer', nullable: true })
+  secretKeyVersion!: number | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

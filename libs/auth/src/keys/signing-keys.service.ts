@@ -1,0 +1,192 @@
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectConfig, open, seal, type AppConfig } from '@orderops/core';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
+import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
+import { SigningKeyEntity } from './signing-key.entity.js';
+
+export const SIGNING_ALGORITHM = 'ES256';
+/** Access tokens never live longer than this (ACCESS_TOKEN_TTL_SECONDS is capped at it). */
+const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
+/** Replicas re-read the key table this often, so a rotation elsewhere reaches them. */
+const REFRESH_INTERVAL_MS = 60_000;
+/** An unknown `kid` triggers a re-read at most this often (random kids must not hammer the DB). */
+const UNKNOWN_KID_RELOAD_MS = 5_000;
+const VERIFY_LEEWAY_SECONDS = 30;
+
+export interface PublicJwk {
+  kty: string;
+  crv: string;
+  x: string;
+  y: string;
+  kid: string;
+  alg: string;
+  use: 'sig';
+}
+
+export interface SigningKeySummary {
+  kid: string;
+  algorithm: string;
+  createdAt: string;
+  retiredAt: string | null;
+  verifyUntil: string | null;
+  active: boolean;
+}
+
+interface LoadedKey {
+  readonly kid: string;
+  readonly publicKey: KeyObject;
+  readonly jwk: PublicJwk;
+}
+
+const sealContext = (kid: string): string => `signing_keys|private_key|${kid}`;
+
+/** RFC 7638 thumbprint of an EC public key: a stable, content-derived key id. */
+function thumbprint(jwk: { crv: string; kty: string; x: string; y: string }): string {
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/**
+ * Token-signing keys: ES256 key pairs in the database with the private half sealed under
+ * the master key. One key signs; retired keys keep verifying until every token they
+ * signed has expired; the JWKS publishes exactly the keys that verify.
+ */
+@Injectable()
+export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
+  private verifying = new Map<string, LoadedKey>();
+  private signer?: { kid: string; privateKey: KeyObject };
+  private lastReload = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.ensureActiveKey();
+    await this.reload();
+    this.timer = setInterval(() => void this.reload().catch(() => undefined), REFRESH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The key new tokens are signed with. */
+  currentSigner(): { kid: string; privateKey: KeyObject } {
+    if (!this.signer) throw new Error('no active signing key loaded');
+    return this.signer;
+  }
+
+  /** The public key for a `kid`, re-reading the table (rate-limited) for kids not seen yet. */
+  async publicKeyFor(kid: string): Promise<KeyObject | undefined> {
+    const known = this.verifying.get(kid);
+    if (known) return known.publicKey;
+    if (Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return undefined;
+    await this.reload();
+    return this.verifying.get(kid)?.publicKey;
+  }
+
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: [...this.verifying.values()].map((k) => k.jwk) };
+  }
+
+  async list(): Promise<SigningKeySummary[]> {
+    const rows = await this.dataSource.getRepository(SigningKeyEntity).find({ order: { createdAt: 'DESC' } });
+    const now = new Date();
+    return rows.map((r) => ({
+      kid: r.kid,
+      algorithm: r.algorithm,
+      createdAt: r.createdAt.toISOString(),
+      retiredAt: r.retiredAt?.toISOString() ?? null,
+      verifyUntil: r.verifyUntil?.toISOString() ?? null,
+      active: r.retiredAt === null && (r.verifyUntil === null || r.verifyUntil > now),
+    }));
+  }
+
+  /**
+   * Makes a new key the signer. Previous signers retire: they stop signing now and verify
+   * until the longest token they could have signed (plus the time a replica may take to
+   * notice the rotation, plus clock leeway) has expired. Keys past that are deleted.
+   */
+  async rotate(): Promise<{ kid: string; retired: string[] }> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(SigningKeyEntity);
+      const active = await repo.find({ where: { retiredAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+      const now = new Date();
+      const verifyUntil = new Date(
+        now.getTime() + (MAX_ACCESS_TOKEN_TTL_SECONDS + VERIFY_LEEWAY_SECONDS) * 1000 + REFRESH_INTERVAL_MS,
+      );
+      for (const key of active) await repo.update({ kid: key.kid }, { retiredAt: now, verifyUntil });
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(SigningKeyEntity)
+        .where('verify_until IS NOT NULL AND verify_until < now()')
+        .execute();
+      const kid = await this.createKey(manager);
+      return { kid, retired: active.map((k) => k.kid) };
+    });
+    await this.reload();
+    return result;
+  }
+
+  private async ensureActiveKey(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(SigningKeyEntity);
+      const active = await repo.count({ where: { retiredAt: IsNull() } });
+      if (active === 0) await this.createKey(manager);
+    });
+  }
+
+  private async createKey(manager: EntityManager): Promise<string> {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string; y: string };
+    const kid = thumbprint(jwk);
+    const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
+    await manager.getRepository(SigningKeyEntity).insert({
+      kid,
+      algorithm: SIGNING_ALGORITHM,
+      publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
+      privateKeySealed: seal(this.config.masterKeys.reveal(), pkcs8, sealContext(kid)),
+      retiredAt: null,
+      verifyUntil: null,
+    });
+    return kid;
+  }
+
+  /** Re-reads the keys that still verify, and the newest active key as signer. */
+  async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    const rows = await this.dataSource.getRepository(SigningKeyEntity).find({
+      where: [{ verifyUntil: IsNull() }, { verifyUntil: MoreThan(new Date()) }],
+      order: { createdAt: 'DESC' },
+    });
+    const verifying = new Map<string, LoadedKey>();
+    for (const row of rows) {
+      const jwk = row.publicJwk as { kty: string; crv: string; x: string; y: string };
+      verifying.set(row.kid, {
+        kid: row.kid,
+        publicKey: createPublicKey({ key: jwk, format: 'jwk' }),
+        jwk: { ...jwk, kid: row.kid, alg: row.algorithm, use: 'sig' },
+      });
+    }
+    const active = rows.find((r) => r.retiredAt === null);
+    if (active && active.kid !== this.signer?.kid) {
+      const der = open(this.config.masterKeys.reveal(), active.privateKeySealed, sealContext(active.kid));
+      this.signer = {
+        kid: active.kid,
+        privateKey: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
+      };
+    }
+    this.verifying = verifying;
+  }
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Get, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import { InjectConfig, Public, type AppConfig } from '@orderops/core';
+import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
+import { ALL_SCOPES } from '../scopes.js';
+import { OAuthParams } from './oauth-params.js';
+import { OAuthService, type IntrospectionResponse, type TokenResponse } from './oauth.service.js';
+
+/** Per client address, on top of the per-account lockout: 20 token requests a minute. */
+export const TOKEN_ENDPOINT_LIMIT_PER_MINUTE = 20;
+
+const formBody = (properties: Record<string, { type: 'string'; enum?: string[] }>, required: string[]) =>
+  ApiBody({ schema: { type: 'object', properties, required } });
+
+@ApiTags('oauth')
+@Public()
+@Controller()
+export class OAuthController {
+  constructor(
+    private readonly oauth: OAuthService,
+    private readonly keys: SigningKeysService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  @Post('oauth/token')
+  @HttpCode(200)
+  @Header('Pragma', 'no-cache')
+  @Throttle({ default: { limit: TOKEN_ENDPOINT_LIMIT_PER_MINUTE, ttl: 60_000 } })
+  @ApiOperation({ summary: 'Issue tokens (password, client_credentials, refresh_token grants; RFC 6749)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @formBody(
+    {
+      grant_type: { type: 'string', enum: ['password', 'client_credentials', 'refresh_token'] },
+      client_id: { type: 'string' },
+      client_secret: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      refresh_token: { type: 'string' },
+      scope: { type: 'string' },
+    },
+    ['grant_type'],
+  )
+  token(
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ): Promise<TokenResponse> {
+    return this.oauth.token(OAuthParams.from(contentType, body), authorization);
+  }
+
+  @Post('oauth/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an access or refresh token (RFC 7009)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @formBody(
+    {
+      token: { type: 'string' },
+      token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
+      client_id: { type: 'string' },
+      client_secret: { type: 'string' },
+    },
+    ['token'],
+  )
+  async revoke(
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.oauth.revoke(OAuthParams.from(contentType, body), authorization);
+  }
+
+  @Post('oauth/introspect')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Introspect a token (RFC 7662); confidential clients only' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @formBody({ token: { type: 'string' }, token_type_hint: { type: 'string' } }, ['token'])
+  introspect(
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ): Promise<IntrospectionResponse> {
+    return this.oauth.introspect(OAuthParams.from(contentType, body), authorization);
+  }
+
+  @Get('.well-known/jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Public keys that verify access tokens (RFC 7517)' })
+  @ApiOkResponse({ description: 'JWK Set' })
+  jwks(): { keys: PublicJwk[] } {
+    return this.keys.jwks();
+  }
+
+  @Get('.well-known/oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  metadata(): Record<string, unknown> {
+    const issuer = this.config.auth.issuer;
+    const grants = ['client_credentials', 'refresh_token'];
+    if (this.config.auth.passwordGrantEnabled) grants.unshift('password');
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      grant_types_supported: grants,
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ALL_SCOPES,
+    };
+  }
+}

@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '@orderops/core';
+import { OAuthError } from '../auth.errors.js';
+import type { OAuthClientEntity } from '../clients/oauth-client.entity.js';
+import { OperatorsService } from '../operators/operators.service.js';
+import { formatScopes, isScope, parseScopeParam, type Scope } from '../scopes.js';
+import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator.js';
+import type { OAuthParams } from './oauth-params.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      sub: string;
+      token_type: 'Bearer' | 'refresh_token';
+      exp: number;
+      iat?: number;
+      iss: string;
+      aud?: string;
+      jti?: string;
+    };
+
+const invalidScope = (): OAuthError =>
+  new OAuthError('invalid_scope', 'The requested scope is invalid or not allowed.');
+const invalidGrant = (description: string): OAuthError => new OAuthError('invalid_grant', description);
+
+/**
+ * A token carries what was asked for, narrowed to what the subject and the client may have
+ * (DESIGN §3). No scope parameter asks for everything allowed. Asking for an unknown scope,
+ * or ending with none, is an error rather than a silently different token.
+ */
+function grantScopes(requested: string | undefined, ...allowed: readonly string[][]): Scope[] {
+  const permitted = (scope: Scope): boolean => allowed.every((list) => list.includes(scope));
+  if (requested === undefined) {
+    const all = allowed[0].filter((s): s is Scope => isScope(s) && permitted(s));
+    if (all.length === 0) throw invalidScope();
+    return all;
+  }
+  const { scopes, unknown } = parseScopeParam(requested);
+  if (unknown.length > 0 || scopes.length === 0) throw invalidScope();
+  const granted = scopes.filter(permitted);
+  if (granted.length === 0) throw invalidScope();
+  return granted;
+}
+
+/** The grants of POST /oauth/token, plus revocation and introspection. */
+@Injectable()
+export class OAuthService {
+  constructor(
+    private readonly clientAuth: ClientAuthenticator,
+    private readonly operators: OperatorsService,
+    private readonly accessTokens: AccessTokensService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly verifier: AccessTokenVerifier,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async token(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
+    const grantType = params.require('grant_type');
+    const { client, withSecret } = await this.clientAuth.authenticate(params, authorization);
+    switch (grantType) {
+      case 'password':
+        return this.passwordGrant(params, client);
+      case 'client_credentials':
+        return this.clientCredentialsGrant(params, client, withSecret);
+      case 'refresh_token':
+        return this.refreshTokenGrant(params, client);
+      default:
+        throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
+    }
+  }
+
+  private async passwordGrant(params: OAuthParams, client: OAuthClientEntity): Promise<TokenResponse> {
+    if (!this.config.auth.passwordGrantEnabled) {
+      throw new OAuthError('unsupported_grant_type', 'The password grant is disabled on this server.');
+    }
+    if (!client.firstParty || !client.grantTypes.includes('password')) {
+      throw new OAuthError('unauthorized_client', 'This client may not use the password grant.');
+    }
+    const username = params.require('username');
+    const password = params.require('password');
+    const login = await this.operators.authenticate(username, password);
+    if (!login.ok) throw invalidGrant('Invalid username or password.');
+    const { operator } = login;
+    const scopes = grantScopes(params.get('scope'), operator.scopes, client.scopes);
+    const notBefore = Math.ceil(operator.tokensValidAfter.getTime() / 1000);
+    const access = this.accessTokens.issue(
+      { type: 'operator', id: operator.id },
+      client.clientId,
+      scopes,
+      notBefore,
+    );
+    const response: TokenResponse = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: access.scope,
+    };
+    if (client.grantTypes.includes('refresh_token')) {
+      response.refresh_token = await this.refreshTokens.start(operator.id, client.clientId, scopes);
+    }
+    return response;
+  }
+
+  private clientCredentialsGrant(
+    params: OAuthParams,
+    client: OAuthClientEntity,
+    withSecret: boolean,
+  ): TokenResponse {
+    if (!withSecret || client.type !== 'confidential' || !client.grantTypes.includes('client_credentials')) {
+      throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
+    }
+    const scopes = grantScopes(params.get('scope'), client.scopes);
+    const access = this.accessTokens.issue({ type: 'client', id: client.clientId }, client.clientId, scopes);
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: access.scope,
+    };
+  }
+
+  private async refreshTokenGrant(params: OAuthParams, client: OAuthClientEntity): Promise<TokenResponse> {
+    if (!client.grantTypes.includes('refresh_token')) {
+      throw new OAuthError('unauthorized_client', 'This client may not use the refresh_token grant.');
+    }
+    const presented = params.require('refresh_token');
+    const requested = params.get('scope');
+    let operatorCutoff = 0;
+    const outcome = await this.refreshTokens.rotate(presented, client.clientId, async (record) => {
+      const operator = await this.operators.find(record.operatorId);
+      if (!operator || operator.disabledAt !== null || record.familyIssuedAt < operator.tokensValidAfter) {
+        throw invalidGrant('The refresh token is invalid, expired or revoked.');
+      }
+      operatorCutoff = Math.ceil(operator.tokensValidAfter.getTime() / 1000);
+      // Never wider than the original grant, nor than what operator and client hold today.
+      return grantScopes(requested, record.scopes, operator.scopes, client.scopes);
+    });
+    if (!outcome.ok) throw invalidGrant('The refresh token is invalid, expired or revoked.');
+    const scopes = outcome.record.scopes.filter(isScope);
+    const access = this.accessTokens.issue(
+      { type: 'operator', id: outcome.record.operatorId },
+      client.clientId,
+      scopes,
+      operatorCutoff,
+    );
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: formatScopes(scopes),
+      refresh_token: outcome.token,
+    };
+  }
+
+  /** RFC 7009: always succeeds for the caller; only the client's own tokens are affected. */
+  async revoke(params: OAuthParams, authorization: string | undefined): Promise<void> {
+    const { client } = await this.clientAuth.authenticate(params, authorization);
+    const token = params.require('token');
+    const hint = params.get('token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
+      throw new OAuthError('unsupported_token_type', 'Only access_token and refresh_token can be revoked.');
+    }
+    if (await this.refreshTokens.revoke(token, client.clientId)) return;
+    try {
+      const { claims } = await this.verifier.verify(token);
+      if (claims.client_id === client.clientId) await this.verifier.revoke(claims);
+    } catch (error) {
+      if (!(error instanceof TokenRejectedError)) throw error;
+    }
+  }
+
+  /** RFC 7662, for authenticated confidential clients (resource servers). */
+  async introspect(params: OAuthParams, authorization: string | undefined): Promise<IntrospectionResponse> {
+    const { withSecret } = await this.clientAuth.authenticate(params, authorization);
+    if (!withSecret) throw new OAuthError('invalid_client', 'Introspection requires client authentication.');
+    const token = params.require('token');
+    try {
+      const { claims } = await this.verifier.verify(token);
+      return {
+        active: true,
+        scope: claims.scope,
+        client_id: claims.client_id,
+        sub: claims.sub,
+        token_type: 'Bearer',
+        exp: claims.exp,
+        iat: claims.iat,
+        iss: claims.iss,
+        aud: claims.aud,
+        jti: claims.jti,
+      };
+    } catch (error) {
+      if (!(error instanceof TokenRejectedError)) throw error;
+    }
+    const refresh = await this.refreshTokens.find(token);
+    const now = new Date();
+    if (
+      refresh &&
+      !refresh.usedAt &&
+      !refresh.revokedAt &&
+      refresh.idleExpiresAt > now &&
+      refresh.familyExpiresAt > now
+    ) {
+      const operator = await this.operators.find(refresh.operatorId);
+      if (operator && !operator.disabledAt && refresh.familyIssuedAt >= operator.tokensValidAfter) {
+        return {
+          active: true,
+          scope: formatScopes(refresh.scopes.filter(isScope)),
+          client_id: refresh.clientId,
+          sub: refresh.operatorId,
+          token_type: 'refresh_token',
+          exp: Math.floor(refresh.idleExpiresAt.getTime() / 1000),
+          iss: this.config.auth.issuer,
+        };
+      }
+    }
+    return { active: false };
+  }
+}
+
+export type { AuthenticatedClient };

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '@orderops/core';
+import jwt, { type JwtHeader, type VerifyOptions } from 'jsonwebtoken';
+import type { KeyObject } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ClientsService } from '../clients/clients.service.js';
+import { SIGNING_ALGORITHM, SigningKeysService } from '../keys/signing-keys.service.js';
+import { OperatorsService } from '../operators/operators.service.js';
+import type { Principal } from '../principal.js';
+import { isScope, type Scope } from '../scopes.js';
+import { RevokedAccessTokenEntity } from './revoked-access-token.entity.js';
+import { ACCESS_TOKEN_TYP, accessTokenAudience, type AccessTokenClaims } from './access-tokens.service.js';
+
+/** At most this much clock difference between issuer and verifier is forgiven. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Header members that would point a verifier at keys chosen by the token's author. */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
+
+export class TokenRejectedError extends Error {
+  override readonly name = 'TokenRejectedError';
+}
+
+export function jwtVerifyOptions(config: AppConfig): VerifyOptions & { complete?: false } {
+  return {
+    algorithms: [SIGNING_ALGORITHM],
+    issuer: config.auth.issuer,
+    audience: accessTokenAudience(config),
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+  };
+}
+
+/**
+ * The checks an access token must pass beyond its signature. Shared by the bearer guard
+ * (through passport-jwt) and by introspection, so both accept exactly the same tokens.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    private readonly keys: SigningKeysService,
+    private readonly operators: OperatorsService,
+    private readonly clients: ClientsService,
+    private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Selects the verification key from a token header, refusing anything unusual. */
+  async keyForHeader(header: JwtHeader & Record<string, unknown>): Promise<KeyObject> {
+    const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+    if (typ !== ACCESS_TOKEN_TYP && typ !== `application/${ACCESS_TOKEN_TYP}`)
+      throw new TokenRejectedError('typ');
+    if (header.alg !== SIGNING_ALGORITHM) throw new TokenRejectedError('alg');
+    if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new TokenRejectedError('header');
+    if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 64) {
+      throw new TokenRejectedError('kid');
+    }
+    const key = await this.keys.publicKeyFor(header.kid);
+    if (!key) throw new TokenRejectedError('unknown kid');
+    return key;
+  }
+
+  /** Claims shape, revocation and the subject's current standing. */
+  async principalFor(payload: unknown): Promise<Principal> {
+    const claims = payload as Partial<AccessTokenClaims>;
+    const { sub, sub_type: subType, client_id: clientId, scope, jti, iat } = claims;
+    if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof scope !== 'string') {
+      throw new TokenRejectedError('claims');
+    }
+    if (
+      typeof jti !== 'string' ||
+      typeof iat !== 'number' ||
+      (subType !== 'operator' && subType !== 'client')
+    ) {
+      throw new TokenRejectedError('claims');
+    }
+    if (!/^[0-9a-f-]{36}$/.test(jti)) throw new TokenRejectedError('jti');
+    if (await this.dataSource.getRepository(RevokedAccessTokenEntity).existsBy({ jti })) {
+      throw new TokenRejectedError('revoked');
+    }
+    if (!(await this.clients.exists(clientId))) throw new TokenRejectedError('client gone');
+    if (subType === 'operator') {
+      const operator = /^[0-9a-f-]{36}$/.test(sub) ? await this.operators.find(sub) : null;
+      if (!operator || operator.disabledAt !== null) throw new TokenRejectedError('subject');
+      if (iat * 1000 < operator.tokensValidAfter.getTime()) throw new TokenRejectedError('stale');
+    } else if (sub !== clientId) {
+      throw new TokenRejectedError('subject');
+    }
+    const scopes = scope.split(' ').filter((s): s is Scope => isScope(s));
+    return { type: subType, id: sub, clientId, scopes, tokenId: jti };
+  }
+
+  /** Full verification of a raw token (introspection, revocation). */
+  async verify(token: string): Promise<{ principal: Principal; claims: AccessTokenClaims }> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw new TokenRejectedError('malformed');
+    const key = await this.keyForHeader(decoded.header as JwtHeader & Record<string, unknown>);
+    let claims: AccessTokenClaims;
+    try {
+      claims = jwt.verify(token, key, jwtVerifyOptions(this.config)) as unknown as AccessTokenClaims;
+    } catch {
+      throw new TokenRejectedError('signature or claims');
+    }
+    return { principal: await this.principalFor(claims), claims };
+  }
+
+  /** Records an access token as revoked until it would have expired anyway. */
+  async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(RevokedAccessTokenEntity)
+      .values({ jti: claims.jti, expiresAt: new Date(claims.exp * 1000) })
+      .orIgnore()
+      .execute();
+  }
+}

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '@orderops/core';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { RefreshTokenEntity } from './refresh-token.entity.js';
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** 256 random bits, base64url: unguessable, so a fast hash stores it safely. */
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export type RefreshOutcome =
+  | { ok: true; record: RefreshTokenEntity; token: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'wrong_client' };
+
+/**
+ * Opaque refresh tokens in rotation families: every use spends the token and issues its
+ * successor; presenting a spent token again revokes the whole family (RFC 9700 §4.14.2).
+ */
+@Injectable()
+export class RefreshTokensService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a new family at login. */
+  async start(operatorId: string, clientId: string, scopes: readonly string[]): Promise<string> {
+    const now = new Date();
+    const familyExpiresAt = new Date(now.getTime() + this.config.auth.refreshTokenMaxLifetimeSeconds * 1000);
+    return this.insert(this.dataSource.manager, {
+      familyId: randomUUID(),
+      operatorId,
+      clientId,
+      scopes: [...scopes],
+      familyIssuedAt: now,
+      familyExpiresAt,
+    });
+  }
+
+  /**
+   * Spends `token` for `clientId` and issues its successor with `scopes`, all in one
+   * transaction with the row locked, so two concurrent uses cannot both succeed.
+   */
+  async rotate(
+    token: string,
+    clientId: string,
+    narrow: (record: RefreshTokenEntity) => Promise<readonly string[]>,
+  ): Promise<RefreshOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(RefreshTokenEntity);
+      const record = await repo.findOne({
+        where: { tokenHash: hashRefreshToken(token) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!record) return { ok: false, reason: 'unknown' };
+      if (record.clientId !== clientId) {
+        // Another client holding this token means it leaked: the family is no longer safe.
+        await this.revokeFamilyWith(manager, record.familyId);
+        return { ok: false, reason: 'wrong_client' };
+      }
+      if (record.revokedAt) return { ok: false, reason: 'revoked' };
+      if (record.usedAt) {
+        await this.revokeFamilyWith(manager, record.familyId);
+        return { ok: false, reason: 'reused' };
+      }
+      const now = new Date();
+      if (record.idleExpiresAt <= now || record.familyExpiresAt <= now)
+        return { ok: false, reason: 'expired' };
+      const scopes = await narrow(record);
+      await repo.update({ id: record.id }, { usedAt: now });
+      const successor = await this.insert(manager, {
+        familyId: record.familyId,
+        operatorId: record.operatorId,
+        clientId: record.clientId,
+        scopes: [...scopes],
+        familyIssuedAt: record.familyIssuedAt,
+        familyExpiresAt: record.familyExpiresAt,
+      });
+      return { ok: true, record: { ...record, scopes: [...scopes] }, token: successor };
+    });
+  }
+
+  /** Revokes the family of `token` if it belongs to `clientId`; unknown tokens are ignored. */
+  async revoke(token: string, clientId: string): Promise<boolean> {
+    const record = await this.dataSource
+      .getRepository(RefreshTokenEntity)
+      .findOne({ where: { tokenHash: hashRefreshToken(token) } });
+    if (!record || record.clientId !== clientId) return false;
+    await this.revokeFamilyWith(this.dataSource.manager, record.familyId);
+    return true;
+  }
+
+  async find(token: string): Promise<RefreshTokenEntity | null> {
+    return this.dataSource
+      .getRepository(RefreshTokenEntity)
+      .findOne({ where: { tokenHash: hashRefreshToken(token) } });
+  }
+
+  private async revokeFamilyWith(manager: EntityManager, familyId: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
+      .execute();
+  }
+
+  private async insert(
+    manager: EntityManager,
+    fields: Pick<
+      RefreshTokenEntity,
+      'familyId' | 'operatorId' | 'clientId' | 'scopes' | 'familyIssuedAt' | 'familyExpiresAt'
+    >,
+  ): Promise<string> {
+    const token = newRefreshToken();
+    const now = new Date();
+    const idle = new Date(now.getTime() + this.config.auth.refreshTokenIdleSeconds * 1000);
+    await manager.getRepository(RefreshTokenEntity).insert({
+      ...fields,
+      tokenHash: hashRefreshToken(token),
+      issuedAt: now,
+      idleExpiresAt: idle < fields.familyExpiresAt ? idle : fields.familyExpiresAt,
+      usedAt: null,
+      revokedAt: null,
+    });
+    return token;
+  }
+}
