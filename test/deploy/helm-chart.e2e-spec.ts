@@ -60,6 +60,16 @@ describe('chart metadata', () => {
     expect(Number(KUBE_VERSION.split('.')[1])).toBeGreaterThanOrEqual(minimum);
   });
 
+  it(
+    'refuses to render for a Kubernetes older than it supports',
+    async () => {
+      const result = await renderChart({ values: [fixture('default').file], kubeVersion: '1.28.0' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('kubeVersion');
+    },
+    HELM_TIMEOUT,
+  );
+
   it('has a draft 2020-12 values schema closed at the top level', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.additionalProperties).toBe(false);

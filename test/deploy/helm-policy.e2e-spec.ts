@@ -214,6 +214,24 @@ const MUTATIONS: Mutation[] = [
     mutate: (o) => void (container(o, 'Job').env!.find((e) => e.name === 'NODE_ENV')!.value = 'development'),
   },
   {
+    rule: 'POD-SECRET-FILE-MODE',
+    fixture: 'default',
+    what: 'credentials volume 0644 (the Kubernetes default)',
+    mutate: (o) =>
+      void delete podSpecOf(o, 'Deployment').volumes!.find((v) => v.name === 'credentials')!.projected!
+        .defaultMode,
+  },
+  {
+    rule: 'POD-SECRET-FILE-MODE',
+    fixture: 'default',
+    what: 'one item world-readable',
+    mutate: (o) => {
+      podSpecOf(o, 'Job').volumes!.find(
+        (v) => v.name === 'credentials',
+      )!.projected!.sources![0].secret!.items![0].mode = 0o444;
+    },
+  },
+  {
     rule: 'POD-PROBES',
     fixture: 'default',
     what: 'liveness probes readiness',

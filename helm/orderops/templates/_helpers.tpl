@@ -226,7 +226,7 @@ DATABASE_SSL_CA_FILE: {{ printf "%s/DATABASE_SSL_CA" (include "orderops.secretMo
     sizeLimit: {{ .Values.tmpSizeLimit }}
 - name: credentials
   projected:
-    defaultMode: 0440
+    defaultMode: 288 # 0440: owner root, group fsGroup may read
     sources:
       - secret:
           name: {{ include "orderops.secretName" . }}

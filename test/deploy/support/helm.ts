@@ -156,6 +156,8 @@ export interface ChartOptions {
   apiVersions?: string[];
   release?: string;
   namespace?: string;
+  /** Defaults to KUBE_VERSION. */
+  kubeVersion?: string;
 }
 
 function valueArgs(options: ChartOptions): string[] {
@@ -182,7 +184,7 @@ export async function renderChart(options: ChartOptions = {}): Promise<Rendered>
     '--namespace',
     options.namespace ?? 'shop',
     '--kube-version',
-    KUBE_VERSION,
+    options.kubeVersion ?? KUBE_VERSION,
     '--include-crds',
     ...(options.apiVersions ?? []).flatMap((v) => ['--api-versions', v]),
     ...valueArgs(options),

@@ -41,6 +41,7 @@ export const POLICY_RULES = {
   'POD-NO-LITERAL-SECRET':
     'no secret as a literal env value: secrets come from secretKeyRef or *_FILE in a Secret volume',
   'POD-NODE-ENV': 'application containers run with NODE_ENV=production',
+  'POD-SECRET-FILE-MODE': 'Secret-backed volumes are not world-readable (defaultMode and item modes)',
   'POD-PROBES':
     'long-running containers have startup, readiness and liveness HTTP probes on /health/*, readiness != liveness',
   // Objects and cross-object rules.
@@ -273,6 +274,24 @@ const POD_CHECKS: Partial<Record<RuleId, PodCheck>> = {
     for (const c of pod.spec.containers) {
       const nodeEnv = (c.env ?? []).find((e) => e.name === 'NODE_ENV');
       if (nodeEnv?.value !== 'production') report(`${c.name} does not set NODE_ENV=production`);
+    }
+  },
+  'POD-SECRET-FILE-MODE': (pod, report) => {
+    for (const volume of pod.spec.volumes ?? []) {
+      const sources = [
+        ...(volume.secret ? [{ defaultMode: volume.secret.defaultMode, items: volume.secret.items }] : []),
+        ...(volume.projected?.sources ?? [])
+          .filter((s) => s.secret !== undefined)
+          .map((s) => ({ defaultMode: volume.projected?.defaultMode, items: s.secret?.items })),
+      ];
+      for (const source of sources) {
+        // Kubernetes defaults to 0644.
+        const modes = [
+          source.defaultMode ?? 0o644,
+          ...(source.items ?? []).flatMap((i) => (i.mode === undefined ? [] : [i.mode])),
+        ];
+        if (modes.some((mode) => (mode & 0o007) !== 0)) report(`volume ${volume.name} is world-readable`);
+      }
     }
   },
   'POD-PROBES': (pod, report) => {
