@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXTERNAL_SECRETS_API, FIXTURES, fixture, renderFixture } from './support/fixtures.js';
 import { CHART_DIR, KUBE_VERSION, helm, lintChart, renderChart, type Rendered } from './support/helm.js';
-import { hookOf, objectsOfKind, single, type K8sObject } from './support/k8s-objects.js';
+import { hookOf, matchesSelector, objectsOfKind, single, type K8sObject } from './support/k8s-objects.js';
 import { checkPolicies } from './support/k8s-policy.js';
 import { validateAll } from './support/k8s-schema.js';
 
@@ -119,6 +119,18 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     }
     expect(hookOf(single(rendered.objects, 'Job'))).toEqual(['pre-install', 'pre-upgrade']);
     expect(hookOf(single(rendered.objects, 'Pod'))).toEqual(['test']);
+  });
+
+  it('spreads the API pods across zones and nodes', () => {
+    const template = deploymentOf(rendered.objects).spec!.template;
+    const constraints = template.spec!.topologySpreadConstraints ?? [];
+    expect(constraints.map((c) => c.topologyKey).sort()).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    for (const c of constraints) {
+      expect(matchesSelector(c.labelSelector, template.metadata!.labels!)).toBe(true);
+    }
   });
 
   it('validates every object against the Kubernetes schemas', async () => {
