@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { UsernameTakenError } from '../auth.errors.js';
+import { UsernameTakenError, WeakPasswordError } from '../auth.errors.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { ALL_SCOPES } from '../scopes.js';
@@ -43,6 +43,10 @@ export class BootstrapService implements OnApplicationBootstrap {
       await this.operators.create(BOOTSTRAP_ADMIN_USERNAME, password, ALL_SCOPES);
       this.logger.info({ username: BOOTSTRAP_ADMIN_USERNAME }, 'Created the bootstrap admin operator');
     } catch (error) {
+      if (error instanceof WeakPasswordError) {
+        const reason = error.errors?.[0]?.message ?? 'does not meet the policy';
+        throw new Error(`ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD is refused by the password policy: ${reason}`);
+      }
       // Another replica created it first.
       if (!(error instanceof UsernameTakenError)) throw error;
     }

@@ -1,14 +1,10 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
-import { InjectConfig, Public, type AppConfig } from '@orderops/core';
+import { InjectConfig, Public, StrictRateLimit, type AppConfig } from '@orderops/core';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
 import { ALL_SCOPES } from '../scopes.js';
 import { OAuthParams } from './oauth-params.js';
 import { OAuthService, type IntrospectionResponse, type TokenResponse } from './oauth.service.js';
-
-/** Per client address, on top of the per-account lockout: 20 token requests a minute. */
-export const TOKEN_ENDPOINT_LIMIT_PER_MINUTE = 20;
 
 const formBody = (properties: Record<string, { type: 'string'; enum?: string[] }>, required: string[]) =>
   ApiBody({ schema: { type: 'object', properties, required } });
@@ -26,7 +22,8 @@ export class OAuthController {
   @Post('oauth/token')
   @HttpCode(200)
   @Header('Pragma', 'no-cache')
-  @Throttle({ default: { limit: TOKEN_ENDPOINT_LIMIT_PER_MINUTE, ttl: 60_000 } })
+  // Per client address, on top of the per-account lockout (STRICT_RATE_LIMIT_PER_MINUTE).
+  @StrictRateLimit()
   @ApiOperation({ summary: 'Issue tokens (password, client_credentials, refresh_token grants; RFC 6749)' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @formBody(

@@ -140,12 +140,19 @@ export class OAuthService {
     const presented = params.require('refresh_token');
     const requested = params.get('scope');
     let operatorCutoff = 0;
-    const outcome = await this.refreshTokens.rotate(presented, client.clientId, async (record) => {
-      const operator = await this.operators.find(record.operatorId);
+    const outcome = await this.refreshTokens.rotate(presented, client.clientId, async (record, manager) => {
+      const operator = await this.operators.find(record.operatorId, manager);
       if (!operator || operator.disabledAt !== null || record.familyIssuedAt < operator.tokensValidAfter) {
         throw invalidGrant('The refresh token is invalid, expired or revoked.');
       }
       operatorCutoff = Math.ceil(operator.tokensValidAfter.getTime() / 1000);
+      // RFC 6749 §6: asking for more than the original grant is an error, not a narrowing.
+      if (
+        requested !== undefined &&
+        parseScopeParam(requested).scopes.some((s) => !record.scopes.includes(s))
+      ) {
+        throw invalidScope();
+      }
       // Never wider than the original grant, nor than what operator and client hold today.
       return grantScopes(requested, record.scopes, operator.scopes, client.scopes);
     });

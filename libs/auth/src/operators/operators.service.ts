@@ -77,8 +77,8 @@ export class OperatorsService {
     return operator;
   }
 
-  async find(id: string): Promise<OperatorEntity | null> {
-    return this.repo.findOneBy({ id });
+  async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<OperatorEntity | null> {
+    return manager.getRepository(OperatorEntity).findOneBy({ id });
   }
 
   /**

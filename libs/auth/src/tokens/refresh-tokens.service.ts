@@ -49,7 +49,7 @@ export class RefreshTokensService {
   async rotate(
     token: string,
     clientId: string,
-    narrow: (record: RefreshTokenEntity) => Promise<readonly string[]>,
+    narrow: (record: RefreshTokenEntity, manager: EntityManager) => Promise<readonly string[]>,
   ): Promise<RefreshOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(RefreshTokenEntity);
@@ -71,7 +71,9 @@ export class RefreshTokensService {
       const now = new Date();
       if (record.idleExpiresAt <= now || record.familyExpiresAt <= now)
         return { ok: false, reason: 'expired' };
-      const scopes = await narrow(record);
+      // Everything in this transaction goes through `manager`: on the embedded database a
+      // query on another connection would wait for this transaction, which waits for it.
+      const scopes = await narrow(record, manager);
       await repo.update({ id: record.id }, { usedAt: now });
       const successor = await this.insert(manager, {
         familyId: record.familyId,

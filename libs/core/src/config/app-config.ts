@@ -35,6 +35,8 @@ export interface HttpConfig {
   readonly docsEnabled: boolean;
   /** Requests per client address per minute on routes without their own limit. */
   readonly rateLimitPerMinute: number;
+  /** Requests per client address per minute on credential endpoints (@StrictRateLimit). */
+  readonly strictRateLimitPerMinute: number;
 }
 
 export interface AuthConfig {
@@ -272,6 +274,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       bodyLimitBytes: BODY_LIMIT_BYTES,
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
       rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
+      strictRateLimitPerMinute: reader.integer('STRICT_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),
     },
     database: {
       url,

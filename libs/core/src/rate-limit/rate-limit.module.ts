@@ -1,10 +1,12 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { isStrictlyLimited, STRICT_THROTTLER } from './strict-rate-limit.decorator.js';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
@@ -41,14 +43,22 @@ export class RateLimitModule {
       module: RateLimitModule,
       imports: [
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', ttl: RATE_LIMIT_WINDOW_MS, limit: config.http.rateLimitPerMinute }],
+          throttlers: [
+            { name: 'default', ttl: RATE_LIMIT_WINDOW_MS, limit: config.http.rateLimitPerMinute },
+            {
+              name: STRICT_THROTTLER,
+              ttl: RATE_LIMIT_WINDOW_MS,
+              limit: config.http.strictRateLimitPerMinute,
+              skipIf: (context) => !isStrictlyLimited(context),
+            },
+          ],
           storage: redis
             ? new RedisThrottlerStorage(redis, logger.child({ context: 'RateLimit' }))
             : undefined,
         }),
       ],
       providers: [
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         ...(redis ? [{ provide: RedisConnection, useValue: new RedisConnection(redis) }] : []),
       ],
     };
