@@ -32,5 +32,14 @@ export class ProbeController {
   }
 }
 
-@Module({ controllers: [ProbeController] })
+/** Declares neither @Public() nor @RequireScopes(): the guard must refuse it to everyone. */
+@Controller('probe-undeclared')
+export class UndeclaredProbeController {
+  @Get()
+  open(): { reached: true } {
+    return { reached: true };
+  }
+}
+
+@Module({ controllers: [ProbeController, UndeclaredProbeController] })
 export class ProbeModule {}

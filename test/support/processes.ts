@@ -30,11 +30,13 @@ export interface RunningProcess {
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  input?: string,
 ): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
     env: { ...baseEnv(), NODE_ENV: 'test', ...env },
     encoding: 'utf8',
     timeout: 60_000,
+    input,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

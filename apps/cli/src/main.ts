@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, type AppConfig } from '@orderops/core';
+import { AppError, ConfigError, loadConfig, type AppConfig } from '@orderops/core';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli.module.js';
 
@@ -23,7 +23,11 @@ const COMMANDER_INFO_CODES = new Set(['commander.helpDisplayed', 'commander.help
 function fail(error: unknown): void {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && COMMANDER_INFO_CODES.has(code)) return;
-  process.stderr.write(`orderops: ${error instanceof Error ? error.message : 'unknown error'}\n`);
+  const details =
+    error instanceof AppError ? (error.errors ?? []).map((e) => ` ${e.field} ${e.message}`) : [];
+  process.stderr.write(
+    `orderops: ${error instanceof Error ? error.message : 'unknown error'}${details.join(';')}\n`,
+  );
   process.exitCode = 1;
 }
 
