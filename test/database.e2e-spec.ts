@@ -57,6 +57,28 @@ describe('database', () => {
       },
     );
 
+    it('serves many concurrent parameterised queries and transactions without crosstalk', async () => {
+      const ds = t.app.get(DataSource);
+      const queries = Array.from({ length: 200 }, (_, i) =>
+        ds.query<{ v: number; s: string }[]>('SELECT $1::int * 2 AS v, $2::text AS s', [i, `s${i}`]),
+      );
+      const transactions = Array.from({ length: 20 }, (_, i) =>
+        ds.transaction(async (manager) => {
+          const [row] = await manager.query<{ v: number }[]>('SELECT $1::int AS v', [i]);
+          // Hold the transaction open while other connections queue up behind it.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          const [again] = await manager.query<{ v: number }[]>('SELECT $1::int + $2::int AS v', [
+            row.v,
+            1000,
+          ]);
+          return again.v;
+        }),
+      );
+      const [rows, sums] = await Promise.all([Promise.all(queries), Promise.all(transactions)]);
+      rows.forEach((r, i) => expect(r).toEqual([{ v: i * 2, s: `s${i}` }]));
+      expect(sums).toEqual(Array.from({ length: 20 }, (_, i) => i + 1000));
+    });
+
     it('are never synchronized implicitly', () => {
       expect(t.app.get(DataSource).options.synchronize).toBe(false);
     });

@@ -3,6 +3,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirLock } from './data-dir-lock.js';
+import { SessionQueue } from './session-queue.js';
 
 /** PostgreSQL's socket file name for a port; `pg` derives the same name from host + port. */
 const SOCKET_PORT = 5432;
@@ -46,6 +47,8 @@ export class EmbeddedDatabase {
       rmSync(socketPath, { force: true });
       const db = await PGlite.create({ dataDir: join(dataDir, 'pgdata') });
       const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
+      // Replace the message-by-message queue before any connection arrives (see SessionQueue).
+      Reflect.set(server, 'queryQueue', new SessionQueue(db));
       await server.start();
       return new EmbeddedDatabase(db, server, lock, {
         socketDir,
