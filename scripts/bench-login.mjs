@@ -3,12 +3,16 @@
 // latency twice, side by side in one run: quiet, and while 20 clients log in concurrently
 // (argon2id password grants). Prints both p99s and their ratio (target: storm <= 3x quiet).
 // A benchmark, not a test: it reports, it does not fail on a number.
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
+import { URLSearchParams } from 'node:url';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8000);
 const HEALTH_CONNECTIONS = 8;
