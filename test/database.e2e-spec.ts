@@ -1,6 +1,7 @@
 import { Database, EmbeddedDatabase } from '@orderops/core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_SCHEMAS } from '../apps/api/src/app.module.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import {
@@ -26,7 +27,12 @@ describe('database', () => {
     it('are applied at start in development and recorded', async () => {
       const ds = t.app.get(DataSource);
       const rows = await ds.query<{ name: string }[]>('SELECT name FROM schema_migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['CreateInstance1732320000000', 'CreateAuth1732400000000']);
+      const expected = [
+        'CreateInstance1732320000000',
+        ...APP_SCHEMAS.flatMap((s) => s.migrations.map((m) => m.name)),
+      ];
+      expect(rows.map((r) => r.name)).toEqual(expected);
+      expect(expected).toContain('CreateAuth1732400000000');
       const instance = await ds.query<{ instance_id: string }[]>('SELECT instance_id FROM orderops_instance');
       expect(instance).toHaveLength(1);
       expect(await t.app.get(Database).hasPendingMigrations()).toBe(false);
