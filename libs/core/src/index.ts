@@ -21,3 +21,4 @@ export * from './logging/root-logger.js';
 export * from './validation/validation.pipe.js';
 export * from './crypto/sealed-box.js';
 export * from './rate-limit/strict-rate-limit.decorator.js';
+export * from './logging/scrub.js';

@@ -25,6 +25,7 @@ const production = (): Record<string, string> => ({
   DATABASE_URL: `postgres://orderops:${DB_PASSWORD}@db.internal:5432/orderops`,
   DATABASE_SSL_MODE: 'verify-full',
   ORDEROPS_MASTER_KEYS: MASTER,
+  ORDEROPS_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
   ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: STRONG_PASSWORD,
   ORDEROPS_ISSUER: 'https://orders.example.com',
 });
@@ -68,6 +69,12 @@ describe('loadConfig', () => {
   describe('production refusals', () => {
     const cases: [string, (env: Record<string, string>) => void, string][] = [
       ['missing master keys', (e) => delete e.ORDEROPS_MASTER_KEYS, 'ORDEROPS_MASTER_KEYS'],
+      ['a missing blind-index key', (e) => delete e.ORDEROPS_BLIND_INDEX_KEY, 'ORDEROPS_BLIND_INDEX_KEY'],
+      [
+        'a short blind-index key',
+        (e) => (e.ORDEROPS_BLIND_INDEX_KEY = randomBytes(16).toString('base64')),
+        'ORDEROPS_BLIND_INDEX_KEY',
+      ],
       [
         'a short master key',
         (e) => (e.ORDEROPS_MASTER_KEYS = `v1:${randomBytes(16).toString('base64')}`),

@@ -58,6 +58,10 @@ export interface AppConfig {
   readonly database: DatabaseConfig;
   readonly auth: AuthConfig;
   readonly masterKeys: Secret<MasterKeyRing>;
+  /** HMAC key of the personal-data blind indexes; its own key, so master-key rotation leaves lookups intact. */
+  readonly blindIndexKey: Secret<Buffer>;
+  /** ISO 4217 code used when an imported row names no currency. */
+  readonly defaultCurrency: string;
   readonly redisUrl?: Secret;
 }
 
@@ -190,6 +194,26 @@ function readBootstrapPassword(reader: EnvReader): Secret | undefined {
   return new Secret(value);
 }
 
+function readBlindIndexKey(
+  reader: EnvReader,
+  isProduction: boolean,
+  dataDir: string,
+): Secret<Buffer> | undefined {
+  const name = 'ORDEROPS_BLIND_INDEX_KEY';
+  const value = readGeneratableSecret(reader, name, { isProduction, dataDir });
+  if (value === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+  if (key.length < 32) {
+    reader.fail(name, 'must be at least 32 bytes, base64-encoded');
+    return undefined;
+  }
+  if (key.every((b) => b === key[0])) {
+    reader.fail(name, 'is a placeholder (every byte the same)');
+    return undefined;
+  }
+  return new Secret(key);
+}
+
 function readMasterKeys(
   reader: EnvReader,
   isProduction: boolean,
@@ -292,9 +316,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       bootstrapAdminPassword: readBootstrapPassword(reader),
     },
     masterKeys: readMasterKeys(reader, isProduction, dataDir),
+    blindIndexKey: readBlindIndexKey(reader, isProduction, dataDir),
+    defaultCurrency: reader.string('DEFAULT_CURRENCY')?.toUpperCase() ?? 'EUR',
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
   };
 
-  if (reader.problems.length > 0 || config.masterKeys === undefined) throw new ConfigError(reader.problems);
-  return { ...config, masterKeys: config.masterKeys };
+  if (!/^[A-Z]{3}$/.test(config.defaultCurrency))
+    reader.fail('DEFAULT_CURRENCY', 'must be an ISO 4217 code such as EUR');
+  if (reader.problems.length > 0 || config.masterKeys === undefined || config.blindIndexKey === undefined) {
+    throw new ConfigError(reader.problems);
+  }
+  return { ...config, masterKeys: config.masterKeys, blindIndexKey: config.blindIndexKey };
 }

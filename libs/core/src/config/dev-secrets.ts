@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateMasterKeysText } from './master-keys.js';
@@ -5,6 +6,7 @@ import { generateMasterKeysText } from './master-keys.js';
 /** Secrets that development may invent for itself; production must be given them. */
 export const GENERATED_SECRETS: Readonly<Record<string, () => string>> = {
   ORDEROPS_MASTER_KEYS: generateMasterKeysText,
+  ORDEROPS_BLIND_INDEX_KEY: () => randomBytes(32).toString('base64'),
 };
 
 export function devSecretsDir(dataDir: string): string {

@@ -31,3 +31,22 @@ describe('redactSensitiveKeys', () => {
     expect(lines.join('')).toContain(REDACTED);
   });
 });
+
+describe('root logger scrubbing', () => {
+  it('scrubs messages, values and errors (message, stack, driver details and parameters)', () => {
+    const lines: string[] = [];
+    const logger = createRootLogger({ logLevel: 'info' }, { write: (l: string) => void lines.push(l) });
+    const error = Object.assign(new Error('duplicate key value: (email)=(jane.canary@example.com)'), {
+      parameters: ['+31 6 1234 5678', '4111 1111 1111 1111'],
+      detail: 'Key (email)=(jane.canary@example.com) already exists.',
+    });
+    logger.error(
+      { err: error, note: 'customer bob.canary@example.org called' },
+      'failed for jane.canary@example.com',
+    );
+    const text = lines.join('');
+    expect(text).not.toMatch(/jane\.canary|bob\.canary|1234 5678|4111 1111/);
+    expect(text).toContain('[email]');
+    expect(text).toContain('duplicate key value');
+  });
+});

@@ -1,12 +1,19 @@
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { REDACTED, redactSensitiveKeys } from './log-redaction.js';
+import { scrubDeep, scrubText } from './scrub.js';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
+/** Errors are serialized (message, stack, driver details, query parameters) and then scrubbed. */
+function scrubbedError(error: Error): unknown {
+  return scrubDeep(redactSensitiveKeys(stdSerializers.err(error)));
+}
+
 /**
- * The process's one pino logger. Structured redaction runs on every log object
- * (`formatters.log`), and the fixed paths below cover request objects that reach a logger.
+ * The process's one pino logger. Every line passes two filters: keys that name credentials
+ * are redacted at any depth, and every string (message, values, error text and stacks) is
+ * scrubbed of emails, phone numbers, card numbers, JWTs and bearer credentials.
  */
 export function createRootLogger(
   config: Pick<AppConfig, 'logLevel'>,
@@ -27,10 +34,16 @@ export function createRootLogger(
         ],
         censor: REDACTED,
       },
-      serializers: { err: stdSerializers.err },
+      serializers: { err: scrubbedError, error: scrubbedError },
       formatters: {
         level: (label) => ({ level: label }),
-        log: (object) => redactSensitiveKeys(object) as Record<string, unknown>,
+        log: (object) => scrubDeep(redactSensitiveKeys(object)) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg));
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
       },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
