@@ -4,12 +4,14 @@
 //   certs/server.crt    PostgreSQL server certificate (SAN: db, localhost, 127.0.0.1)
 //   certs/server.key    its private key (0600)
 //   secrets/*           compose secrets: postgres_password, database_url, master_keys,
-//                       bootstrap_admin_password
+//                       blind_index_key, bootstrap_admin_password
 //
 // Usage: node scripts/compose-certs.mjs [--out DIR] [--force]
 //
 // Existing files are kept (PostgreSQL takes its password only when its volume is first
-// initialised); --force regenerates everything (then also `docker compose down -v`).
+// initialised; data sealed with the master keys and the blind indexes need their keys), and
+// only missing secrets are generated, e.g. one a newer version needs; --force regenerates
+// everything (then also `docker compose down -v`).
 // openssl is called with argument lists only, never through a shell. The CA private key
 // lives in a temporary directory and is deleted once the server certificate is signed.
 import { execFileSync } from 'node:child_process';
@@ -124,19 +126,37 @@ function generateCertificates(certDir) {
   }
 }
 
-function generateSecrets(secretDir) {
+const SECRET_NAMES = [
+  'postgres_password',
+  'database_url',
+  'master_keys',
+  'blind_index_key',
+  'bootstrap_admin_password',
+];
+
+/** Writes the missing secrets (all of them with force); returns the names written. */
+function generateSecrets(secretDir, force) {
   mkdirSync(secretDir, { recursive: true, mode: 0o700 });
   chmodSync(secretDir, 0o700);
-  const password = randomBytes(32).toString('base64url');
-  const secrets = {
-    postgres_password: password,
-    database_url: `postgres://${DB_USER}:${password}@${DB_HOST}:5432/${DB_NAME}`,
-    master_keys: `v1:${randomBytes(32).toString('base64')}`,
-    bootstrap_admin_password: randomBytes(24).toString('base64url'),
+  const missing = new Set(SECRET_NAMES.filter((name) => force || !existsSync(join(secretDir, name))));
+  // database_url carries the password: a new password means a new URL.
+  if (missing.has('postgres_password')) missing.add('database_url');
+  const password = missing.has('postgres_password')
+    ? randomBytes(32).toString('base64url')
+    : readFileSync(join(secretDir, 'postgres_password'), 'utf8');
+  const generate = {
+    postgres_password: () => password,
+    database_url: () => `postgres://${DB_USER}:${password}@${DB_HOST}:5432/${DB_NAME}`,
+    master_keys: () => `v1:${randomBytes(32).toString('base64')}`,
+    // HMAC key of the blind indexes: 32 random bytes, base64; independent of the master keys.
+    blind_index_key: () => randomBytes(32).toString('base64'),
+    bootstrap_admin_password: () => randomBytes(24).toString('base64url'),
   };
   // Compose bind-mounts secret files with their host mode; the API runs as uid 65532, so the
   // files are world-readable inside a directory only the owner can enter.
-  for (const [name, value] of Object.entries(secrets)) writeFile(join(secretDir, name), value, 0o644);
+  const written = SECRET_NAMES.filter((name) => missing.has(name));
+  for (const name of written) writeFile(join(secretDir, name), generate[name](), 0o644);
+  return written;
 }
 
 function main() {
@@ -146,14 +166,13 @@ function main() {
   mkdirSync(out, { recursive: true, mode: 0o700 });
 
   const haveCerts = ['ca.crt', 'server.crt', 'server.key'].every((f) => existsSync(join(certDir, f)));
-  const haveSecrets = ['postgres_password', 'database_url', 'master_keys', 'bootstrap_admin_password'].every(
-    (f) => existsSync(join(secretDir, f)),
-  );
   if (force || !haveCerts) generateCertificates(certDir);
-  if (force || !haveSecrets) generateSecrets(secretDir);
+  const written = generateSecrets(secretDir, force);
   process.stdout.write(
     `${force || !haveCerts ? 'generated' : 'kept'} certificates in ${certDir}\n` +
-      `${force || !haveSecrets ? 'generated' : 'kept'} secrets in ${secretDir}\n`,
+      (written.length === 0
+        ? `kept secrets in ${secretDir}\n`
+        : `generated secrets in ${secretDir}: ${written.join(', ')}\n`),
   );
 }
 

@@ -65,6 +65,24 @@ describe('docker-compose.yml', () => {
     expect(migrate.command).toEqual(['dist/apps/cli/src/main.js', 'migrate']);
   });
 
+  it('gives the API and the migration each required secret as a *_FILE compose secret', () => {
+    const c = compose();
+    const expected: Record<string, string> = {
+      DATABASE_URL_FILE: 'database_url',
+      ORDEROPS_MASTER_KEYS_FILE: 'master_keys',
+      ORDEROPS_BLIND_INDEX_KEY_FILE: 'blind_index_key',
+    };
+    for (const service of [c.services.api, c.services.migrate]) {
+      const env = service.environment as Record<string, string>;
+      for (const [name, secret] of Object.entries(expected)) {
+        expect(env[name]).toBe(`/run/secrets/${secret}`);
+        expect(env).not.toHaveProperty(name.slice(0, -'_FILE'.length));
+        expect(service.secrets).toContain(secret);
+        expect(c.secrets?.[secret]?.file).toBe(`./.compose/secrets/${secret}`);
+      }
+    }
+  });
+
   type Mutation = { rule: ComposeRuleId; what: string; mutate: (c: ComposeFile) => void };
   const MUTATIONS: Mutation[] = [
     {
@@ -115,6 +133,16 @@ describe('docker-compose.yml', () => {
     },
     {
       rule: 'COMPOSE-NO-INLINE-SECRET',
+      what: 'inline blind-index key on the migration',
+      mutate: (c) => {
+        const env = { ...(c.services.migrate.environment as Record<string, string>) };
+        delete env.ORDEROPS_BLIND_INDEX_KEY_FILE;
+        env.ORDEROPS_BLIND_INDEX_KEY = 'dGVzdC1vbmx5LW5vdC1hLXNlY3JldC1ibGluZC1pbmRleC1rZXkhIQ==';
+        c.services.migrate.environment = env;
+      },
+    },
+    {
+      rule: 'COMPOSE-NO-INLINE-SECRET',
       what: 'inline POSTGRES_PASSWORD',
       mutate: (c) => {
         const env = c.services.db.environment as Record<string, string>;
@@ -137,6 +165,32 @@ describe('docker-compose.yml', () => {
       rule: 'COMPOSE-SECRETS',
       what: '*_FILE naming a secret the service does not mount',
       mutate: (c) => void (c.services.api.secrets = ['database_url', 'bootstrap_admin_password']),
+    },
+    {
+      rule: 'COMPOSE-SECRETS',
+      what: 'blind-index key file not mounted into the migration',
+      mutate: (c) =>
+        void (c.services.migrate.secrets = c.services.migrate.secrets!.filter(
+          (s) => s !== 'blind_index_key',
+        )),
+    },
+    {
+      rule: 'COMPOSE-REQUIRED-SECRETS',
+      what: 'migration without the blind-index key',
+      mutate: (c) => {
+        const env = { ...(c.services.migrate.environment as Record<string, string>) };
+        delete env.ORDEROPS_BLIND_INDEX_KEY_FILE;
+        c.services.migrate.environment = env;
+      },
+    },
+    {
+      rule: 'COMPOSE-REQUIRED-SECRETS',
+      what: 'API without the master keys',
+      mutate: (c) => {
+        const env = { ...(c.services.api.environment as Record<string, string>) };
+        delete env.ORDEROPS_MASTER_KEYS_FILE;
+        c.services.api.environment = env;
+      },
     },
     {
       rule: 'COMPOSE-DB-TLS',
@@ -289,6 +343,13 @@ describe('scripts/compose-certs.mjs', () => {
     expect(statSync(join(out, 'certs', 'server.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, 'secrets')).mode & 0o777).toBe(0o700);
     expect(statSync(out).mode & 0o777).toBe(0o700);
+    // Secret files share one mode: the API (uid 65532) reads the bind-mounted files, inside a
+    // directory only the owner can enter.
+    for (const name of Object.keys(compose().secrets ?? {})) {
+      expect(statSync(join(out, 'secrets', name)).mode & 0o777).toBe(
+        statSync(join(out, 'secrets', 'master_keys')).mode & 0o777,
+      );
+    }
   });
 
   it('writes the compose secrets docker-compose.yml names, consistent with each other', () => {
@@ -299,6 +360,10 @@ describe('scripts/compose-certs.mjs', () => {
     expect(read('secrets', 'database_url')).toBe(`postgres://orderops:${password}@db:5432/orderops`);
     expect(read('secrets', 'master_keys')).toMatch(/^v1:[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(read('secrets', 'master_keys').slice(3), 'base64')).toHaveLength(32);
+    // The blind-index key: 32 random bytes, base64, independent of the master keys.
+    expect(read('secrets', 'blind_index_key')).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(read('secrets', 'blind_index_key'), 'base64')).toHaveLength(32);
+    expect(read('secrets', 'master_keys')).not.toContain(read('secrets', 'blind_index_key'));
     expect(read('secrets', 'bootstrap_admin_password').length).toBeGreaterThanOrEqual(12);
   });
 
@@ -313,6 +378,18 @@ describe('scripts/compose-certs.mjs', () => {
     expect(read('certs', 'server.crt')).not.toBe(cert);
   });
 
+  it('adds a secret a newer version needs without touching the others', () => {
+    const names = Object.keys(compose().secrets ?? {});
+    const before = new Map(names.map((name) => [name, read('secrets', name)]));
+    rmSync(join(out, 'secrets', 'blind_index_key'));
+    expect(run()).toContain('generated secrets in');
+    for (const name of names.filter((n) => n !== 'blind_index_key'))
+      expect(read('secrets', name)).toBe(before.get(name));
+    expect(read('secrets', 'blind_index_key')).not.toBe(before.get('blind_index_key'));
+    expect(Buffer.from(read('secrets', 'blind_index_key'), 'base64')).toHaveLength(32);
+    expect(run()).toContain('kept secrets');
+  });
+
   it('calls openssl with argument lists only, never through a shell', () => {
     const source = readFileSync(join(REPO_ROOT, 'scripts', 'compose-certs.mjs'), 'utf8');
     expect(source).toMatch(/execFileSync\('openssl', args/);
@@ -321,6 +398,7 @@ describe('scripts/compose-certs.mjs', () => {
 
   it('writes into a directory git ignores by default', () => {
     expect(gitIgnored('.compose/secrets/master_keys')).toBe(true);
+    expect(gitIgnored('.compose/secrets/blind_index_key')).toBe(true);
     expect(gitIgnored('.compose/certs/server.key')).toBe(true);
   });
 });

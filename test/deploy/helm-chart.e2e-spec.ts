@@ -79,9 +79,19 @@ describe('chart metadata', () => {
   });
 
   it('gives no credential a default', () => {
-    const secrets = values.secrets as { existingSecret: string; values: Record<string, unknown> };
+    const secrets = values.secrets as {
+      existingSecret: string;
+      keys: Record<string, string>;
+      values: Record<string, unknown>;
+    };
     expect(secrets.existingSecret).toBe('');
     expect(secrets.values).toEqual({});
+    // Only the key names of the existing Secret have defaults: the settings' own names.
+    expect(secrets.keys).toMatchObject({
+      databaseUrl: 'DATABASE_URL',
+      masterKeys: 'ORDEROPS_MASTER_KEYS',
+      blindIndexKey: 'ORDEROPS_BLIND_INDEX_KEY',
+    });
     const text = readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8');
     expect(text).not.toMatch(/postgres(ql)?:\/\/[^\s'"]*:[^\s'"]*@/);
     expect(text).not.toMatch(/v\d+:[A-Za-z0-9+/]{40,}/);
@@ -146,9 +156,13 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     expect(env.get('NODE_ENV')).toBe('production');
     expect(env.get('DATABASE_URL_FILE')).toBe('/var/run/secrets/orderops/DATABASE_URL');
     expect(env.get('ORDEROPS_MASTER_KEYS_FILE')).toBe('/var/run/secrets/orderops/ORDEROPS_MASTER_KEYS');
+    expect(env.get('ORDEROPS_BLIND_INDEX_KEY_FILE')).toBe(
+      '/var/run/secrets/orderops/ORDEROPS_BLIND_INDEX_KEY',
+    );
     for (const name of [
       'DATABASE_URL',
       'ORDEROPS_MASTER_KEYS',
+      'ORDEROPS_BLIND_INDEX_KEY',
       'REDIS_URL',
       'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD',
     ]) {
@@ -175,6 +189,30 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     for (const [name, value] of apiEnv) expect(jobEnv.get(name)).toBe(value);
     expect(job.containers[0].args).toEqual(['dist/apps/cli/src/main.js', 'migrate']);
     expect(job.volumes).toEqual(deploymentOf(rendered.objects).spec!.template.spec!.volumes);
+    // The CLI refuses to start in production without these.
+    for (const name of ['DATABASE_URL', 'ORDEROPS_MASTER_KEYS', 'ORDEROPS_BLIND_INDEX_KEY']) {
+      expect(jobEnv.get(`${name}_FILE`)).toBe(`/var/run/secrets/orderops/${name}`);
+      expect(jobEnv.has(name)).toBe(false);
+    }
+  });
+
+  it('projects each required secret from the credentials Secret into both pods', () => {
+    for (const spec of [
+      deploymentOf(rendered.objects).spec!.template.spec!,
+      migrateJob(rendered.objects).spec!.template.spec!,
+    ]) {
+      const volume = spec.volumes!.find((v) => v.name === 'credentials')!;
+      const secretSource = volume.projected!.sources!.find((s) => s.secret !== undefined)!.secret!;
+      const paths = (secretSource.items ?? []).map((item) => item.path);
+      expect(paths).toEqual(
+        expect.arrayContaining(['DATABASE_URL', 'ORDEROPS_MASTER_KEYS', 'ORDEROPS_BLIND_INDEX_KEY']),
+      );
+      expect(secretSource.optional).not.toBe(true);
+    }
+  });
+
+  it('puts DEFAULT_CURRENCY (not a secret) in the configuration', () => {
+    expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toMatch(/^[A-Z]{3}$/);
   });
 });
 
@@ -188,7 +226,27 @@ describe('fixture specifics', () => {
         (v) => v.name === 'credentials',
       )!;
       expect(volume.projected!.sources![0].secret!.name).toBe('orderops-credentials');
+      expect(volume.projected!.sources![0].secret!.items).toEqual(
+        expect.arrayContaining([{ key: 'ORDEROPS_BLIND_INDEX_KEY', path: 'ORDEROPS_BLIND_INDEX_KEY' }]),
+      );
       expect(deploymentOf(objects).spec!.replicas).toBe(2);
+      expect(single<IConfigMap>(objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toBe('EUR');
+    },
+    HELM_TIMEOUT,
+  );
+
+  it(
+    'existingSecret: the blind-index key name defaults even when the values lack it (helm upgrade --reuse-values from an older chart)',
+    async () => {
+      const { objects } = await renderFixture(fixture('default'), {
+        setJson: ['secrets.keys.blindIndexKey=null', 'config.defaultCurrency=null'],
+      });
+      const items = deploymentOf(objects).spec!.template.spec!.volumes!.find((v) => v.name === 'credentials')!
+        .projected!.sources![0].secret!.items;
+      expect(items).toEqual(
+        expect.arrayContaining([{ key: 'ORDEROPS_BLIND_INDEX_KEY', path: 'ORDEROPS_BLIND_INDEX_KEY' }]),
+      );
+      expect(single<IConfigMap>(objects, 'ConfigMap').data).not.toHaveProperty('DEFAULT_CURRENCY');
     },
     HELM_TIMEOUT,
   );
@@ -209,7 +267,17 @@ describe('fixture specifics', () => {
       const env = envMap(apiContainer(objects));
       expect(env.get('REDIS_URL_FILE')).toBe('/var/run/secrets/orderops/REDIS_URL');
       expect(env.get('ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD_FILE')).toBeDefined();
+      // Key names of the existing Secret map onto the settings' file names.
+      const items = deploymentOf(objects).spec!.template.spec!.volumes!.find((v) => v.name === 'credentials')!
+        .projected!.sources![0].secret!.items;
+      expect(items).toEqual(
+        expect.arrayContaining([
+          { key: 'master-keys', path: 'ORDEROPS_MASTER_KEYS' },
+          { key: 'blind-index-key', path: 'ORDEROPS_BLIND_INDEX_KEY' },
+        ]),
+      );
       const cm = single<IConfigMap>(objects, 'ConfigMap');
+      expect(cm.data?.DEFAULT_CURRENCY).toBe('USD');
       expect(cm.data?.DATABASE_SSL_CA_FILE).toBe('/var/run/secrets/orderops/DATABASE_SSL_CA');
       expect(cm.data?.DATABASE_SSL_MODE).toBe('verify-full');
       expect(apiContainer(objects).image).toMatch(/@sha256:[a-f0-9]{64}$/);
@@ -226,10 +294,15 @@ describe('fixture specifics', () => {
       expect(Number(secret.metadata.annotations!['helm.sh/hook-weight'])).toBeLessThan(0);
       expect(Object.keys(secret.data ?? {}).sort()).toEqual([
         'DATABASE_URL',
+        'ORDEROPS_BLIND_INDEX_KEY',
         'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD',
         'ORDEROPS_MASTER_KEYS',
       ]);
       expect(Buffer.from(secret.data!.DATABASE_URL, 'base64').toString()).toContain('test-only-not-a-secret');
+      // The setting is base64 of at least 32 bytes; the fixture's is an obvious test value.
+      const blindIndexKey = Buffer.from(secret.data!.ORDEROPS_BLIND_INDEX_KEY, 'base64').toString();
+      expect(Buffer.from(blindIndexKey, 'base64').length).toBeGreaterThanOrEqual(32);
+      expect(Buffer.from(blindIndexKey, 'base64').toString()).toContain('test-only-not-a-secret');
       // The CA is public: inline PEM in the ConfigMap is fine, and it is not a credential.
       expect(single<IConfigMap>(objects, 'ConfigMap').data?.DATABASE_SSL_CA).toContain('BEGIN CERTIFICATE');
     },
@@ -248,6 +321,7 @@ describe('fixture specifics', () => {
       expect(es.apiVersion).toBe(EXTERNAL_SECRETS_API);
       expect(es.spec.data.map((d) => d.secretKey)).toEqual([
         'DATABASE_URL',
+        'ORDEROPS_BLIND_INDEX_KEY',
         'ORDEROPS_MASTER_KEYS',
         'REDIS_URL',
       ]);
@@ -304,6 +378,17 @@ describe('checksum annotations roll the pods when their inputs change', () => {
       );
       expect(rotated['checksum/secret']).not.toBe(base['checksum/secret']);
       expect(rotated['checksum/config']).toBe(base['checksum/config']);
+      const rekeyed = podAnnotations(
+        (
+          await renderFixture(inline, {
+            setJson: [
+              'secrets.values.blindIndexKey="dGVzdC1vbmx5LW5vdC1hLXNlY3JldC1ibGluZC1pbmRleC1rZXktMiE="',
+            ],
+          })
+        ).objects,
+      );
+      expect(rekeyed['checksum/secret']).not.toBe(base['checksum/secret']);
+      expect(rekeyed['checksum/config']).toBe(base['checksum/config']);
 
       const existing = fixture('default');
       const before = podAnnotations((await renderFixture(existing)).objects);

@@ -208,6 +208,61 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
+    rule: 'POD-NO-LITERAL-SECRET',
+    fixture: 'inline',
+    what: 'the blind-index key as a literal on the hook Job',
+    mutate: (o) => {
+      const c = container(o, 'Job');
+      c.env = c.env!.filter((e) => e.name !== 'ORDEROPS_BLIND_INDEX_KEY_FILE');
+      c.env.push({
+        name: 'ORDEROPS_BLIND_INDEX_KEY',
+        value: 'dGVzdC1vbmx5LW5vdC1hLXNlY3JldC1ibGluZC1pbmRleC1rZXkhIQ==',
+      });
+    },
+  },
+  {
+    rule: 'POD-NO-LITERAL-SECRET',
+    fixture: 'default',
+    what: 'the blind-index key from the ConfigMap',
+    mutate: (o) => {
+      const c = container(o, 'Deployment');
+      c.env = c.env!.filter((e) => e.name !== 'ORDEROPS_BLIND_INDEX_KEY_FILE');
+      c.env.push({
+        name: 'ORDEROPS_BLIND_INDEX_KEY',
+        valueFrom: { configMapKeyRef: { name: 'orderops', key: 'ORDEROPS_BLIND_INDEX_KEY' } },
+      });
+    },
+  },
+  {
+    rule: 'POD-NO-LITERAL-SECRET',
+    fixture: 'external',
+    what: 'the blind-index key file not projected from the Secret into the hook Job',
+    mutate: (o) => {
+      const source = podSpecOf(o, 'Job')
+        .volumes!.find((v) => v.name === 'credentials')!
+        .projected!.sources!.find((s) => s.secret !== undefined)!.secret!;
+      source.items = source.items!.filter((i) => i.path !== 'ORDEROPS_BLIND_INDEX_KEY');
+    },
+  },
+  {
+    rule: 'POD-REQUIRED-SECRETS',
+    fixture: 'default',
+    what: 'the hook Job is not given the blind-index key',
+    mutate: (o) => {
+      const c = container(o, 'Job');
+      c.env = c.env!.filter((e) => e.name !== 'ORDEROPS_BLIND_INDEX_KEY_FILE');
+    },
+  },
+  {
+    rule: 'POD-REQUIRED-SECRETS',
+    fixture: 'production',
+    what: 'the API is not given the master keys',
+    mutate: (o) => {
+      const c = container(o, 'Deployment');
+      c.env = c.env!.filter((e) => e.name !== 'ORDEROPS_MASTER_KEYS_FILE');
+    },
+  },
+  {
     rule: 'POD-NODE-ENV',
     fixture: 'default',
     what: 'NODE_ENV development on the Job',
@@ -256,6 +311,15 @@ const MUTATIONS: Mutation[] = [
     what: 'master keys in the ConfigMap',
     mutate: (o) => {
       byKind<{ data: Record<string, string> }>(o, 'ConfigMap').data.ORDEROPS_MASTER_KEYS = 'v1:x';
+    },
+  },
+  {
+    rule: 'CM-NO-SECRET',
+    fixture: 'external',
+    what: 'the blind-index key in the ConfigMap',
+    mutate: (o) => {
+      byKind<{ data: Record<string, string> }>(o, 'ConfigMap').data.ORDEROPS_BLIND_INDEX_KEY =
+        'dGVzdC1vbmx5LW5vdC1hLXNlY3JldC1ibGluZC1pbmRleC1rZXkhIQ==';
     },
   },
   {
@@ -502,7 +566,9 @@ describe('negative values fixtures', () => {
   const LINT_CASES: Record<string, string> = {
     'http-issuer.yaml': "'/config/issuer'",
     'latest-tag.yaml': "'/image/tag'",
+    'lowercase-currency.yaml': "'/config/defaultCurrency'",
     'root-container-port.yaml': "'/containerPort'",
+    'short-blind-index-key.yaml': "'/secrets/values/blindIndexKey'",
     'short-bootstrap-password.yaml': "'/secrets/values/bootstrapAdminPassword'",
     'string-replicas.yaml': "'/replicaCount'",
     'unknown-key.yaml': "additional properties 'replicas' not allowed",
@@ -526,7 +592,12 @@ describe('negative values fixtures', () => {
   const RENDER_CASES: Record<string, string> = {
     'no-credentials.yaml': 'orderops: no credentials configured. Set secrets.existingSecret',
     'two-credential-sources.yaml': 'set exactly one credential source, got existingSecret and values',
-    'partial-values.yaml': 'secrets.values needs both databaseUrl and masterKeys',
+    'partial-values.yaml':
+      'secrets.values needs databaseUrl, masterKeys and blindIndexKey; missing: masterKeys, blindIndexKey',
+    'missing-blind-index-key.yaml':
+      'secrets.values needs databaseUrl, masterKeys and blindIndexKey; missing: blindIndexKey',
+    'external-secret-without-blind-index-key.yaml':
+      'externalSecret needs secretStoreRef.name and remoteRefs.databaseUrl.key and remoteRefs.masterKeys.key and remoteRefs.blindIndexKey.key',
     'redis-without-url.yaml': 'redis.enabled needs secrets.values.redisUrl',
     'missing-issuer.yaml': 'config.issuer is required',
     'ingress-without-tls.yaml': 'ingress.enabled needs ingress.tls',

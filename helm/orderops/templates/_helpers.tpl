@@ -79,26 +79,34 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.externalSecret.enabled -}}
 {{- $modes = append $modes "externalSecret" -}}
 {{- end -}}
-{{- if or $v.databaseUrl $v.masterKeys $v.redisUrl $v.bootstrapAdminPassword -}}
+{{- if or $v.databaseUrl $v.masterKeys $v.blindIndexKey $v.redisUrl $v.bootstrapAdminPassword -}}
 {{- $modes = append $modes "values" -}}
 {{- end -}}
 {{- if eq (len $modes) 0 -}}
-{{- fail "orderops: no credentials configured. Set secrets.existingSecret to the name of a Secret holding DATABASE_URL and ORDEROPS_MASTER_KEYS (recommended), or enable externalSecret, or give secrets.values.databaseUrl and secrets.values.masterKeys explicitly." -}}
+{{- fail "orderops: no credentials configured. Set secrets.existingSecret to the name of a Secret holding DATABASE_URL, ORDEROPS_MASTER_KEYS and ORDEROPS_BLIND_INDEX_KEY (recommended), or enable externalSecret, or give secrets.values.databaseUrl, secrets.values.masterKeys and secrets.values.blindIndexKey explicitly." -}}
 {{- end -}}
 {{- if gt (len $modes) 1 -}}
 {{- fail (printf "orderops: set exactly one credential source, got %s" (join " and " $modes)) -}}
 {{- end -}}
 {{- $mode := first $modes -}}
-{{- if and (eq $mode "values") (not (and $v.databaseUrl $v.masterKeys)) -}}
-{{- fail "orderops: secrets.values needs both databaseUrl and masterKeys" -}}
+{{- if eq $mode "values" -}}
+{{- $missing := list -}}
+{{- range $key := list "databaseUrl" "masterKeys" "blindIndexKey" -}}
+{{- if not (get $v $key) -}}
+{{- $missing = append $missing $key -}}
+{{- end -}}
+{{- end -}}
+{{- if $missing -}}
+{{- fail (printf "orderops: secrets.values needs databaseUrl, masterKeys and blindIndexKey; missing: %s" (join ", " $missing)) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (eq $mode "values") .Values.redis.enabled (not $v.redisUrl) -}}
 {{- fail "orderops: redis.enabled needs secrets.values.redisUrl" -}}
 {{- end -}}
 {{- if eq $mode "externalSecret" -}}
 {{- $r := .Values.externalSecret.remoteRefs -}}
-{{- if not (and .Values.externalSecret.secretStoreRef.name $r.databaseUrl.key $r.masterKeys.key) -}}
-{{- fail "orderops: externalSecret needs secretStoreRef.name and remoteRefs.databaseUrl.key and remoteRefs.masterKeys.key" -}}
+{{- if not (and .Values.externalSecret.secretStoreRef.name $r.databaseUrl.key $r.masterKeys.key ($r.blindIndexKey | default dict).key) -}}
+{{- fail "orderops: externalSecret needs secretStoreRef.name and remoteRefs.databaseUrl.key and remoteRefs.masterKeys.key and remoteRefs.blindIndexKey.key" -}}
 {{- end -}}
 {{- if and .Values.redis.enabled (not $r.redisUrl.key) -}}
 {{- fail "orderops: redis.enabled needs externalSecret.remoteRefs.redisUrl.key" -}}
@@ -130,6 +138,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- $k := .Values.secrets.keys -}}
 {{- $items = append $items (dict "env" "DATABASE_URL" "key" $k.databaseUrl) -}}
 {{- $items = append $items (dict "env" "ORDEROPS_MASTER_KEYS" "key" $k.masterKeys) -}}
+{{- /* Defaulted: `helm upgrade --reuse-values` from a chart without it leaves it unset. */ -}}
+{{- $items = append $items (dict "env" "ORDEROPS_BLIND_INDEX_KEY" "key" (default "ORDEROPS_BLIND_INDEX_KEY" $k.blindIndexKey)) -}}
 {{- if .Values.redis.enabled -}}
 {{- $items = append $items (dict "env" "REDIS_URL" "key" $k.redisUrl) -}}
 {{- end -}}
@@ -139,6 +149,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- else -}}
 {{- $items = append $items (dict "env" "DATABASE_URL" "key" "DATABASE_URL") -}}
 {{- $items = append $items (dict "env" "ORDEROPS_MASTER_KEYS" "key" "ORDEROPS_MASTER_KEYS") -}}
+{{- $items = append $items (dict "env" "ORDEROPS_BLIND_INDEX_KEY" "key" "ORDEROPS_BLIND_INDEX_KEY") -}}
 {{- if .Values.redis.enabled -}}
 {{- $items = append $items (dict "env" "REDIS_URL" "key" "REDIS_URL") -}}
 {{- end -}}
@@ -184,6 +195,9 @@ OAUTH_PASSWORD_GRANT: {{ $c.passwordGrant | quote }}
 ACCESS_TOKEN_TTL_SECONDS: {{ $c.accessTokenTtlSeconds | int64 | quote }}
 REFRESH_TOKEN_IDLE_SECONDS: {{ $c.refreshTokenIdleSeconds | int64 | quote }}
 REFRESH_TOKEN_MAX_LIFETIME_SECONDS: {{ $c.refreshTokenMaxLifetimeSeconds | int64 | quote }}
+{{- with $c.defaultCurrency }}
+DEFAULT_CURRENCY: {{ . | quote }}
+{{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_MIGRATE_ON_START: "false"

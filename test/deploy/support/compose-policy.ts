@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { isSecretName, looksLikeCredential } from './k8s-policy.js';
+import { REQUIRED_SECRETS, isSecretName, looksLikeCredential } from './k8s-policy.js';
 
 /** docker-compose.yml rules, checked on the parsed YAML (merge keys resolved). */
 export const COMPOSE_RULES = {
@@ -13,6 +13,8 @@ export const COMPOSE_RULES = {
   'COMPOSE-NO-INLINE-SECRET': 'no secret in environment: secrets are compose secrets read through *_FILE',
   'COMPOSE-SECRETS':
     'secrets are files under a git-ignored directory, and each *_FILE names a secret the service mounts',
+  'COMPOSE-REQUIRED-SECRETS':
+    'application containers (the API and the migration) are given every secret production requires',
   'COMPOSE-DB-TLS':
     'PostgreSQL runs with ssl=on, certificate and key mounted read-only, and an hba_file that only allows TLS',
   'COMPOSE-DB-VERIFY-FULL':
@@ -203,6 +205,13 @@ export function checkCompose(compose: ComposeFile, context: ComposeContext): Com
       const secret = /^\/run\/secrets\/([^/]+)$/.exec(value)?.[1];
       if (!secret || !secretNamesOf(service).includes(secret) || !compose.secrets?.[secret]) {
         report('COMPOSE-SECRETS', name, `${key} does not name a compose secret the service mounts`);
+      }
+    }
+
+    if (app) {
+      for (const secret of REQUIRED_SECRETS) {
+        if (!env.has(secret) && !env.has(`${secret}_FILE`))
+          report('COMPOSE-REQUIRED-SECRETS', name, `is not given ${secret}`);
       }
     }
 

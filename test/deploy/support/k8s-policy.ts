@@ -41,6 +41,8 @@ export const POLICY_RULES = {
   'POD-NO-LITERAL-SECRET':
     'no secret as a literal env value: secrets come from secretKeyRef or *_FILE in a Secret volume',
   'POD-NODE-ENV': 'application containers run with NODE_ENV=production',
+  'POD-REQUIRED-SECRETS':
+    'application containers (the API and the migration Job) are given every secret production requires',
   'POD-SECRET-FILE-MODE': 'Secret-backed volumes are not world-readable (defaultMode and item modes)',
   'POD-PROBES':
     'long-running containers have startup, readiness and liveness HTTP probes on /health/*, readiness != liveness',
@@ -86,8 +88,15 @@ const SECRET_NAMES = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'ORDEROPS_MASTER_KEYS',
+  'ORDEROPS_BLIND_INDEX_KEY',
   'ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD',
 ]);
+
+/**
+ * Secrets without which the API and the CLI refuse to start in production (README,
+ * Configuration). How each is given is POD-NO-LITERAL-SECRET's concern; this is presence.
+ */
+export const REQUIRED_SECRETS = ['DATABASE_URL', 'ORDEROPS_MASTER_KEYS', 'ORDEROPS_BLIND_INDEX_KEY'] as const;
 const SECRET_NAME_PATTERN = /(PASSWORD|PASSWD|SECRET|PRIVATE_KEY|API_KEY|MASTER_KEYS?|CREDENTIALS?|_TOKEN)$/i;
 
 export function isSecretName(name: string): boolean {
@@ -121,16 +130,26 @@ const ALLOWED_VOLUME_TYPES = new Set([
   'secret',
 ]);
 
-/** Paths of volumes backed by Secrets, per container. */
-function secretMountPaths(pod: PodSource, container: IContainer): string[] {
-  const secretVolumes = new Set(
-    (pod.spec.volumes ?? [])
-      .filter(
-        (v) => v.secret !== undefined || (v.projected?.sources ?? []).some((s) => s.secret !== undefined),
-      )
-      .map((v) => v.name),
-  );
-  return (container.volumeMounts ?? []).filter((m) => secretVolumes.has(m.name)).map((m) => m.mountPath);
+/**
+ * Where a container sees Secret content: exact file paths of the items a Secret source
+ * projects, and mount paths under which a Secret source without items projects every key.
+ */
+function secretFiles(pod: PodSource, container: IContainer): { files: Set<string>; dirs: string[] } {
+  const files = new Set<string>();
+  const dirs: string[] = [];
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = (pod.spec.volumes ?? []).find((v) => v.name === mount.name);
+    if (!volume || mount.subPath !== undefined) continue;
+    const sources = [
+      ...(volume.secret ? [volume.secret.items] : []),
+      ...(volume.projected?.sources ?? []).filter((s) => s.secret !== undefined).map((s) => s.secret?.items),
+    ];
+    for (const items of sources) {
+      if (items === undefined) dirs.push(mount.mountPath);
+      else for (const item of items) files.add(`${mount.mountPath.replace(/\/+$/, '')}/${item.path}`);
+    }
+  }
+  return { files, dirs };
 }
 
 function envValueIsSafe(pod: PodSource, container: IContainer, env: IEnvVar): string | undefined {
@@ -141,9 +160,9 @@ function envValueIsSafe(pod: PodSource, container: IContainer, env: IEnvVar): st
   }
   if (looksLikeCredential(env.value)) return `${env.name} holds a credential-looking literal`;
   if (env.name.endsWith('_FILE') && isSecretName(env.name.slice(0, -'_FILE'.length))) {
-    const paths = secretMountPaths(pod, container);
-    if (!paths.some((p) => env.value?.startsWith(`${p}/`)))
-      return `${env.name} does not point into a Secret volume`;
+    const { files, dirs } = secretFiles(pod, container);
+    if (!files.has(env.value) && !dirs.some((d) => env.value?.startsWith(`${d.replace(/\/+$/, '')}/`)))
+      return `${env.name} does not name a file a Secret volume projects`;
     return undefined;
   }
   if (isSecretName(env.name)) return `${env.name} is a secret given as a literal`;
@@ -274,6 +293,17 @@ const POD_CHECKS: Partial<Record<RuleId, PodCheck>> = {
     for (const c of pod.spec.containers) {
       const nodeEnv = (c.env ?? []).find((e) => e.name === 'NODE_ENV');
       if (nodeEnv?.value !== 'production') report(`${c.name} does not set NODE_ENV=production`);
+    }
+  },
+  'POD-REQUIRED-SECRETS': (pod, report) => {
+    if (pod.hook.includes('test')) return;
+    for (const c of pod.spec.containers) {
+      // envFrom a Secret may hold anything: it cannot be checked here, so it is trusted.
+      if ((c.envFrom ?? []).some((from) => from.secretRef !== undefined)) continue;
+      const names = new Set((c.env ?? []).map((e) => e.name));
+      for (const name of REQUIRED_SECRETS) {
+        if (!names.has(name) && !names.has(`${name}_FILE`)) report(`${c.name} is not given ${name}`);
+      }
     }
   },
   'POD-SECRET-FILE-MODE': (pod, report) => {
