@@ -10,7 +10,13 @@ export default defineConfig({
     swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2023' } }),
   ],
   resolve: {
-    alias: { '@orderops/core': lib('core'), '@orderops/auth': lib('auth') },
+    alias: {
+      '@orderops/core': lib('core'),
+      '@orderops/auth': lib('auth'),
+      '@orderops/audit': lib('audit'),
+      '@orderops/pii': lib('pii'),
+      '@orderops/orders': lib('orders'),
+    },
   },
   test: {
     include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AuthModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
+import { OrdersModule, ordersSchema } from '@orderops/orders';
+import { PiiModule, piiSchema } from '@orderops/pii';
 import type { DestinationStream } from 'pino';
 
 export interface AppModuleOptions {
@@ -10,7 +12,7 @@ export interface AppModuleOptions {
 }
 
 /** Every lib's tables; the CLI lists the same (a test keeps them equal). */
-export const APP_SCHEMAS = [authSchema];
+export const APP_SCHEMAS = [authSchema, piiSchema, ordersSchema];
 
 @Module({})
 export class AppModule {
@@ -24,6 +26,8 @@ export class AppModule {
           logDestination: options.logDestination,
         }),
         AuthModule,
+        PiiModule,
+        OrdersModule,
         ...(options.extraImports ?? []),
       ],
     };

@@ -1,13 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthCoreModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
+import { ordersSchema } from '@orderops/orders';
+import { PiiCoreModule, piiSchema } from '@orderops/pii';
 import { ClientsCommand, ClientsCreateCommand } from './commands/clients.command.js';
 import { KeysCommand, KeysListCommand, KeysRotateCommand } from './commands/keys.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 import { OperatorsCommand, OperatorsCreateCommand } from './commands/operators.command.js';
+import { PiiCommand, PiiRewrapCommand } from './commands/pii.command.js';
 
 /** Every lib's tables, as the API lists them (test/schemas.e2e-spec.ts keeps the two equal). */
-export const CLI_SCHEMAS = [authSchema];
+export const CLI_SCHEMAS = [authSchema, piiSchema, ordersSchema];
 
 const FEATURE_COMMANDS = [
   OperatorsCommand,
@@ -17,6 +20,8 @@ const FEATURE_COMMANDS = [
   KeysCommand,
   KeysRotateCommand,
   KeysListCommand,
+  PiiCommand,
+  PiiRewrapCommand,
 ];
 
 @Module({})
@@ -33,7 +38,7 @@ export class CliModule {
       module: CliModule,
       imports: [
         CoreModule.forRoot({ config: cliConfig, schemas: CLI_SCHEMAS, requireCurrentSchema: !migrateOnly }),
-        ...(migrateOnly ? [] : [AuthCoreModule]),
+        ...(migrateOnly ? [] : [AuthCoreModule, PiiCoreModule]),
       ],
       providers: [MigrateCommand, ...(migrateOnly ? [] : FEATURE_COMMANDS)],
     };

@@ -1,15 +1,7 @@
-import type { Scope } from './scopes.js';
+import type { AuditActor } from '@orderops/audit';
+export type { Principal, PrincipalType } from '@orderops/core';
 
-export type PrincipalType = 'operator' | 'client';
-
-/** Who is calling, as established from a verified access token. No personal data. */
-export interface Principal {
-  readonly type: PrincipalType;
-  /** Operator id (uuid) or client id. */
-  readonly id: string;
-  /** The OAuth client the token was issued to. */
-  readonly clientId: string;
-  readonly scopes: readonly Scope[];
-  /** The access token's `jti`. */
-  readonly tokenId: string;
+/** The audit trail's name for a principal. */
+export function auditActorOf(principal: Pick<Principal, 'type' | 'id'>): AuditActor {
+  return { type: principal.type, id: principal.id };
 }

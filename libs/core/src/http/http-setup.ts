@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
+import { registerRequestContext } from './request-context.js';
 import { requestPrincipalOf } from './request-principal.js';
 import { ROOT_LOGGER } from '../logging/root-logger.js';
 import type { Logger } from 'pino';
@@ -73,6 +74,7 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerRequestContext(fastify);
   // Once shutdown starts, responses to in-flight requests close their connection: a
   // keep-alive socket that turns idle after close() began would otherwise hold the server
   // open for the whole keep-alive timeout.

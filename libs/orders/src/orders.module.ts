@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PiiModule } from '@orderops/pii';
+import { OrdersController } from './orders/orders.controller.js';
+import { OrdersService } from './orders/orders.service.js';
+
+@Module({
+  imports: [PiiModule],
+  controllers: [OrdersController],
+  providers: [OrdersService],
+  exports: [OrdersService],
+})
+export class OrdersModule {}

@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { OrderItemEntity } from './order-item.entity.js';
+
+export const ORDER_STATUSES = ['placed', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+@Entity({ name: 'orders' })
+@Index('IDX_orders_created', ['createdAt', 'id'])
+export class OrderEntity {
+  @PrimaryColumn({ type: 'varchar', length: 30 })
+  id!: string;
+
+  /** The customer (libs/pii) by id only: no personal data in this table. */
+  @Index('IDX_orders_customer')
+  @Column({ name: 'customer_id', type: 'varchar', length: 30, nullable: true })
+  customerId!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: OrderStatus;
+
+  @Column({ type: 'char', length: 3 })
+  currency!: string;
+
+  /** Computed by the database from the items, in NUMERIC: never a float. */
+  @Column({ type: 'numeric', precision: 16, scale: 2 })
+  total!: string;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  note!: string | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 80 })
+  createdBy!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @VersionColumn()
+  version!: number;
+
+  @OneToMany(() => OrderItemEntity, (item) => item.order)
+  items?: OrderItemEntity[];
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, RequireScopes, Scope, type Principal } from '@orderops/core';
+import type { FastifyReply } from 'fastify';
+import { CreateOrderDto } from './dto/create-order.dto.js';
+import { ListOrdersQueryDto, UpdateOrderStatusDto } from './dto/order-requests.dto.js';
+import { OrderPageResponse, OrderResponse } from './dto/order.response.js';
+import { orderEtag } from './orders.mapper.js';
+import { OrdersService } from './orders.service.js';
+
+@ApiTags('orders')
+@Controller('orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequireScopes(Scope.OrdersWrite)
+  @ApiOperation({ summary: 'Create an order (with a new or known customer, or none)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'replays the first response for 24 h' })
+  @ApiCreatedResponse({ type: OrderResponse })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateOrderDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderResponse> {
+    const { order } = await this.orders.create(principal, body, idempotencyKey);
+    void reply.header('Location', `/orders/${order.id}`).header('ETag', orderEtag(order.version));
+    return order;
+  }
+
+  @Get()
+  @RequireScopes(Scope.OrdersRead)
+  @ApiOperation({ summary: 'List orders, newest first, with cursor pagination' })
+  @ApiOkResponse({ type: OrderPageResponse })
+  list(@Query() query: ListOrdersQueryDto): Promise<OrderPageResponse> {
+    return this.orders.list(query);
+  }
+
+  @Get(':id')
+  @RequireScopes(Scope.OrdersRead)
+  @ApiOperation({ summary: 'An order with its customer masked' })
+  @ApiOkResponse({ type: OrderResponse })
+  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<OrderResponse> {
+    const order = await this.orders.get(id);
+    void reply.header('ETag', orderEtag(order.version));
+    return order;
+  }
+
+  @Patch(':id')
+  @RequireScopes(Scope.OrdersWrite)
+  @ApiOperation({ summary: 'Move an order along placed -> paid -> shipped -> delivered (or cancel)' })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'the ETag of the order being changed' })
+  @ApiOkResponse({ type: OrderResponse })
+  async updateStatus(
+    @Param('id') id: string,
+    @Body() body: UpdateOrderStatusDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderResponse> {
+    const order = await this.orders.updateStatus(id, body.status, ifMatch);
+    void reply.header('ETag', orderEtag(order.version));
+    return order;
+  }
+}

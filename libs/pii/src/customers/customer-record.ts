@@ -1,0 +1,14 @@
+import type { Address } from '../masking/mask.js';
+
+/** A customer with personal data decrypted. Lives in memory only, never logged or stored. */
+export interface CustomerRecord {
+  readonly id: string;
+  readonly name: string | null;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly address: Address | null;
+  readonly createdAt: Date;
+  readonly erasedAt: Date | null;
+}
+
+export const CUSTOMER_ID_PATTERN = /^CUS-[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -1,0 +1,224 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, ValidationFailedError, type AppConfig } from '@orderops/core';
+import { ulid } from 'ulid';
+import { DataSource, In, Not, type EntityManager } from 'typeorm';
+import { CustomerErasedError, CustomerNotFoundError, InvalidCustomerIdError } from '../pii.errors.js';
+import type { Address } from '../masking/mask.js';
+import { blindIndex, normalizeEmail, normalizePhone } from '../vault/blind-index.js';
+import {
+  decryptField,
+  encryptField,
+  newDataKey,
+  unwrapDataKey,
+  wrapDataKey,
+  type PiiColumn,
+} from '../vault/field-cipher.js';
+import { CustomerExportRegistry } from './customer-export.registry.js';
+import { CUSTOMER_ID_PATTERN, type CustomerRecord } from './customer-record.js';
+import { CustomerEntity } from './customer.entity.js';
+import type { RevealPurpose } from './dto/customer-requests.dto.js';
+
+export interface CustomerDetails {
+  readonly name: string;
+  readonly email: string;
+  readonly phone?: string;
+  readonly address?: Address;
+}
+
+export interface RewrapProgress {
+  readonly rewrapped: number;
+  readonly remaining: number;
+}
+
+/**
+ * The vault: the only code that sees personal data in clear. Every customer has its own
+ * AES-256 data key sealed under the current master key; fields are encrypted with it,
+ * bound to table, column, row and key version.
+ */
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly exportRegistry: CustomerExportRegistry,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  private get ring() {
+    return this.config.masterKeys.reveal();
+  }
+
+  private emailIndex(email: string): string {
+    return blindIndex(this.config.blindIndexKey.reveal(), 'email', normalizeEmail(email));
+  }
+
+  private phoneIndex(phone: string): string {
+    return blindIndex(this.config.blindIndexKey.reveal(), 'phone', normalizePhone(phone));
+  }
+
+  assertId(id: string): void {
+    if (!CUSTOMER_ID_PATTERN.test(id)) throw new InvalidCustomerIdError();
+  }
+
+  /**
+   * The customer with this email (by blind index), or a new one from `details`. Runs in the
+   * caller's transaction; the unique email index makes a concurrent duplicate fail there.
+   */
+  async findOrCreate(manager: EntityManager, details: CustomerDetails): Promise<{ record: CustomerRecord; created: boolean }> {
+    const repo = manager.getRepository(CustomerEntity);
+    const existing = await repo.findOneBy({ emailBidx: this.emailIndex(details.email) });
+    if (existing) return { record: this.decrypt(existing), created: false };
+    return { record: await this.create(manager, details), created: true };
+  }
+
+  async create(manager: EntityManager, details: CustomerDetails): Promise<CustomerRecord> {
+    const id = `CUS-${ulid()}`;
+    const dek = newDataKey();
+    const { wrapped, kekVersion } = wrapDataKey(this.ring, id, dek);
+    const enc = (column: PiiColumn, value: string | undefined): string | null =>
+      value === undefined ? null : encryptField(dek, column, id, value);
+    await manager.getRepository(CustomerEntity).insert({
+      id,
+      wrappedDek: wrapped,
+      kekVersion,
+      nameEnc: enc('name', details.name),
+      emailEnc: enc('email', details.email.trim()),
+      phoneEnc: enc('phone', details.phone),
+      addressEnc: enc('address', details.address ? JSON.stringify(details.address) : undefined),
+      emailBidx: this.emailIndex(details.email),
+      phoneBidx: details.phone ? this.phoneIndex(details.phone) : null,
+      erasedAt: null,
+    });
+    dek.fill(0);
+    const entity = await manager.getRepository(CustomerEntity).findOneByOrFail({ id });
+    return this.decrypt(entity);
+  }
+
+  /** Decrypts every field; erased customers come back with nulls. Throws on any tampering. */
+  decrypt(entity: CustomerEntity): CustomerRecord {
+    if (entity.wrappedDek === null) {
+      return { id: entity.id, name: null, email: null, phone: null, address: null, createdAt: entity.createdAt, erasedAt: entity.erasedAt };
+    }
+    const dek = unwrapDataKey(this.ring, entity.id, entity.wrappedDek);
+    try {
+      const dec = (column: PiiColumn, value: string | null): string | null =>
+        value === null ? null : decryptField(dek, column, entity.id, value);
+      const address = dec('address', entity.addressEnc);
+      return {
+        id: entity.id,
+        name: dec('name', entity.nameEnc),
+        email: dec('email', entity.emailEnc),
+        phone: dec('phone', entity.phoneEnc),
+        address: address === null ? null : (JSON.parse(address) as Address),
+        createdAt: entity.createdAt,
+        erasedAt: entity.erasedAt,
+      };
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<CustomerRecord> {
+    this.assertId(id);
+    const entity = await manager.getRepository(CustomerEntity).findOneBy({ id });
+    if (!entity) throw new CustomerNotFoundError();
+    return this.decrypt(entity);
+  }
+
+  /** Records for several ids at once (order listings); unknown ids are skipped. */
+  async getMany(ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(CustomerEntity).findBy({ id: In([...new Set(ids)]) });
+    return new Map(rows.map((row) => [row.id, this.decrypt(row)]));
+  }
+
+  async search(query: { email?: string; phone?: string }): Promise<CustomerRecord[]> {
+    if ((query.email === undefined) === (query.phone === undefined)) {
+      throw new ValidationFailedError([
+        { field: 'email', code: 'exactlyOne', message: 'give exactly one of email or phone' },
+      ]);
+    }
+    const where = query.email !== undefined ? { emailBidx: this.emailIndex(query.email) } : { phoneBidx: this.phoneIndex(query.phone!) };
+    const rows = await this.dataSource.getRepository(CustomerEntity).find({ where, order: { createdAt: 'ASC' }, take: 50 });
+    return rows.map((row) => this.decrypt(row));
+  }
+
+  /** Plaintext for an explicit, purposeful reveal; erased customers are gone (410). */
+  async reveal(id: string, _purpose: RevealPurpose): Promise<CustomerRecord> {
+    const record = await this.get(id);
+    if (record.erasedAt !== null) throw new CustomerErasedError();
+    return record;
+  }
+
+  async export(id: string): Promise<{ record: CustomerRecord; related: Record<string, unknown> }> {
+    return this.dataSource.transaction(async (manager) => {
+      const record = await this.get(id, manager);
+      if (record.erasedAt !== null) throw new CustomerErasedError();
+      return { record, related: await this.exportRegistry.collect(id, manager) };
+    });
+  }
+
+  /**
+   * Crypto-shredding: the data key, the ciphertexts and the blind indexes are destroyed;
+   * the row (and the orders pointing at it) stays, marked erased. Idempotent.
+   */
+  async erase(id: string): Promise<void> {
+    this.assertId(id);
+    const result = await this.dataSource.getRepository(CustomerEntity).update(
+      { id },
+      {
+        wrappedDek: null,
+        kekVersion: null,
+        nameEnc: null,
+        emailEnc: null,
+        phoneEnc: null,
+        addressEnc: null,
+        emailBidx: null,
+        phoneBidx: null,
+        erasedAt: () => 'COALESCE(erased_at, now())',
+      },
+    );
+    if (!result.affected) throw new CustomerNotFoundError();
+  }
+
+  /** How many data keys are wrapped under master key versions that are not configured. */
+  async countUnknownKeyVersions(): Promise<number> {
+    return this.dataSource.getRepository(CustomerEntity).count({
+      where: { kekVersion: Not(In(this.ring.versions)) },
+    });
+  }
+
+  /** How many data keys are not wrapped under the current master key. */
+  async countStale(): Promise<number> {
+    return this.dataSource.getRepository(CustomerEntity).count({
+      where: { kekVersion: Not(this.ring.current.version) },
+    });
+  }
+
+  /**
+   * Re-wraps up to `batchSize` data keys under the current master key, each batch in its own
+   * transaction (so an interrupted run resumes where it stopped). Field ciphertexts are not
+   * touched: their AAD names the data key version, which does not change.
+   */
+  async rewrapBatch(batchSize = 200): Promise<RewrapProgress> {
+    const current = this.ring.current.version;
+    const rewrapped = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(CustomerEntity);
+      const rows = await repo.find({
+        where: { kekVersion: Not(current) },
+        take: batchSize,
+        order: { id: 'ASC' },
+        lock: { mode: 'pessimistic_write' },
+      });
+      for (const row of rows) {
+        if (row.wrappedDek === null) continue;
+        const dek = unwrapDataKey(this.ring, row.id, row.wrappedDek);
+        const { wrapped, kekVersion } = wrapDataKey(this.ring, row.id, dek);
+        dek.fill(0);
+        await repo.update({ id: row.id }, { wrappedDek: wrapped, kekVersion });
+      }
+      return rows.length;
+    });
+    return { rewrapped, remaining: await this.countStale() };
+  }
+}
+

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CustomerExportRegistry } from './customers/customer-export.registry.js';
+import { CustomersController } from './customers/customers.controller.js';
+import { CustomersService } from './customers/customers.service.js';
+import { PiiMaskingInterceptor } from './masking/pii-masking.interceptor.js';
+import { MasterKeyCheck } from './vault/master-key-check.js';
+
+/** Customers (the data subjects), their encrypted personal data, masking and erasure. */
+@Module({
+  controllers: [CustomersController],
+  providers: [
+    CustomersService,
+    CustomerExportRegistry,
+    MasterKeyCheck,
+    { provide: APP_INTERCEPTOR, useClass: PiiMaskingInterceptor },
+  ],
+  exports: [CustomersService, CustomerExportRegistry],
+})
+export class PiiModule {}
+
+/** The vault without HTTP, for the command line. */
+@Module({ providers: [CustomersService, CustomerExportRegistry, MasterKeyCheck], exports: [CustomersService] })
+export class PiiCoreModule {}
