@@ -24,6 +24,8 @@ const EXPECTED_ROUTES = [
   'PATCH /admin/operators/:id -> admin',
   'GET /admin/signing-keys -> admin',
   'POST /admin/signing-keys/rotate -> admin',
+  'GET /audit/events -> audit:read',
+  'GET /audit/verify -> audit:read',
   'GET /health/live -> public',
   'GET /health/ready -> public',
   'POST /oauth/introspect -> public',

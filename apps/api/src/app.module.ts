@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AuditModule, auditSchema } from '@orderops/audit';
 import { AuthModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
 import { OrdersModule, ordersSchema } from '@orderops/orders';
@@ -12,7 +13,7 @@ export interface AppModuleOptions {
 }
 
 /** Every lib's tables; the CLI lists the same (a test keeps them equal). */
-export const APP_SCHEMAS = [authSchema, piiSchema, ordersSchema];
+export const APP_SCHEMAS = [authSchema, auditSchema, piiSchema, ordersSchema];
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
           schemas: APP_SCHEMAS,
           logDestination: options.logDestination,
         }),
+        AuditModule,
         AuthModule,
         PiiModule,
         OrdersModule,

@@ -1,8 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuditCoreModule, auditSchema } from '@orderops/audit';
 import { AuthCoreModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
 import { ordersSchema } from '@orderops/orders';
 import { PiiCoreModule, piiSchema } from '@orderops/pii';
+import { AuditCheckpointCommand, AuditCommand, AuditVerifyCommand } from './commands/audit.command.js';
 import { ClientsCommand, ClientsCreateCommand } from './commands/clients.command.js';
 import { KeysCommand, KeysListCommand, KeysRotateCommand } from './commands/keys.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
@@ -10,7 +12,7 @@ import { OperatorsCommand, OperatorsCreateCommand } from './commands/operators.c
 import { PiiCommand, PiiRewrapCommand } from './commands/pii.command.js';
 
 /** Every lib's tables, as the API lists them (test/schemas.e2e-spec.ts keeps the two equal). */
-export const CLI_SCHEMAS = [authSchema, piiSchema, ordersSchema];
+export const CLI_SCHEMAS = [authSchema, auditSchema, piiSchema, ordersSchema];
 
 const FEATURE_COMMANDS = [
   OperatorsCommand,
@@ -22,6 +24,9 @@ const FEATURE_COMMANDS = [
   KeysListCommand,
   PiiCommand,
   PiiRewrapCommand,
+  AuditCommand,
+  AuditVerifyCommand,
+  AuditCheckpointCommand,
 ];
 
 @Module({})
@@ -38,7 +43,7 @@ export class CliModule {
       module: CliModule,
       imports: [
         CoreModule.forRoot({ config: cliConfig, schemas: CLI_SCHEMAS, requireCurrentSchema: !migrateOnly }),
-        ...(migrateOnly ? [] : [AuthCoreModule, PiiCoreModule]),
+        ...(migrateOnly ? [] : [AuditCoreModule, AuthCoreModule, PiiCoreModule]),
       ],
       providers: [MigrateCommand, ...(migrateOnly ? [] : FEATURE_COMMANDS)],
     };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AuditCoreModule } from '@orderops/audit';
 import { AdminController } from './admin/admin.controller.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import { ClientsService } from './clients/clients.service.js';
@@ -30,7 +31,7 @@ const services = [
 
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
-  imports: [PassportModule.register({ session: false })],
+  imports: [PassportModule.register({ session: false }), AuditCoreModule],
   controllers: [OAuthController, AdminController],
   providers: [...services, JwtStrategy, BootstrapService, { provide: APP_GUARD, useClass: AccessTokenGuard }],
   exports: services,
@@ -38,5 +39,5 @@ const services = [
 export class AuthModule {}
 
 /** The same services without HTTP, bootstrap or guard: for the command line. */
-@Module({ providers: services, exports: services })
+@Module({ imports: [AuditCoreModule], providers: services, exports: services })
 export class AuthCoreModule {}

@@ -1,3 +1,4 @@
+import { systemActor } from '@orderops/audit';
 import { ClientsService, type Scope } from '@orderops/auth';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { parseScopesOption } from './scopes-option.js';
@@ -13,7 +14,10 @@ export class ClientsCreateCommand extends CommandRunner {
   }
 
   async run([name]: string[], options: { scopes: Scope[] }): Promise<void> {
-    const { client, secret } = await this.clients.create({ name, scopes: options.scopes });
+    const { client, secret } = await this.clients.create(
+      { name, scopes: options.scopes },
+      systemActor('cli'),
+    );
     process.stdout.write(
       `client_id=${client.clientId}\nclient_secret=${secret}\n` +
         `scopes=${client.scopes.join(' ')}\nThe secret is shown once; only a keyed hash is stored.\n`,

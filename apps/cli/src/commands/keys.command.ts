@@ -1,3 +1,4 @@
+import { systemActor } from '@orderops/audit';
 import { SigningKeysService } from '@orderops/auth';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 
@@ -11,7 +12,7 @@ export class KeysRotateCommand extends CommandRunner {
   }
 
   async run(): Promise<void> {
-    const { kid, retired } = await this.keys.rotate();
+    const { kid, retired } = await this.keys.rotate(systemActor('cli'));
     process.stdout.write(`New signing key: ${kid}\nRetired: ${retired.join(', ') || '(none)'}\n`);
   }
 }

@@ -1,3 +1,4 @@
+import { systemActor } from '@orderops/audit';
 import { OperatorsService, type Scope } from '@orderops/auth';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { readSecret } from './read-secret.js';
@@ -19,7 +20,7 @@ export class OperatorsCreateCommand extends CommandRunner {
 
   async run([username]: string[], options: CreateOptions): Promise<void> {
     const password = await readSecret('Password: ');
-    const operator = await this.operators.create(username, password, options.scopes);
+    const operator = await this.operators.create(username, password, options.scopes, systemActor('cli'));
     process.stdout.write(
       `Created operator ${operator.username} (${operator.id}) with scopes: ${operator.scopes.join(' ')}\n`,
     );

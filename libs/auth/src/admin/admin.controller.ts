@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientsService } from '../clients/clients.service.js';
+import { CurrentPrincipal } from '../decorators/current-principal.decorator.js';
 import { RequireScopes } from '../decorators/require-scopes.decorator.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
+import { auditActorOf, type Principal } from '../principal.js';
 import { Scope } from '../scopes.js';
 import {
   ClientResponse,
@@ -30,8 +32,12 @@ export class AdminController {
   @Post('operators')
   @ApiOperation({ summary: 'Create an operator' })
   @ApiCreatedResponse({ type: OperatorResponse })
-  async createOperator(@Body() body: CreateOperatorDto): Promise<OperatorResponse> {
-    return toOperatorResponse(await this.operators.create(body.username, body.password, body.scopes));
+  async createOperator(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateOperatorDto,
+  ): Promise<OperatorResponse> {
+    const actor = auditActorOf(principal);
+    return toOperatorResponse(await this.operators.create(body.username, body.password, body.scopes, actor));
   }
 
   @Get('operators')
@@ -52,17 +58,24 @@ export class AdminController {
   @ApiOperation({ summary: 'Change scopes, disable/enable, or reset the password (voids existing tokens)' })
   @ApiOkResponse({ type: OperatorResponse })
   async updateOperator(
+    @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
     @Body() body: UpdateOperatorDto,
   ): Promise<OperatorResponse> {
-    return toOperatorResponse(await this.operators.update(id, body));
+    return toOperatorResponse(await this.operators.update(id, body, auditActorOf(principal)));
   }
 
   @Post('clients')
   @ApiOperation({ summary: 'Create a partner client (client_credentials); the secret is shown once' })
   @ApiCreatedResponse({ type: CreatedClientResponse })
-  async createClient(@Body() body: CreateClientDto): Promise<CreatedClientResponse> {
-    const { client, secret } = await this.clients.create({ name: body.name, scopes: body.scopes });
+  async createClient(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateClientDto,
+  ): Promise<CreatedClientResponse> {
+    const { client, secret } = await this.clients.create(
+      { name: body.name, scopes: body.scopes },
+      auditActorOf(principal),
+    );
     return { ...toClientResponse(client), clientSecret: secret };
   }
 
@@ -76,8 +89,11 @@ export class AdminController {
   @Delete('clients/:clientId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a partner client; its tokens stop working' })
-  async deleteClient(@Param('clientId') clientId: string): Promise<void> {
-    await this.clients.delete(clientId);
+  async deleteClient(
+    @CurrentPrincipal() principal: Principal,
+    @Param('clientId') clientId: string,
+  ): Promise<void> {
+    await this.clients.delete(clientId, auditActorOf(principal));
   }
 
   @Get('signing-keys')
@@ -90,7 +106,7 @@ export class AdminController {
   @Post('signing-keys/rotate')
   @ApiOperation({ summary: 'Rotate the signing key; the previous key verifies until its tokens expire' })
   @ApiCreatedResponse({ type: RotatedKeysResponse })
-  rotateKeys(): Promise<RotatedKeysResponse> {
-    return this.keys.rotate();
+  rotateKeys(@CurrentPrincipal() principal: Principal): Promise<RotatedKeysResponse> {
+    return this.keys.rotate(auditActorOf(principal));
   }
 }

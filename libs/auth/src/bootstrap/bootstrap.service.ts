@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { systemActor } from '@orderops/audit';
 import { InjectConfig, ROOT_LOGGER, type AppConfig } from '@orderops/core';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       return;
     }
     try {
-      await this.operators.create(BOOTSTRAP_ADMIN_USERNAME, password, ALL_SCOPES);
+      await this.operators.create(BOOTSTRAP_ADMIN_USERNAME, password, ALL_SCOPES, systemActor('bootstrap'));
       this.logger.info({ username: BOOTSTRAP_ADMIN_USERNAME }, 'Created the bootstrap admin operator');
     } catch (error) {
       if (error instanceof WeakPasswordError) {

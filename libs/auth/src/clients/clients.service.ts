@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService, type AuditActor } from '@orderops/audit';
 import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -30,6 +31,7 @@ export class ClientsService {
   constructor(
     private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   private get repo() {
@@ -48,8 +50,11 @@ export class ClientsService {
       .digest('hex');
   }
 
-  /** A confidential partner client (client_credentials) with a fresh secret. */
-  async create(input: NewClient): Promise<CreatedClient> {
+  /**
+   * A confidential partner client (client_credentials) with a fresh secret. Audited as
+   * `admin.client.created` (id, scopes, grant types; not its name, which may name a person).
+   */
+  async create(input: NewClient, actor: AuditActor): Promise<CreatedClient> {
     const clientId = `ptn_${randomBytes(12).toString('base64url')}`;
     const secret = randomBytes(32).toString('base64url');
     const version = this.config.masterKeys.reveal().current.version;
@@ -64,12 +69,22 @@ export class ClientsService {
       secretKeyVersion: version,
     };
     try {
-      await this.repo.insert(client);
+      const created = await this.dataSource.transaction(async (manager) => {
+        const repo = manager.getRepository(OAuthClientEntity);
+        await repo.insert(client);
+        await this.audit.record(manager, {
+          action: 'admin.client.created',
+          actor,
+          target: { type: 'client', id: clientId },
+          details: { scopes: client.scopes, grantTypes: client.grantTypes },
+        });
+        return repo.findOneByOrFail({ clientId });
+      });
+      return { client: created, secret };
     } catch (error) {
       if (isUniqueViolation(error)) throw new ClientIdTakenError();
       throw error;
     }
-    return { client: await this.get(clientId), secret };
   }
 
   async list(): Promise<OAuthClientEntity[]> {
@@ -90,11 +105,21 @@ export class ClientsService {
     return this.repo.existsBy({ clientId });
   }
 
-  /** Deletes a partner client; its refresh tokens go with it and its access tokens stop verifying. */
-  async delete(clientId: string): Promise<void> {
+  /**
+   * Deletes a partner client; its refresh tokens go with it and its access tokens stop
+   * verifying. Audited as `admin.client.deleted`.
+   */
+  async delete(clientId: string, actor: AuditActor): Promise<void> {
     if (BUILT_IN_CLIENT_IDS.includes(clientId)) throw new BuiltInClientError();
-    const result = await this.repo.delete({ clientId });
-    if (!result.affected) throw new ClientNotFoundError();
+    await this.dataSource.transaction(async (manager) => {
+      const result = await manager.getRepository(OAuthClientEntity).delete({ clientId });
+      if (!result.affected) throw new ClientNotFoundError();
+      await this.audit.record(manager, {
+        action: 'admin.client.deleted',
+        actor,
+        target: { type: 'client', id: clientId },
+      });
+    });
   }
 
   /** The client if `secret` is its secret; undefined otherwise (also for public clients). */

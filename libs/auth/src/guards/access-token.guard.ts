@@ -1,6 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
 import { AppError, IS_PUBLIC_KEY, recordRequestPrincipal } from '@orderops/core';
 import type { FastifyRequest } from 'fastify';
 import { InsufficientScopeError, TokenInQueryError, UnauthenticatedError } from '../auth.errors.js';
@@ -17,6 +18,9 @@ export class UndeclaredRouteError extends AppError {
   }
 }
 
+/** `auth.access.denied` is recorded once per principal, route and this many seconds. */
+export const ACCESS_DENIED_AUDIT_WINDOW_SECONDS = 60;
+
 /** Query parameters that carry tokens (RFC 6750 §2.3); refused wherever they appear. */
 const TOKEN_QUERY_PARAMS = ['access_token', 'token', 'bearer'];
 
@@ -26,8 +30,37 @@ const TOKEN_QUERY_PARAMS = ['access_token', 'token', 'bearer'];
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {
     super();
+  }
+
+  /**
+   * 403s are audited, at most once per principal, route and minute across all replicas (a
+   * key per window in the database), so a client looping on a forbidden route cannot flood
+   * the trail.
+   */
+  private async recordDenied(
+    request: FastifyRequest,
+    actor: AuditActor,
+    reason: 'insufficient_scope' | 'undeclared_route',
+    required: readonly Scope[],
+    clientId?: string,
+  ): Promise<void> {
+    const route = `${request.method} ${request.routeOptions.url ?? '(no route)'}`.slice(0, 128);
+    await this.audit.recordAloneOncePer(
+      `${actor.type}:${actor.id}|${route}`,
+      ACCESS_DENIED_AUDIT_WINDOW_SECONDS,
+      {
+        action: 'auth.access.denied',
+        actor,
+        outcome: 'denied',
+        target: { type: 'route', id: route },
+        details: { reason, requiredScopes: [...required], ...(clientId ? { clientId } : {}) },
+      },
+    );
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,14 +71,21 @@ export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
 
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES_KEY, targets);
-    if (required === undefined) throw new UndeclaredRouteError();
+    if (required === undefined) {
+      await this.recordDenied(request, ANONYMOUS_ACTOR, 'undeclared_route', []);
+      throw new UndeclaredRouteError();
+    }
 
     await super.canActivate(context);
     const principal = request.user;
     if (!principal) throw new UnauthenticatedError(hasAuthorizationHeader(request.headers));
     recordRequestPrincipal(request, `${principal.type}:${principal.id}`);
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
-    if (missing.length > 0) throw new InsufficientScopeError(required);
+    if (missing.length > 0) {
+      const actor: AuditActor = { type: principal.type, id: principal.id };
+      await this.recordDenied(request, actor, 'insufficient_scope', required, principal.clientId);
+      throw new InsufficientScopeError(required);
+    }
     return true;
   }
 

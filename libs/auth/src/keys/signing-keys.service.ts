@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { AuditService, type AuditActor } from '@orderops/audit';
 import { InjectConfig, open, seal, type AppConfig } from '@orderops/core';
 import {
   createHash,
@@ -67,6 +68,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -116,8 +118,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    * Makes a new key the signer. Previous signers retire: they stop signing now and verify
    * until the longest token they could have signed (plus the time a replica may take to
    * notice the rotation, plus clock leeway) has expired. Keys past that are deleted.
+   * Audited as `admin.signing_key.rotated`.
    */
-  async rotate(): Promise<{ kid: string; retired: string[] }> {
+  async rotate(actor: AuditActor): Promise<{ kid: string; retired: string[] }> {
     const result = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(SigningKeyEntity);
       const active = await repo.find({ where: { retiredAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
@@ -133,7 +136,14 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         .where('verify_until IS NOT NULL AND verify_until < now()')
         .execute();
       const kid = await this.createKey(manager);
-      return { kid, retired: active.map((k) => k.kid) };
+      const retired = active.map((k) => k.kid);
+      await this.audit.record(manager, {
+        action: 'admin.signing_key.rotated',
+        actor,
+        target: { type: 'signing_key', id: kid },
+        details: { retired },
+      });
+      return { kid, retired };
     });
     await this.reload();
     return result;
@@ -161,6 +171,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       verifyUntil: null,
     });
     return kid;
+  }
+
+  /**
+   * The public key of any stored key, retired or not, for checking signatures made long ago
+   * (audit checkpoints). Keys deleted after their verification window are gone for good.
+   */
+  async storedPublicKey(kid: string): Promise<KeyObject | undefined> {
+    const row = await this.dataSource.getRepository(SigningKeyEntity).findOneBy({ kid });
+    return row ? createPublicKey({ key: row.publicJwk, format: 'jwk' }) : undefined;
   }
 
   /** Re-reads the keys that still verify, and the newest active key as signer. */

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService, type AuditActor } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
+import { DataSource, type EntityManager } from 'typeorm';
 import { OAuthError } from '../auth.errors.js';
 import type { OAuthClientEntity } from '../clients/oauth-client.entity.js';
+import type { RefreshTokenEntity } from '../tokens/refresh-token.entity.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { formatScopes, isScope, parseScopeParam, type Scope } from '../scopes.js';
 import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
-import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator.js';
 import type { OAuthParams } from './oauth-params.js';
@@ -66,7 +69,31 @@ export class OAuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly verifier: AccessTokenVerifier,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
+
+  /** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
+  private async recordIssued(
+    manager: EntityManager,
+    grant: 'password' | 'client_credentials' | 'refresh_token',
+    subject: AuditActor,
+    clientId: string,
+    access: IssuedAccessToken,
+    refreshFamilyId?: string,
+  ): Promise<void> {
+    await this.audit.record(manager, {
+      action: 'auth.token.issued',
+      actor: subject,
+      target: { type: 'access_token', id: access.jti },
+      details: {
+        grant,
+        clientId,
+        scopes: access.scope.split(' ').filter((s) => s.length > 0),
+        ...(refreshFamilyId ? { refreshFamilyId } : {}),
+      },
+    });
+  }
 
   async token(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
     const grantType = params.require('grant_type');
@@ -75,7 +102,7 @@ export class OAuthService {
       case 'password':
         return this.passwordGrant(params, client);
       case 'client_credentials':
-        return this.clientCredentialsGrant(params, client, withSecret);
+        return await this.clientCredentialsGrant(params, client, withSecret);
       case 'refresh_token':
         return this.refreshTokenGrant(params, client);
       default:
@@ -109,22 +136,38 @@ export class OAuthService {
       expires_in: access.expiresIn,
       scope: access.scope,
     };
-    if (client.grantTypes.includes('refresh_token')) {
-      response.refresh_token = await this.refreshTokens.start(operator.id, client.clientId, scopes);
-    }
+    // The refresh token and the issuance event commit together, or the caller gets nothing.
+    const refreshToken = await this.dataSource.transaction(async (manager) => {
+      const family = client.grantTypes.includes('refresh_token')
+        ? await this.refreshTokens.start(manager, operator.id, client.clientId, scopes)
+        : undefined;
+      const subject: AuditActor = { type: 'operator', id: operator.id };
+      await this.recordIssued(manager, 'password', subject, client.clientId, access, family?.familyId);
+      return family?.token;
+    });
+    if (refreshToken !== undefined) response.refresh_token = refreshToken;
     return response;
   }
 
-  private clientCredentialsGrant(
+  private async clientCredentialsGrant(
     params: OAuthParams,
     client: OAuthClientEntity,
     withSecret: boolean,
-  ): TokenResponse {
+  ): Promise<TokenResponse> {
     if (!withSecret || client.type !== 'confidential' || !client.grantTypes.includes('client_credentials')) {
       throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
     }
     const scopes = grantScopes(params.get('scope'), client.scopes);
     const access = this.accessTokens.issue({ type: 'client', id: client.clientId }, client.clientId, scopes);
+    await this.dataSource.transaction((manager) =>
+      this.recordIssued(
+        manager,
+        'client_credentials',
+        { type: 'client', id: client.clientId },
+        client.clientId,
+        access,
+      ),
+    );
     return {
       access_token: access.token,
       token_type: 'Bearer',
@@ -140,7 +183,8 @@ export class OAuthService {
     const presented = params.require('refresh_token');
     const requested = params.get('scope');
     let operatorCutoff = 0;
-    const outcome = await this.refreshTokens.rotate(presented, client.clientId, async (record, manager) => {
+    const issued: { access?: IssuedAccessToken } = {};
+    const narrow = async (record: RefreshTokenEntity, manager: EntityManager): Promise<Scope[]> => {
       const operator = await this.operators.find(record.operatorId, manager);
       if (!operator || operator.disabledAt !== null || record.familyIssuedAt < operator.tokensValidAfter) {
         throw invalidGrant('The refresh token is invalid, expired or revoked.');
@@ -155,15 +199,32 @@ export class OAuthService {
       }
       // Never wider than the original grant, nor than what operator and client hold today.
       return grantScopes(requested, record.scopes, operator.scopes, client.scopes);
-    });
-    if (!outcome.ok) throw invalidGrant('The refresh token is invalid, expired or revoked.');
-    const scopes = outcome.record.scopes.filter(isScope);
-    const access = this.accessTokens.issue(
-      { type: 'operator', id: outcome.record.operatorId },
+    };
+    const outcome = await this.refreshTokens.rotate(
+      presented,
       client.clientId,
-      scopes,
-      operatorCutoff,
+      narrow,
+      async (record, manager) => {
+        const subject = { type: 'operator' as const, id: record.operatorId };
+        issued.access = this.accessTokens.issue(
+          subject,
+          client.clientId,
+          record.scopes.filter(isScope),
+          operatorCutoff,
+        );
+        await this.recordIssued(
+          manager,
+          'refresh_token',
+          subject,
+          client.clientId,
+          issued.access,
+          record.familyId,
+        );
+      },
     );
+    const access = issued.access;
+    if (!outcome.ok || !access) throw invalidGrant('The refresh token is invalid, expired or revoked.');
+    const scopes = outcome.record.scopes.filter(isScope);
     return {
       access_token: access.token,
       token_type: 'Bearer',
@@ -181,10 +242,34 @@ export class OAuthService {
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
       throw new OAuthError('unsupported_token_type', 'Only access_token and refresh_token can be revoked.');
     }
-    if (await this.refreshTokens.revoke(token, client.clientId)) return;
+    // Audited as `auth.token.revoked` with the family id or the jti, never the token.
+    const actor: AuditActor = { type: 'client', id: client.clientId };
+    const family = await this.dataSource.transaction(async (manager) => {
+      const familyId = await this.refreshTokens.revoke(manager, token, client.clientId);
+      if (familyId) {
+        await this.audit.record(manager, {
+          action: 'auth.token.revoked',
+          actor,
+          target: { type: 'refresh_token_family', id: familyId },
+          details: { kind: 'refresh' },
+        });
+      }
+      return familyId;
+    });
+    if (family) return;
     try {
       const { claims } = await this.verifier.verify(token);
-      if (claims.client_id === client.clientId) await this.verifier.revoke(claims);
+      if (claims.client_id === client.clientId) {
+        await this.dataSource.transaction(async (manager) => {
+          await this.verifier.revoke(claims, manager);
+          await this.audit.record(manager, {
+            action: 'auth.token.revoked',
+            actor,
+            target: { type: 'access_token', id: claims.jti },
+            details: { kind: 'access', subjectType: claims.sub_type, subjectId: claims.sub },
+          });
+        });
+      }
     } catch (error) {
       if (!(error instanceof TokenRejectedError)) throw error;
     }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import jwt, { type JwtHeader, type VerifyOptions } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ClientsService } from '../clients/clients.service.js';
 import { SIGNING_ALGORITHM, SigningKeysService } from '../keys/signing-keys.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
@@ -104,8 +104,8 @@ export class AccessTokenVerifier {
   }
 
   /** Records an access token as revoked until it would have expired anyway. */
-  async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
-    await this.dataSource
+  async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>, manager: EntityManager): Promise<void> {
+    await manager
       .createQueryBuilder()
       .insert()
       .into(RevokedAccessTokenEntity)

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -26,30 +27,41 @@ export class RefreshTokensService {
   constructor(
     private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
-  /** Starts a new family at login. */
-  async start(operatorId: string, clientId: string, scopes: readonly string[]): Promise<string> {
+  /** Starts a new family at login, in the caller's transaction. */
+  async start(
+    manager: EntityManager,
+    operatorId: string,
+    clientId: string,
+    scopes: readonly string[],
+  ): Promise<{ token: string; familyId: string }> {
     const now = new Date();
     const familyExpiresAt = new Date(now.getTime() + this.config.auth.refreshTokenMaxLifetimeSeconds * 1000);
-    return this.insert(this.dataSource.manager, {
-      familyId: randomUUID(),
+    const familyId = randomUUID();
+    const token = await this.insert(manager, {
+      familyId,
       operatorId,
       clientId,
       scopes: [...scopes],
       familyIssuedAt: now,
       familyExpiresAt,
     });
+    return { token, familyId };
   }
 
   /**
    * Spends `token` for `clientId` and issues its successor with `scopes`, all in one
-   * transaction with the row locked, so two concurrent uses cannot both succeed.
+   * transaction with the row locked, so two concurrent uses cannot both succeed. `issued`
+   * runs last in that transaction (the caller records the issuance there). A reused or
+   * leaked token revokes its family and is audited as `auth.refresh.reuse_detected`.
    */
   async rotate(
     token: string,
     clientId: string,
     narrow: (record: RefreshTokenEntity, manager: EntityManager) => Promise<readonly string[]>,
+    issued: (record: RefreshTokenEntity, manager: EntityManager) => Promise<void>,
   ): Promise<RefreshOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(RefreshTokenEntity);
@@ -61,11 +73,13 @@ export class RefreshTokensService {
       if (record.clientId !== clientId) {
         // Another client holding this token means it leaked: the family is no longer safe.
         await this.revokeFamilyWith(manager, record.familyId);
+        await this.recordReuse(manager, record, clientId, 'wrong_client');
         return { ok: false, reason: 'wrong_client' };
       }
       if (record.revokedAt) return { ok: false, reason: 'revoked' };
       if (record.usedAt) {
         await this.revokeFamilyWith(manager, record.familyId);
+        await this.recordReuse(manager, record, clientId, 'reused');
         return { ok: false, reason: 'reused' };
       }
       const now = new Date();
@@ -83,18 +97,39 @@ export class RefreshTokensService {
         familyIssuedAt: record.familyIssuedAt,
         familyExpiresAt: record.familyExpiresAt,
       });
-      return { ok: true, record: { ...record, scopes: [...scopes] }, token: successor };
+      const rotated = { ...record, scopes: [...scopes] };
+      await issued(rotated, manager);
+      return { ok: true, record: rotated, token: successor };
     });
   }
 
-  /** Revokes the family of `token` if it belongs to `clientId`; unknown tokens are ignored. */
-  async revoke(token: string, clientId: string): Promise<boolean> {
-    const record = await this.dataSource
+  /**
+   * Revokes the family of `token` if it belongs to `clientId`, in the caller's transaction;
+   * returns the family id, or undefined for an unknown (or another client's) token.
+   */
+  async revoke(manager: EntityManager, token: string, clientId: string): Promise<string | undefined> {
+    const record = await manager
       .getRepository(RefreshTokenEntity)
       .findOne({ where: { tokenHash: hashRefreshToken(token) } });
-    if (!record || record.clientId !== clientId) return false;
-    await this.revokeFamilyWith(this.dataSource.manager, record.familyId);
-    return true;
+    if (!record || record.clientId !== clientId) return undefined;
+    await this.revokeFamilyWith(manager, record.familyId);
+    return record.familyId;
+  }
+
+  /** The family id and the presenting client only: never the token, nor its hash. */
+  private async recordReuse(
+    manager: EntityManager,
+    record: RefreshTokenEntity,
+    presentedBy: string,
+    reason: 'reused' | 'wrong_client',
+  ): Promise<void> {
+    await this.audit.record(manager, {
+      action: 'auth.refresh.reuse_detected',
+      actor: { type: 'client', id: presentedBy },
+      outcome: 'denied',
+      target: { type: 'refresh_token_family', id: record.familyId },
+      details: { reason, operatorId: record.operatorId, familyRevoked: true },
+    });
   }
 
   async find(token: string): Promise<RefreshTokenEntity | null> {

@@ -1,0 +1,27 @@
+import { InvalidCursorError } from './audit.errors.js';
+
+/** Opaque to clients: base64url JSON naming the last event of the page (newest first). */
+export function encodeAuditCursor(seq: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, before: seq }), 'utf8').toString('base64url');
+}
+
+/** The seq to continue below; InvalidCursorError for anything this API did not issue. */
+export function decodeAuditCursor(cursor: string): string {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw new InvalidCursorError();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  const before = (parsed as { v?: unknown; before?: unknown } | null)?.before;
+  if (
+    typeof parsed !== 'object' ||
+    (parsed as { v?: unknown }).v !== 1 ||
+    typeof before !== 'string' ||
+    !/^[1-9][0-9]{0,17}$/.test(before)
+  ) {
+    throw new InvalidCursorError();
+  }
+  return before;
+}

@@ -1,0 +1,31 @@
+import { AppError } from '@orderops/core';
+
+export const AuditErrorCode = {
+  InvalidEvent: 'invalid-audit-event',
+  InvalidCursor: 'invalid-cursor',
+} as const;
+export type AuditErrorCode = (typeof AuditErrorCode)[keyof typeof AuditErrorCode];
+
+/**
+ * A programming error: an event that breaks the audit rules (too large, personal data,
+ * secrets). It fails the caller's transaction, so the unaudited change never commits.
+ * Not an AppError: the client gets a bare 500 and the log gets the message, which names
+ * the rule and the field, never the value.
+ */
+export class InvalidAuditEventError extends Error {
+  readonly code = AuditErrorCode.InvalidEvent;
+
+  constructor(reason: string) {
+    super(`Audit event refused: ${reason}`);
+    this.name = 'InvalidAuditEventError';
+  }
+}
+
+export class InvalidCursorError extends AppError {
+  constructor() {
+    super(AuditErrorCode.InvalidCursor, 400, 'Bad Request', {
+      detail: 'The cursor is not one this API issued; start again without it.',
+      errors: [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is malformed' }],
+    });
+  }
+}

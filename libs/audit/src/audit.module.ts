@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AuditController } from './audit.controller.js';
+import { AuditService } from './audit.service.js';
+
+/** The audit trail's services, for every lib that records events and for the CLI. */
+@Module({ providers: [AuditService], exports: [AuditService] })
+export class AuditCoreModule {}
+
+/** The services plus the HTTP routes (GET /audit/events, GET /audit/verify). */
+@Module({ imports: [AuditCoreModule], controllers: [AuditController], exports: [AuditCoreModule] })
+export class AuditModule {}

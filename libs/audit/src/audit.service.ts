@@ -1,0 +1,310 @@
+import { Injectable } from '@nestjs/common';
+import { currentRequestContext, deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditEventEntity } from './audit-event.entity.js';
+import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
+import { networkOf, validateAuditDetails, validateAuditIdentifier } from './audit-details.js';
+import {
+  AUDIT_ACTOR_TYPES,
+  AUDIT_GENESIS_HASH,
+  AUDIT_OUTCOMES,
+  computeAuditHash,
+  type AuditActorType,
+  type AuditDetails,
+  type AuditOutcome,
+} from './audit-hash.js';
+import { AuditThrottleEntity } from './audit-throttle.entity.js';
+import { InvalidAuditEventError } from './audit.errors.js';
+
+/** Who did it: an operator (uuid), a client (client id), the system (`cli`, `bootstrap`) or nobody known. */
+export interface AuditActor {
+  readonly type: AuditActorType;
+  readonly id: string;
+}
+
+export const ANONYMOUS_ACTOR: AuditActor = { type: 'anonymous', id: 'anonymous' };
+export const systemActor = (id: string): AuditActor => ({ type: 'system', id });
+
+export interface AuditEventInput {
+  /** Dotted lower-case name, `<area>.<object>.<verb>`: `auth.token.issued`, `pii.revealed`. */
+  readonly action: string;
+  readonly actor: AuditActor;
+  /** Defaults to `success`. */
+  readonly outcome?: AuditOutcome;
+  /** What it was done to: a type (`operator`, `client`, `customer`, `order`) and an id, never a value. */
+  readonly target?: { readonly type: string; readonly id: string };
+  /** A small summary (<= 2 KiB): ids, counts, names of fields, a purpose. No personal data, no secrets. */
+  readonly details?: AuditDetails;
+}
+
+export interface RecordedAuditEvent {
+  readonly seq: string;
+  readonly id: string;
+  readonly hash: string;
+}
+
+export interface AuditHead {
+  readonly seq: string;
+  readonly hash: string;
+}
+
+export type AuditBreak = 'hash_mismatch' | 'gap' | 'checkpoint_mismatch';
+
+export interface AuditVerification {
+  readonly valid: boolean;
+  /** Events whose hash and position checked out. */
+  readonly checked: number;
+  /** The last event that checked out (0 and the genesis hash when none did). */
+  readonly lastSeq: string;
+  readonly lastHash: string;
+  readonly brokenAt?: { readonly seq: string; readonly reason: AuditBreak };
+}
+
+export interface AuditQuery {
+  readonly action?: string;
+  readonly actor?: string;
+  readonly targetId?: string;
+  /** Inclusive. */
+  readonly from?: Date;
+  /** Exclusive. */
+  readonly to?: Date;
+  readonly cursor?: string;
+  readonly limit: number;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  readonly events: AuditEventEntity[];
+  readonly nextCursor: string | null;
+}
+
+const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,4}$/;
+const TARGET_TYPE = /^[a-z][a-z0-9_]{0,31}$/;
+const VERIFY_BATCH = 1000;
+const FINGERPRINT_PURPOSE = 'audit-fingerprint';
+
+/**
+ * The tamper-evident audit trail: appends events inside the caller's transaction, verifies
+ * the chain, and pages through it. Knows no domain: callers name their actions and targets.
+ */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Appends an event within the caller's transaction (`manager` must be a transaction's),
+   * so it commits or rolls back with the change it records. Locks the chain head until the
+   * transaction ends: record last, just before commit, to hold it briefly. Throws
+   * InvalidAuditEventError for an event that breaks the rules, which fails the transaction.
+   */
+  async record(manager: EntityManager, event: AuditEventInput): Promise<RecordedAuditEvent> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new InvalidAuditEventError('record() must run inside the transaction of the change it records');
+    }
+    const fields = this.validate(event);
+    const [head] = await manager.query<{ seq: string; hash: string }[]>(
+      `SELECT "seq", "hash" FROM "audit_chain_head" WHERE "singleton" = 1 FOR UPDATE`,
+    );
+    if (!head) throw new Error('audit chain head is missing: run the migrations');
+    const seq = (BigInt(head.seq) + 1n).toString();
+    const row = { seq, id: randomUUID(), at: new Date(), ...fields };
+    const hash = computeAuditHash(head.hash, row);
+    await manager.query(
+      `INSERT INTO "audit_events" ("seq", "id", "at", "actor", "actor_type", "action", "target_type",
+         "target_id", "outcome", "request_id", "details", "prev_hash", "hash")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
+      [
+        row.seq,
+        row.id,
+        row.at,
+        row.actor,
+        row.actorType,
+        row.action,
+        row.targetType,
+        row.targetId,
+        row.outcome,
+        row.requestId,
+        JSON.stringify(row.details),
+        head.hash,
+        hash,
+      ],
+    );
+    await manager.query(`UPDATE "audit_chain_head" SET "seq" = $1, "hash" = $2 WHERE "singleton" = 1`, [
+      seq,
+      hash,
+    ]);
+    return { seq, id: row.id, hash };
+  }
+
+  /**
+   * Records at most one event per `key` and window across every replica: the first caller
+   * in a window inserts the key, later ones find it and record nothing. For events that an
+   * attacker could otherwise repeat to flood the trail (403s).
+   */
+  async recordOncePer(
+    manager: EntityManager,
+    key: string,
+    windowSeconds: number,
+    event: AuditEventInput,
+  ): Promise<RecordedAuditEvent | undefined> {
+    const now = Date.now();
+    const window = Math.floor(now / (windowSeconds * 1000));
+    const digest = createHash('sha256').update(`${event.action}\n${key}\n${window}`, 'utf8').digest('hex');
+    const expiresAt = new Date((window + 1) * windowSeconds * 1000);
+    const inserted = await manager.query<unknown[]>(
+      `INSERT INTO "audit_throttle" ("key", "expires_at") VALUES ($1, $2) ON CONFLICT ("key") DO NOTHING RETURNING "key"`,
+      [digest, expiresAt],
+    );
+    if (inserted.length === 0) return undefined;
+    await manager
+      .createQueryBuilder()
+      .delete()
+      .from(AuditThrottleEntity)
+      .where('expires_at < :cutoff', { cutoff: new Date(now - windowSeconds * 1000) })
+      .execute();
+    return this.record(manager, event);
+  }
+
+  /** recordOncePer in a transaction of its own, for an event that accompanies no change (a 403). */
+  async recordAloneOncePer(
+    key: string,
+    windowSeconds: number,
+    event: AuditEventInput,
+  ): Promise<RecordedAuditEvent | undefined> {
+    return this.dataSource.transaction((manager) => this.recordOncePer(manager, key, windowSeconds, event));
+  }
+
+  /** An event that accompanies no other change (a failed login), in a transaction of its own. */
+  async recordAlone(event: AuditEventInput): Promise<RecordedAuditEvent> {
+    return this.dataSource.transaction((manager) => this.record(manager, event));
+  }
+
+  /**
+   * A keyed fingerprint of a value that must not be stored (an attempted username): equal
+   * values give equal fingerprints under one master key version, and nothing is revealed.
+   */
+  fingerprint(value: string): string {
+    const key = this.config.masterKeys.reveal().current;
+    const mac = createHmac('sha256', deriveKey(key, FINGERPRINT_PURPOSE)).update(value, 'utf8').digest('hex');
+    return `hmac:v${key.version}:${mac.slice(0, 32)}`;
+  }
+
+  /** The current request's client network (/24 or /48), never the address. */
+  requestNetwork(): string | undefined {
+    return networkOf(currentRequestContext()?.clientIp);
+  }
+
+  async head(manager: EntityManager = this.dataSource.manager): Promise<AuditHead> {
+    const [head] = await manager.query<{ seq: string; hash: string }[]>(
+      `SELECT "seq", "hash" FROM "audit_chain_head" WHERE "singleton" = 1`,
+    );
+    if (!head) throw new Error('audit chain head is missing: run the migrations');
+    return { seq: String(head.seq), hash: head.hash };
+  }
+
+  /**
+   * Walks the chain from the genesis to the head and names the first event that is missing
+   * (`gap`) or whose hash does not match its content and predecessor (`hash_mismatch`).
+   * Events appended while it runs are left for the next run: the head is read first, and
+   * every event up to it committed with it. With `checkpoint`, the event at its seq must
+   * carry its hash (`checkpoint_mismatch` when the tail was rewritten or cut below it).
+   */
+  async verify(checkpoint?: AuditHead): Promise<AuditVerification> {
+    const head = await this.head();
+    const headSeq = BigInt(head.seq);
+    let expected = 1n;
+    let prevHash = AUDIT_GENESIS_HASH;
+    let checked = 0;
+    const result = (brokenAt?: AuditVerification['brokenAt']): AuditVerification => ({
+      valid: brokenAt === undefined,
+      checked,
+      lastSeq: (expected - 1n).toString(),
+      lastHash: prevHash,
+      ...(brokenAt ? { brokenAt } : {}),
+    });
+    const checkpointSeq = checkpoint ? BigInt(checkpoint.seq) : undefined;
+    if (checkpoint && checkpointSeq === 0n && checkpoint.hash !== AUDIT_GENESIS_HASH) {
+      return result({ seq: '0', reason: 'checkpoint_mismatch' });
+    }
+    for (;;) {
+      const batch = await this.dataSource
+        .getRepository(AuditEventEntity)
+        .createQueryBuilder('e')
+        .where('e.seq >= :from AND e.seq <= :to', { from: expected.toString(), to: head.seq })
+        .orderBy('e.seq', 'ASC')
+        .limit(VERIFY_BATCH)
+        .getMany();
+      for (const event of batch) {
+        if (BigInt(event.seq) !== expected) return result({ seq: expected.toString(), reason: 'gap' });
+        if (event.prevHash !== prevHash || computeAuditHash(event.prevHash, event) !== event.hash) {
+          return result({ seq: event.seq, reason: 'hash_mismatch' });
+        }
+        if (checkpointSeq === expected && event.hash !== checkpoint?.hash) {
+          return result({ seq: event.seq, reason: 'checkpoint_mismatch' });
+        }
+        checked++;
+        prevHash = event.hash;
+        expected++;
+      }
+      if (batch.length < VERIFY_BATCH) break;
+    }
+    if (expected - 1n < headSeq) return result({ seq: expected.toString(), reason: 'gap' });
+    if (head.hash !== prevHash) return result({ seq: head.seq, reason: 'hash_mismatch' });
+    if (checkpointSeq !== undefined && checkpointSeq > headSeq) {
+      return result({ seq: checkpointSeq.toString(), reason: 'checkpoint_mismatch' });
+    }
+    return result();
+  }
+
+  /** A page of events, newest first, after the cursor of the previous page. */
+  async list(query: AuditQuery): Promise<AuditPage> {
+    const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e');
+    if (query.cursor !== undefined)
+      qb.andWhere('e.seq < :before', { before: decodeAuditCursor(query.cursor) });
+    if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
+    if (query.actor !== undefined) qb.andWhere('e.actor = :actor', { actor: query.actor });
+    if (query.targetId !== undefined) qb.andWhere('e.target_id = :targetId', { targetId: query.targetId });
+    if (query.from !== undefined) qb.andWhere('e.at >= :from', { from: query.from });
+    if (query.to !== undefined) qb.andWhere('e.at < :to', { to: query.to });
+    const rows = await qb
+      .orderBy('e.seq', 'DESC')
+      .limit(query.limit + 1)
+      .getMany();
+    const events = rows.slice(0, query.limit);
+    const more = rows.length > query.limit;
+    return { events, nextCursor: more ? encodeAuditCursor(events[events.length - 1].seq) : null };
+  }
+
+  private validate(
+    event: AuditEventInput,
+  ): Pick<
+    AuditEventEntity,
+    'actor' | 'actorType' | 'action' | 'targetType' | 'targetId' | 'outcome' | 'requestId' | 'details'
+  > {
+    if (typeof event.action !== 'string' || event.action.length > 64 || !ACTION.test(event.action)) {
+      throw new InvalidAuditEventError('action must be a dotted lower-case name of at most 64 characters');
+    }
+    const outcome = event.outcome ?? 'success';
+    if (!AUDIT_OUTCOMES.includes(outcome))
+      throw new InvalidAuditEventError('outcome is not one of the outcomes');
+    if (!AUDIT_ACTOR_TYPES.includes(event.actor.type))
+      throw new InvalidAuditEventError('actor type is unknown');
+    if (event.target && !TARGET_TYPE.test(event.target.type)) {
+      throw new InvalidAuditEventError('target type must be a lower-case name');
+    }
+    return {
+      action: event.action,
+      outcome,
+      actorType: event.actor.type,
+      actor: validateAuditIdentifier(event.actor.id, 'actor'),
+      targetType: event.target?.type ?? null,
+      targetId: event.target ? validateAuditIdentifier(event.target.id, 'target id') : null,
+      requestId: currentRequestContext()?.requestId ?? null,
+      details: validateAuditDetails(event.details),
+    };
+  }
+}

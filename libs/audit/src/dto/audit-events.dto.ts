@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES } from '../audit-hash.js';
+
+export class ListAuditEventsQuery {
+  @ApiPropertyOptional({ example: 'auth.token.issued', description: 'Exact action name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { message: 'action must be a dotted lower-case name' })
+  action?: string;
+
+  @ApiPropertyOptional({ description: 'Operator id, client id, or anonymous / a system actor' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Id of the object acted upon' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  targetId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events before this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class AuditEventResponse {
+  @ApiProperty({ description: 'Position in the chain, contiguous from 1' }) seq!: number;
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty({ enum: AUDIT_ACTOR_TYPES }) actorType!: string;
+  @ApiProperty({ example: 'auth.token.issued' }) action!: string;
+  @ApiProperty({ nullable: true, type: String }) targetType!: string | null;
+  @ApiProperty({ nullable: true, type: String }) targetId!: string | null;
+  @ApiProperty({ enum: AUDIT_OUTCOMES }) outcome!: string;
+  @ApiProperty({ nullable: true, type: String }) requestId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+  @ApiProperty({ description: 'Hash of the previous event (hex)' }) prevHash!: string;
+  @ApiProperty({ description: 'SHA-256(prevHash || canonical event), hex' }) hash!: string;
+}
+
+export class AuditEventPageResponse {
+  @ApiProperty({ type: AuditEventResponse, isArray: true, description: 'Newest first' })
+  items!: AuditEventResponse[];
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as cursor for the next page; null at the end',
+  })
+  nextCursor!: string | null;
+}
+
+export class AuditBreakResponse {
+  @ApiProperty() seq!: number;
+  @ApiProperty({ enum: ['hash_mismatch', 'gap'] }) reason!: string;
+}
+
+export class AuditVerificationResponse {
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({ description: 'Events that checked out' }) checked!: number;
+  @ApiProperty({ description: 'Last event that checked out (0 when none)' }) lastSeq!: number;
+  @ApiProperty() lastHash!: string;
+  @ApiPropertyOptional({ type: AuditBreakResponse, description: 'The first missing or altered event' })
+  brokenAt?: AuditBreakResponse;
+}

@@ -1,0 +1,11 @@
+export * from './audit-checkpoint.js';
+export { AuditChainHeadEntity } from './audit-chain-head.entity.js';
+export { MAX_DETAILS_BYTES, networkOf, sensitiveKeyReason, validateAuditDetails } from './audit-details.js';
+export { AuditEventEntity } from './audit-event.entity.js';
+export * from './audit-hash.js';
+export * from './audit.errors.js';
+export * from './audit.mappers.js';
+export * from './audit.module.js';
+export * from './audit.schema.js';
+export * from './audit.service.js';
+export * from './dto/audit-events.dto.js';
