@@ -14,13 +14,9 @@ export function decodeAuditCursor(cursor: string): string {
   } catch {
     throw new InvalidCursorError();
   }
-  const before = (parsed as { v?: unknown; before?: unknown } | null)?.before;
-  if (
-    typeof parsed !== 'object' ||
-    (parsed as { v?: unknown }).v !== 1 ||
-    typeof before !== 'string' ||
-    !/^[1-9][0-9]{0,17}$/.test(before)
-  ) {
+  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  const before = fields.before;
+  if (fields.v !== 1 || typeof before !== 'string' || !/^[1-9][0-9]{0,17}$/.test(before)) {
     throw new InvalidCursorError();
   }
   return before;

@@ -98,7 +98,7 @@ function check(value: unknown, path: string, depth: number): void {
     checkString(value, `details.${path}`, MAX_STRING_LENGTH);
     return;
   }
-  if (depth >= MAX_DEPTH) throw new InvalidAuditEventError(`details.${path} is nested too deeply`);
+  if (depth + 1 >= MAX_DEPTH) throw new InvalidAuditEventError(`details.${path} is nested too deeply`);
   if (Array.isArray(value)) {
     if (value.length > MAX_ARRAY_LENGTH) {
       throw new InvalidAuditEventError(`details.${path} has more than ${MAX_ARRAY_LENGTH} items`);
