@@ -37,7 +37,8 @@ describe('HTTP pipeline', () => {
       const res = await t.app.inject({ method: 'GET', url: '/no/such/thing?email=jane@example.com' });
       expect(res.statusCode).toBe(404);
       const body = expectProblem(res, 404);
-      expect(body.instance).toBe('/no/such/thing');
+      expect(body.instance).toBe(`urn:orderops:request:${String(body.requestId)}`);
+      expect(res.body).not.toContain('/no/such/thing');
       expect(res.body).not.toContain('jane@example.com');
     });
 

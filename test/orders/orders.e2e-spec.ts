@@ -106,7 +106,7 @@ describe('orders', () => {
         await postOrder(
           t.app,
           writer,
-          order({ customer: { name: 'Ann Other', email: ' ann.match@example.com' } }),
+          order({ customer: { name: 'Ann Other', email: 'ann.MATCH@example.COM' } }),
         )
       ).json<OrderBody>();
       expect(second.customer?.id).toBe(first.customer?.id);

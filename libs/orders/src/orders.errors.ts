@@ -21,19 +21,25 @@ export class OrderNotFoundError extends AppError {
 
 export class InvalidOrderIdError extends AppError {
   constructor() {
-    super(OrdersErrorCode.InvalidOrderId, 400, 'Bad Request', { detail: 'Order ids look like ORD- followed by 26 characters.' });
+    super(OrdersErrorCode.InvalidOrderId, 400, 'Bad Request', {
+      detail: 'Order ids look like ORD- followed by 26 characters.',
+    });
   }
 }
 
 export class InvalidCursorError extends AppError {
   constructor() {
-    super(OrdersErrorCode.InvalidCursor, 400, 'Bad Request', { detail: 'The cursor is not one this API issued.' });
+    super(OrdersErrorCode.InvalidCursor, 400, 'Bad Request', {
+      detail: 'The cursor is not one this API issued.',
+    });
   }
 }
 
 export class InvalidTransitionError extends AppError {
   constructor(from: string, to: string) {
-    super(OrdersErrorCode.InvalidTransition, 409, 'Conflict', { detail: `An order cannot move from ${from} to ${to}.` });
+    super(OrdersErrorCode.InvalidTransition, 409, 'Conflict', {
+      detail: `An order cannot move from ${from} to ${to}.`,
+    });
   }
 }
 
@@ -82,7 +88,9 @@ export class CustomerAmbiguousError extends AppError {
   constructor() {
     super(OrdersErrorCode.CustomerAmbiguous, 400, 'Validation failed', {
       detail: 'Give either customer or customerId, not both.',
-      errors: [{ field: 'customer', code: 'exclusive', message: 'customer and customerId are mutually exclusive' }],
+      errors: [
+        { field: 'customer', code: 'exclusive', message: 'customer and customerId are mutually exclusive' },
+      ],
     });
   }
 }

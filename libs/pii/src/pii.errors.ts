@@ -15,7 +15,9 @@ export class CustomerNotFoundError extends AppError {
 
 export class CustomerErasedError extends AppError {
   constructor() {
-    super(PiiErrorCode.CustomerErased, 410, 'Gone', { detail: 'This customer’s personal data has been erased.' });
+    super(PiiErrorCode.CustomerErased, 410, 'Gone', {
+      detail: 'This customer’s personal data has been erased.',
+    });
   }
 }
 

@@ -20,5 +20,8 @@ import { MasterKeyCheck } from './vault/master-key-check.js';
 export class PiiModule {}
 
 /** The vault without HTTP, for the command line. */
-@Module({ providers: [CustomersService, CustomerExportRegistry, MasterKeyCheck], exports: [CustomersService] })
+@Module({
+  providers: [CustomersService, CustomerExportRegistry, MasterKeyCheck],
+  exports: [CustomersService],
+})
 export class PiiCoreModule {}

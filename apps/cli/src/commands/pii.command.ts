@@ -3,7 +3,8 @@ import { Command, CommandRunner, SubCommand } from 'nest-commander';
 
 @SubCommand({
   name: 'rewrap',
-  description: 'Re-wrap every customer data key under the current master key (resumable; field data untouched)',
+  description:
+    'Re-wrap every customer data key under the current master key (resumable; field data untouched)',
 })
 export class PiiRewrapCommand extends CommandRunner {
   constructor(private readonly customers: CustomersService) {
@@ -26,7 +27,9 @@ export class PiiRewrapCommand extends CommandRunner {
     }
     if (tty) process.stderr.write('\n');
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`Re-wrapped ${done} data key(s) in ${seconds} s; none left under an older master key.\n`);
+    process.stdout.write(
+      `Re-wrapped ${done} data key(s) in ${seconds} s; none left under an older master key.\n`,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { InjectConfig, open, seal, type AppConfig } from '@orderops/core';
+import { InjectConfig, open, seal, sealedKeyVersion, type AppConfig } from '@orderops/core';
 import {
   createHash,
   createPrivateKey,
@@ -73,6 +73,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.ensureActiveKey();
+    await this.resealUnderCurrentMasterKey();
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => undefined), REFRESH_INTERVAL_MS);
     this.timer.unref();
@@ -147,6 +148,22 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     });
     await this.reload();
     return result;
+  }
+
+  /**
+   * After a master-key rotation (new version first in ORDEROPS_MASTER_KEYS), re-seals the
+   * private keys still sealed under an older version, so that version can later be removed.
+   */
+  private async resealUnderCurrentMasterKey(): Promise<void> {
+    const ring = this.config.masterKeys.reveal();
+    await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(SigningKeyEntity);
+      for (const key of await repo.find({ lock: { mode: 'pessimistic_write' } })) {
+        if (sealedKeyVersion(key.privateKeySealed) === ring.current.version) continue;
+        const der = open(ring, key.privateKeySealed, sealContext(key.kid));
+        await repo.update({ kid: key.kid }, { privateKeySealed: seal(ring, der, sealContext(key.kid)) });
+      }
+    });
   }
 
   private async ensureActiveKey(): Promise<void> {

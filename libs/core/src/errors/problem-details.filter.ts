@@ -40,7 +40,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     const allowed = allowedMethods(fastify, request);
     const effective = allowed.length > 0 ? new MethodNotAllowedError(allowed) : error;
-    const problem = toProblem(effective, { requestId: request.id, path: pathOf(request) });
+    // The route template, never the concrete path: a path may carry ids or personal data.
+    const instance = request.routeOptions.url ?? `urn:orderops:request:${request.id}`;
+    const problem = toProblem(effective, { requestId: request.id, path: instance });
 
     if (problem.unexpected) {
       this.logger.error({ err: error, requestId: request.id }, 'Unhandled error');

@@ -35,7 +35,9 @@ export class CreateOrders1732700000000 implements MigrationInterface {
       "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
       "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       CONSTRAINT "PK_6fe20eb3f85833ebe70d1248714" PRIMARY KEY ("principal", "idempotency_key"))`);
-    await queryRunner.query(`CREATE INDEX "IDX_idempotency_keys_expires" ON "idempotency_keys" ("expires_at")`);
+    await queryRunner.query(
+      `CREATE INDEX "IDX_idempotency_keys_expires" ON "idempotency_keys" ("expires_at")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -9,7 +9,7 @@ export class OrderItemEntity {
   @PrimaryColumn({ type: 'smallint' })
   position!: number;
 
-  @ManyToOne('OrderEntity', 'items', { onDelete: 'CASCADE' })
+  @ManyToOne('OrderEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'order_id' })
   order?: OrderEntity;
 

@@ -1,5 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
-import { OrderItemEntity } from './order-item.entity.js';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 
 export const ORDER_STATUSES = ['placed', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -39,7 +46,4 @@ export class OrderEntity {
 
   @VersionColumn()
   version!: number;
-
-  @OneToMany(() => OrderItemEntity, (item) => item.order)
-  items?: OrderItemEntity[];
 }

@@ -42,7 +42,10 @@ export class OrdersController {
   @RequireScopes(Scope.OrdersRead)
   @ApiOperation({ summary: 'An order with its customer masked' })
   @ApiOkResponse({ type: OrderResponse })
-  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<OrderResponse> {
+  async get(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderResponse> {
     const order = await this.orders.get(id);
     void reply.header('ETag', orderEtag(order.version));
     return order;

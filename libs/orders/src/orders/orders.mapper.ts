@@ -20,7 +20,13 @@ export function toOrderResponse(
     note: order.note,
     items: [...items]
       .sort((a, b) => a.position - b.position)
-      .map((i) => Object.assign(new OrderItemResponse(), { product: i.product, unitPrice: i.unitPrice, quantity: i.quantity })),
+      .map((i) =>
+        Object.assign(new OrderItemResponse(), {
+          product: i.product,
+          unitPrice: i.unitPrice,
+          quantity: i.quantity,
+        }),
+      ),
     customer: customer ? toCustomerResponse(customer) : null,
     createdBy: order.createdBy,
     createdAt: order.createdAt.toISOString(),

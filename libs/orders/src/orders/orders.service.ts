@@ -61,8 +61,13 @@ export class OrdersService implements OnModuleInit {
     // The personal-data export lists the person's orders; pii cannot import orders, so
     // orders contributes its section.
     this.exportRegistry.register('orders', async (customerId, manager) => {
-      const orders = await manager.getRepository(OrderEntity).find({ where: { customerId }, order: { id: 'ASC' } });
-      const items = await this.itemsFor(manager, orders.map((o) => o.id));
+      const orders = await manager
+        .getRepository(OrderEntity)
+        .find({ where: { customerId }, order: { id: 'ASC' } });
+      const items = await this.itemsFor(
+        manager,
+        orders.map((o) => o.id),
+      );
       return orders.map((o) => toOrderResponse(o, items.get(o.id) ?? [], null));
     });
   }
@@ -165,7 +170,10 @@ export class OrdersService implements OnModuleInit {
     return id;
   }
 
-  private async itemsFor(manager: EntityManager, ids: readonly string[]): Promise<Map<string, OrderItemEntity[]>> {
+  private async itemsFor(
+    manager: EntityManager,
+    ids: readonly string[],
+  ): Promise<Map<string, OrderItemEntity[]>> {
     const map = new Map<string, OrderItemEntity[]>();
     if (ids.length === 0) return map;
     const items = await manager.getRepository(OrderItemEntity).find({ where: { orderId: In([...ids]) } });
@@ -192,15 +200,26 @@ export class OrdersService implements OnModuleInit {
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.createdFrom) qb.andWhere('o.created_at >= :from', { from: query.createdFrom });
     if (query.createdTo) qb.andWhere('o.created_at < :to', { to: query.createdTo });
-    if (query.cursor !== undefined) qb.andWhere(new Brackets((w) => w.where('o.id < :after', { after: decodeCursor(query.cursor!) })));
+    if (query.cursor !== undefined)
+      qb.andWhere(new Brackets((w) => w.where('o.id < :after', { after: decodeCursor(query.cursor!) })));
     // ULIDs sort by creation time, so the id alone orders and pages the list.
-    const rows = await qb.orderBy('o.id', 'DESC').take(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('o.id', 'DESC')
+      .take(limit + 1)
+      .getMany();
     const page = rows.slice(0, limit);
-    const items = await this.itemsFor(this.dataSource.manager, page.map((o) => o.id));
+    const items = await this.itemsFor(
+      this.dataSource.manager,
+      page.map((o) => o.id),
+    );
     const customers = await this.customers.getMany(page.flatMap((o) => (o.customerId ? [o.customerId] : [])));
     return {
       items: page.map((o) =>
-        toOrderResponse(o, items.get(o.id) ?? [], o.customerId ? (customers.get(o.customerId) ?? null) : null),
+        toOrderResponse(
+          o,
+          items.get(o.id) ?? [],
+          o.customerId ? (customers.get(o.customerId) ?? null) : null,
+        ),
       ),
       nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
     };
@@ -228,8 +247,12 @@ function encodeCursor(id: string): string {
 
 function decodeCursor(cursor: string): string {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; after?: unknown };
-    if (parsed.v === 1 && typeof parsed.after === 'string' && ORDER_ID_PATTERN.test(parsed.after)) return parsed.after;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      v?: unknown;
+      after?: unknown;
+    };
+    if (parsed.v === 1 && typeof parsed.after === 'string' && ORDER_ID_PATTERN.test(parsed.after))
+      return parsed.after;
   } catch {
     // fall through
   }

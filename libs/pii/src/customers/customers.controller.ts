@@ -58,7 +58,9 @@ export class CustomersController {
   @Delete(':id/pii')
   @HttpCode(204)
   @RequireScopes(Scope.PiiErase)
-  @ApiOperation({ summary: 'Erase the person: destroys the data key and blind indexes; orders keep their figures' })
+  @ApiOperation({
+    summary: 'Erase the person: destroys the data key and blind indexes; orders keep their figures',
+  })
   @ApiNoContentResponse()
   async erase(@Param('id') id: string): Promise<void> {
     await this.customers.erase(id);

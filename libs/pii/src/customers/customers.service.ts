@@ -63,7 +63,10 @@ export class CustomersService {
    * The customer with this email (by blind index), or a new one from `details`. Runs in the
    * caller's transaction; the unique email index makes a concurrent duplicate fail there.
    */
-  async findOrCreate(manager: EntityManager, details: CustomerDetails): Promise<{ record: CustomerRecord; created: boolean }> {
+  async findOrCreate(
+    manager: EntityManager,
+    details: CustomerDetails,
+  ): Promise<{ record: CustomerRecord; created: boolean }> {
     const repo = manager.getRepository(CustomerEntity);
     const existing = await repo.findOneBy({ emailBidx: this.emailIndex(details.email) });
     if (existing) return { record: this.decrypt(existing), created: false };
@@ -96,7 +99,15 @@ export class CustomersService {
   /** Decrypts every field; erased customers come back with nulls. Throws on any tampering. */
   decrypt(entity: CustomerEntity): CustomerRecord {
     if (entity.wrappedDek === null) {
-      return { id: entity.id, name: null, email: null, phone: null, address: null, createdAt: entity.createdAt, erasedAt: entity.erasedAt };
+      return {
+        id: entity.id,
+        name: null,
+        email: null,
+        phone: null,
+        address: null,
+        createdAt: entity.createdAt,
+        erasedAt: entity.erasedAt,
+      };
     }
     const dek = unwrapDataKey(this.ring, entity.id, entity.wrappedDek);
     try {
@@ -137,8 +148,13 @@ export class CustomersService {
         { field: 'email', code: 'exactlyOne', message: 'give exactly one of email or phone' },
       ]);
     }
-    const where = query.email !== undefined ? { emailBidx: this.emailIndex(query.email) } : { phoneBidx: this.phoneIndex(query.phone!) };
-    const rows = await this.dataSource.getRepository(CustomerEntity).find({ where, order: { createdAt: 'ASC' }, take: 50 });
+    const where =
+      query.email !== undefined
+        ? { emailBidx: this.emailIndex(query.email) }
+        : { phoneBidx: this.phoneIndex(query.phone!) };
+    const rows = await this.dataSource
+      .getRepository(CustomerEntity)
+      .find({ where, order: { createdAt: 'ASC' }, take: 50 });
     return rows.map((row) => this.decrypt(row));
   }
 
@@ -221,4 +237,3 @@ export class CustomersService {
     return { rewrapped, remaining: await this.countStale() };
   }
 }
-

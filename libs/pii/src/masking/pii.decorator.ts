@@ -16,8 +16,7 @@ export function Pii(kind: PiiKind): PropertyDecorator {
 
 export function piiFieldsOf(instance: object): ReadonlyMap<string, PiiKind> | undefined {
   return Reflect.getMetadata(PII_FIELDS, Object.getPrototypeOf(instance) as object) as
-    | ReadonlyMap<string, PiiKind>
-    | undefined;
+    ReadonlyMap<string, PiiKind> | undefined;
 }
 
 /**

@@ -21,7 +21,11 @@ export function newDataKey(): Buffer {
   return randomBytes(32);
 }
 
-export function wrapDataKey(ring: MasterKeyRing, customerId: string, dek: Buffer): { wrapped: string; kekVersion: number } {
+export function wrapDataKey(
+  ring: MasterKeyRing,
+  customerId: string,
+  dek: Buffer,
+): { wrapped: string; kekVersion: number } {
   const wrapped = seal(ring, dek, dekContext(customerId));
   return { wrapped, kekVersion: sealedKeyVersion(wrapped) };
 }
@@ -40,13 +44,20 @@ export function encryptField(dek: Buffer, column: PiiColumn, customerId: string,
   const cipher = createCipheriv('aes-256-gcm', dek, iv);
   cipher.setAAD(aad(column, customerId, DATA_KEY_VERSION));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [FORMAT, String(DATA_KEY_VERSION), iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  return [
+    FORMAT,
+    String(DATA_KEY_VERSION),
+    iv.toString('base64url'),
+    body.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+  ].join('.');
 }
 
 /** Decrypts or throws DecryptionFailedError: never returns altered or foreign data. */
 export function decryptField(dek: Buffer, column: PiiColumn, customerId: string, ciphertext: string): string {
   const parts = ciphertext.split('.');
-  if (parts.length !== 5 || parts[0] !== FORMAT || !/^[1-9][0-9]*$/.test(parts[1])) throw new DecryptionFailedError();
+  if (parts.length !== 5 || parts[0] !== FORMAT || !/^[1-9][0-9]*$/.test(parts[1]))
+    throw new DecryptionFailedError();
   const [iv, body, tag] = parts.slice(2).map((p) => Buffer.from(p, 'base64url'));
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new DecryptionFailedError();
   try {

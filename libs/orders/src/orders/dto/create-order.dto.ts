@@ -41,7 +41,10 @@ export class OrderItemDto {
 }
 
 export class CreateOrderDto {
-  @ApiPropertyOptional({ type: CustomerDetailsDto, description: 'a new or known customer (matched by email)' })
+  @ApiPropertyOptional({
+    type: CustomerDetailsDto,
+    description: 'a new or known customer (matched by email)',
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => CustomerDetailsDto)

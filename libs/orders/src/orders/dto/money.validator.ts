@@ -24,7 +24,10 @@ export function IsPositiveMoney(options?: ValidationOptions): PropertyDecorator 
       name: 'isPositiveMoney',
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message: '$property must be a decimal string > 0 and <= 1000000 with at most 2 decimals', ...options },
+      options: {
+        message: '$property must be a decimal string > 0 and <= 1000000 with at most 2 decimals',
+        ...options,
+      },
       validator: { validate: isPositiveMoney },
     });
 }

@@ -25,5 +25,6 @@ export class OrderResponse {
 
 export class OrderPageResponse {
   @ApiProperty({ type: OrderResponse, isArray: true }) items!: OrderResponse[];
-  @ApiPropertyOptional({ nullable: true, description: 'pass as cursor for the next page' }) nextCursor!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'pass as cursor for the next page' }) nextCursor!:
+    string | null;
 }

@@ -27,7 +27,9 @@ export class AddressDto {
 
   @ApiProperty({ example: '1011 AB' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}[A-Za-z0-9]$/, { message: 'postalCode must be 2-16 letters, digits, spaces or hyphens' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}[A-Za-z0-9]$/, {
+    message: 'postalCode must be 2-16 letters, digits, spaces or hyphens',
+  })
   postalCode!: string;
 
   @ApiProperty({ example: 'NL', description: 'ISO 3166-1 alpha-2' })
@@ -53,7 +55,9 @@ export class CustomerDetailsDto {
   @ApiPropertyOptional({ example: '+31 20 123 4567', description: 'international format with country code' })
   @IsOptional()
   @IsString()
-  @Matches(/^\+[1-9](?:[ ()-]?\d){6,14}$/, { message: 'phone must be in international format, e.g. +31 20 123 4567' })
+  @Matches(/^\+[1-9](?:[ ()-]?\d){6,14}$/, {
+    message: 'phone must be in international format, e.g. +31 20 123 4567',
+  })
   phone?: string;
 
   @ApiPropertyOptional({ type: AddressDto })

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  createOperator,
+  passwordGrant,
+  TEST_ADMIN_PASSWORD,
+  TEST_OPERATOR_PASSWORD,
+  tokenFor,
+} from '../support/auth.js';
+import { CANARY, order, postOrder } from '../support/orders.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** Recognisable personal data; none of it may reach a log line, whatever the request does. */
+const PIECES = [
+  'Zebediah',
+  'Canaryfield',
+  'zebediah.canary',
+  'canary-mail',
+  '4242 1717',
+  '642421717',
+  'Canary Wharf',
+];
+
+describe('log canary', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    db = await provisionTestDatabase();
+    t = await startTestApp(
+      {
+        ...db.env,
+        ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+        STRICT_RATE_LIMIT_PER_MINUTE: '10000',
+        LOG_LEVEL: 'trace',
+      },
+      { probes: true },
+    );
+    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
+    await createOperator(t.app, admin, 'allscopes', [
+      'orders:read',
+      'orders:write',
+      'pii:reveal',
+      'pii:export',
+      'pii:erase',
+    ]);
+    token = (await tokenFor(t.app, 'allscopes', TEST_OPERATOR_PASSWORD)).access_token;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.dispose();
+  });
+
+  it('personal data sent through every endpoint, valid or not, never reaches the logs', async () => {
+    const auth = bearer(token);
+    const created = await postOrder(t.app, token, order({ customer: CANARY }));
+    expect(created.statusCode).toBe(201);
+    const { id: orderId, customer } = created.json<{ id: string; customer: { id: string } }>();
+    const requests = [
+      // invalid bodies that carry the data in many places
+      postOrder(t.app, token, order({ customer: { ...CANARY, email: `${CANARY.name} <${CANARY.email}>` } })),
+      postOrder(t.app, token, order({ customer: CANARY, extraField: CANARY.email })),
+      postOrder(
+        t.app,
+        token,
+        order({ customer: { ...CANARY, address: { ...CANARY.address, country: CANARY.name } } }),
+      ),
+      postOrder(t.app, token, order({ customerId: CANARY.email })),
+      postOrder(
+        t.app,
+        token,
+        order({ note: `call ${CANARY.phone} or mail ${CANARY.email}`, currency: 'XXX' }),
+      ),
+      postOrder(t.app, token, order({ customer: CANARY }), { 'idempotency-key': CANARY.email }),
+      t.app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: `{"customer": {"email": "${CANARY.email}"`,
+      }),
+      t.app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: auth,
+        payload: { customer: CANARY, pad: 'x'.repeat(110 * 1024) },
+      }),
+      t.app.inject({
+        method: 'POST',
+        url: '/customers/search',
+        headers: auth,
+        payload: { email: CANARY.email },
+      }),
+      t.app.inject({
+        method: 'POST',
+        url: '/customers/search',
+        headers: auth,
+        payload: { email: CANARY.email, phone: CANARY.phone },
+      }),
+      t.app.inject({
+        method: 'POST',
+        url: '/customers/search',
+        headers: auth,
+        payload: { phone: CANARY.name },
+      }),
+      t.app.inject({
+        method: 'POST',
+        url: `/customers/${customer.id}/reveal`,
+        headers: auth,
+        payload: { purpose: CANARY.email },
+      }),
+      t.app.inject({
+        method: 'POST',
+        url: `/customers/${customer.id}/reveal`,
+        headers: auth,
+        payload: { purpose: 'support' },
+      }),
+      t.app.inject({ method: 'GET', url: `/customers/${customer.id}/export`, headers: auth }),
+      t.app.inject({ method: 'GET', url: `/customers/${encodeURIComponent(CANARY.email)}`, headers: auth }),
+      t.app.inject({
+        method: 'GET',
+        url: `/orders?status=${encodeURIComponent(CANARY.email)}`,
+        headers: auth,
+      }),
+      t.app.inject({ method: 'GET', url: `/orders/${encodeURIComponent(CANARY.phone)}`, headers: auth }),
+      t.app.inject({
+        method: 'PATCH',
+        url: `/orders/${orderId}`,
+        headers: { ...auth, 'if-match': CANARY.email },
+        payload: { status: 'paid' },
+      }),
+      t.app.inject({
+        method: 'GET',
+        url: `/nowhere/${encodeURIComponent(CANARY.email)}?q=${encodeURIComponent(CANARY.phone)}`,
+      }),
+      passwordGrant(t.app, CANARY.email, CANARY.phone),
+      t.app.inject({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${CANARY.email}` } }),
+    ];
+    const responses = await Promise.all(requests);
+    expect(responses.map((r) => r.statusCode)).toContain(400);
+    expect(responses.map((r) => r.statusCode)).toContain(413);
+    expect(t.logs.lines.length).toBeGreaterThan(20);
+    const logs = t.logs.text.toLowerCase();
+    for (const piece of PIECES) expect(logs, piece).not.toContain(piece.toLowerCase());
+    for (const res of responses.filter((r) => r.statusCode >= 400)) {
+      for (const piece of PIECES) expect(res.body, `${res.statusCode} ${piece}`).not.toContain(piece);
+    }
+  });
+});
