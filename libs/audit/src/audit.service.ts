@@ -133,10 +133,6 @@ export class AuditService {
         hash,
       ],
     );
-    await manager.query(`UPDATE "audit_chain_head" SET "seq" = $1, "hash" = $2 WHERE "singleton" = 1`, [
-      seq,
-      hash,
-    ]);
     return { seq, id: row.id, hash };
   }
 

@@ -1,10 +1,9 @@
 import {
   AuditService,
+  toAuditVerificationResponse,
   parseAuditCheckpoint,
   signAuditCheckpoint,
   verifyAuditCheckpoint,
-  type AuditVerification,
-  type CheckpointSignature,
 } from '@orderops/audit';
 import { SigningKeysService } from '@orderops/auth';
 import { readFileSync } from 'node:fs';
@@ -12,16 +11,6 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 
 interface VerifyOptions {
   checkpoint?: string;
-}
-
-interface VerifyReport extends AuditVerification {
-  readonly checkpoint?: {
-    readonly seq: string;
-    readonly hash: string;
-    readonly at: string;
-    readonly kid: string;
-    readonly signature: CheckpointSignature;
-  };
 }
 
 function print(report: object): void {
@@ -52,7 +41,7 @@ export class AuditVerifyCommand extends CommandRunner {
   async run(_args: string[], options: VerifyOptions = {}): Promise<void> {
     if (options.checkpoint === undefined) {
       const result = await this.audit.verify();
-      print(result);
+      print(toAuditVerificationResponse(result));
       if (!result.valid) process.exitCode = 1;
       return;
     }
@@ -67,9 +56,12 @@ export class AuditVerifyCommand extends CommandRunner {
     const signature = await verifyAuditCheckpoint(checkpoint, (kid) => this.keys.storedPublicKey(kid));
     const result = await this.audit.verify(checkpoint);
     const { seq, hash, at, kid } = checkpoint;
-    const report: VerifyReport = { ...result, checkpoint: { seq, hash, at, kid, signature } };
     // A checkpoint whose signature does not hold proves nothing: the run fails.
-    print({ ...report, valid: result.valid && signature === 'valid' });
+    print({
+      ...toAuditVerificationResponse(result),
+      valid: result.valid && signature === 'valid',
+      checkpoint: { seq: Number(seq), hash, at, kid, signature },
+    });
     if (!result.valid || signature !== 'valid') process.exitCode = 1;
   }
 }

@@ -90,6 +90,15 @@ export class CreateAudit1732500000000 implements MigrationInterface {
       END $$`);
     await queryRunner.query(`CREATE TRIGGER "audit_events_append_at_head"
       BEFORE INSERT ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "audit_events_check_append"()`);
+    // The head follows each insert in the same statement: one round trip less while the
+    // writer holds the head's lock, and no writer can forget it.
+    await queryRunner.query(`CREATE FUNCTION "audit_events_advance_head"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE "audit_chain_head" SET "seq" = NEW."seq", "hash" = NEW."hash" WHERE "singleton" = 1;
+        RETURN NULL;
+      END $$`);
+    await queryRunner.query(`CREATE TRIGGER "audit_events_advance_head"
+      AFTER INSERT ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "audit_events_advance_head"()`);
     await queryRunner.query(`CREATE FUNCTION "audit_chain_head_check_advance"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW."singleton" <> OLD."singleton" OR NEW."seq" <> OLD."seq" + 1 OR NOT EXISTS (
@@ -121,6 +130,7 @@ export class CreateAudit1732500000000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "audit_events"`);
     await queryRunner.query(`DROP TABLE "audit_chain_head"`);
     await queryRunner.query(`DROP FUNCTION "audit_chain_head_check_advance"()`);
+    await queryRunner.query(`DROP FUNCTION "audit_events_advance_head"()`);
     await queryRunner.query(`DROP FUNCTION "audit_events_check_append"()`);
     await queryRunner.query(`DROP FUNCTION "audit_refuse_change"()`);
   }

@@ -1,0 +1,63 @@
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedEvents, verifyViaApi } from '../support/audit.js';
+import { basic, createClient, postForm, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { databaseKind, provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const WRITERS = 50;
+const EVENTS_PER_WRITER = 200;
+
+describe(`concurrent appends (${databaseKind})`, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await provisionTestDatabase();
+    t = await startTestApp({
+      ...db.env,
+      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      STRICT_RATE_LIMIT_PER_MINUTE: '100000',
+      LOG_LEVEL: 'warn',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.dispose();
+  });
+
+  it(`${WRITERS} writers x ${EVENTS_PER_WRITER} audited requests: contiguous seq, one chain, no fork`, async () => {
+    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
+    const { clientId, clientSecret } = await createClient(t.app, admin, 'Load writer', ['orders:read']);
+    const ds = t.app.get(DataSource);
+    const before = (await storedEvents(ds)).length;
+
+    // Each client_credentials grant appends one auth.token.issued event in its own transaction.
+    const failures: string[] = [];
+    await Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        for (let i = 0; i < EVENTS_PER_WRITER; i++) {
+          const res = await postForm(
+            t.app,
+            '/oauth/token',
+            { grant_type: 'client_credentials' },
+            basic(clientId, clientSecret),
+          );
+          if (res.statusCode !== 200) failures.push(`${res.statusCode} ${res.body}`);
+        }
+      }),
+    );
+    expect(failures.slice(0, 3)).toEqual([]);
+
+    const events = await storedEvents(ds);
+    expect(events.length - before).toBe(WRITERS * EVENTS_PER_WRITER);
+    expect(events.filter((e) => e.action === 'auth.token.issued' && e.actor === clientId)).toHaveLength(
+      WRITERS * EVENTS_PER_WRITER,
+    );
+    expect(events.map((e) => Number(e.seq))).toEqual(events.map((_, i) => i + 1));
+    expect(new Set(events.map((e) => e.prev_hash)).size).toBe(events.length);
+    expect(new Set(events.map((e) => e.target_id)).size).toBeGreaterThanOrEqual(WRITERS * EVENTS_PER_WRITER);
+    expect(await verifyViaApi(t.app, admin)).toMatchObject({ valid: true, checked: events.length });
+  }, 300_000);
+});
