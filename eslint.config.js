@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.orderops/**', 'helm/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.orderops/**', '.orderops-e2e/**', 'helm/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -18,7 +18,7 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-function sslEnv(): Record<string, string> {
+export function sslEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of ['DATABASE_SSL_MODE', 'DATABASE_SSL_CA', 'DATABASE_SSL_CA_FILE']) {
     const value = process.env[name];
