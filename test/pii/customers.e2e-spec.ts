@@ -279,6 +279,12 @@ describe('customers and the personal-data vault', () => {
       headers: bearer(clerk),
     });
     expect(orderView.json()).toMatchObject({ total: '2249.88', customer: { id: customer.id, erased: true } });
+    const erasedEvents = await t.app
+      .get(DataSource)
+      .query<{ action: string }[]>('SELECT action FROM audit_events WHERE target_id = $1 ORDER BY seq', [
+        customer.id,
+      ]);
+    expect(erasedEvents.map((e) => e.action)).toEqual(['customer.created', 'pii.erased']);
     const [row] = await t.app
       .get(DataSource)
       .query<Record<string, unknown>[]>('SELECT * FROM customers WHERE id = $1', [customer.id]);
@@ -348,8 +354,14 @@ describe('master key rotation', () => {
         .query<{ email_enc: string }[]>('SELECT email_enc FROM customers ORDER BY id');
       const service = t.app.get(CustomersService);
       expect(await service.countStale()).toBe(3);
-      expect(await service.rewrapBatch(2)).toEqual({ rewrapped: 2, remaining: 1 });
-      expect(await service.rewrapBatch(2)).toEqual({ rewrapped: 1, remaining: 0 });
+      expect(await service.rewrapBatch({ type: 'system', id: 'test' }, 2)).toEqual({
+        rewrapped: 2,
+        remaining: 1,
+      });
+      expect(await service.rewrapBatch({ type: 'system', id: 'test' }, 2)).toEqual({
+        rewrapped: 1,
+        remaining: 0,
+      });
       const fieldsAfter = await t.app
         .get(DataSource)
         .query<{ email_enc: string }[]>('SELECT email_enc FROM customers ORDER BY id');

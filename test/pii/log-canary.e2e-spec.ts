@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -144,6 +145,17 @@ describe('log canary', () => {
     expect(t.logs.lines.length).toBeGreaterThan(20);
     const logs = t.logs.text.toLowerCase();
     for (const piece of PIECES) expect(logs, piece).not.toContain(piece.toLowerCase());
+    const events = await t.app
+      .get(DataSource)
+      .query<{ action: string; details: unknown }[]>(
+        'SELECT action, actor, target_id, details FROM audit_events',
+      );
+    const actions = events.map((e) => e.action);
+    for (const action of ['customer.created', 'order.created', 'pii.revealed', 'pii.exported'])
+      expect(actions).toContain(action);
+    expect(events.find((e) => e.action === 'pii.revealed')?.details).toEqual({ purpose: 'support' });
+    const trail = JSON.stringify(events).toLowerCase();
+    for (const piece of PIECES) expect(trail, `audit ${piece}`).not.toContain(piece.toLowerCase());
     for (const res of responses.filter((r) => r.statusCode >= 400)) {
       for (const piece of PIECES) expect(res.body, `${res.statusCode} ${piece}`).not.toContain(piece);
     }

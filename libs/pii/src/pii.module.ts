@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditCoreModule } from '@orderops/audit';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CustomerExportRegistry } from './customers/customer-export.registry.js';
 import { CustomersController } from './customers/customers.controller.js';
@@ -8,6 +9,7 @@ import { MasterKeyCheck } from './vault/master-key-check.js';
 
 /** Customers (the data subjects), their encrypted personal data, masking and erasure. */
 @Module({
+  imports: [AuditCoreModule],
   controllers: [CustomersController],
   providers: [
     CustomersService,
@@ -21,6 +23,7 @@ export class PiiModule {}
 
 /** The vault without HTTP, for the command line. */
 @Module({
+  imports: [AuditCoreModule],
   providers: [CustomersService, CustomerExportRegistry, MasterKeyCheck],
   exports: [CustomersService],
 })

@@ -1,3 +1,4 @@
+import { systemActor } from '@orderops/audit';
 import { CustomersService } from '@orderops/pii';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 
@@ -17,7 +18,7 @@ export class PiiRewrapCommand extends CommandRunner {
     const started = Date.now();
     let done = 0;
     for (;;) {
-      const { rewrapped, remaining } = await this.customers.rewrapBatch();
+      const { rewrapped, remaining } = await this.customers.rewrapBatch(systemActor('cli'));
       done += rewrapped;
       if (tty) {
         const percent = total === 0 ? 100 : Math.floor((done / total) * 100);

@@ -57,12 +57,13 @@ export class OrdersController {
   @ApiHeader({ name: 'If-Match', required: true, description: 'the ETag of the order being changed' })
   @ApiOkResponse({ type: OrderResponse })
   async updateStatus(
+    @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Body() body: UpdateOrderStatusDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderResponse> {
-    const order = await this.orders.updateStatus(id, body.status, ifMatch);
+    const order = await this.orders.updateStatus(principal, id, body.status, ifMatch);
     void reply.header('ETag', orderEtag(order.version));
     return order;
   }

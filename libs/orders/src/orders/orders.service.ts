@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AuditService, type AuditActor } from '@orderops/audit';
 import type { Principal } from '@orderops/core';
 import { CustomerExportRegistry, CustomersService, CustomerNotFoundError } from '@orderops/pii';
 import { createHash } from 'node:crypto';
@@ -48,6 +49,7 @@ function canonical(value: unknown): string {
 }
 
 export const principalRef = (principal: Principal): string => `${principal.type}:${principal.id}`;
+const actorOf = (principal: Principal): AuditActor => ({ type: principal.type, id: principal.id });
 
 @Injectable()
 export class OrdersService implements OnModuleInit {
@@ -55,6 +57,7 @@ export class OrdersService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly customers: CustomersService,
     private readonly exportRegistry: CustomerExportRegistry,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
@@ -88,7 +91,7 @@ export class OrdersService implements OnModuleInit {
         const earlier = await this.claimIdempotencyKey(manager, owner, idempotencyKey, requestHash);
         if (earlier) return { order: await this.load(manager, earlier), replayed: true };
       }
-      const id = await this.insertOrder(manager, owner, body);
+      const id = await this.insertOrder(manager, principal, body);
       if (idempotencyKey !== undefined) {
         await manager
           .getRepository(IdempotencyKeyEntity)
@@ -129,10 +132,16 @@ export class OrdersService implements OnModuleInit {
     return row.orderId ?? undefined;
   }
 
-  private async insertOrder(manager: EntityManager, owner: string, body: CreateOrderDto): Promise<string> {
+  private async insertOrder(
+    manager: EntityManager,
+    principal: Principal,
+    body: CreateOrderDto,
+  ): Promise<string> {
+    const owner = principalRef(principal);
+    const actor = actorOf(principal);
     let customerId: string | null = null;
     if (body.customer) {
-      customerId = (await this.customers.findOrCreate(manager, body.customer)).record.id;
+      customerId = (await this.customers.findOrCreate(manager, body.customer, actor)).record.id;
     } else if (body.customerId) {
       try {
         await this.customers.get(body.customerId, manager);
@@ -167,6 +176,13 @@ export class OrdersService implements OnModuleInit {
         WHERE id = $1`,
       [id],
     );
+    const [{ total }] = await manager.query<{ total: string }[]>('SELECT total FROM orders WHERE id = $1', [id]);
+    await this.audit.record(manager, {
+      action: 'order.created',
+      actor,
+      target: { type: 'order', id },
+      details: { items: body.items.length, currency: body.currency, total, customerId },
+    });
     return id;
   }
 
@@ -225,7 +241,12 @@ export class OrdersService implements OnModuleInit {
     };
   }
 
-  async updateStatus(id: string, status: OrderStatus, ifMatch: string | undefined): Promise<OrderResponse> {
+  async updateStatus(
+    principal: Principal,
+    id: string,
+    status: OrderStatus,
+    ifMatch: string | undefined,
+  ): Promise<OrderResponse> {
     this.assertId(id);
     if (ifMatch === undefined) throw new PreconditionRequiredError();
     return this.dataSource.transaction(async (manager) => {
@@ -236,6 +257,12 @@ export class OrdersService implements OnModuleInit {
       if (!canTransition(order.status, status)) throw new InvalidTransitionError(order.status, status);
       // The version column increments with the update (the row is locked, so no race).
       await repo.update({ id }, { status });
+      await this.audit.record(manager, {
+        action: 'order.status_changed',
+        actor: actorOf(principal),
+        target: { type: 'order', id },
+        details: { from: order.status, to: status },
+      });
       return this.load(manager, id);
     });
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes, Scope } from '@orderops/core';
+import { CurrentPrincipal, RequireScopes, Scope, type Principal } from '@orderops/core';
 import { RevealPii } from '../masking/pii.decorator.js';
 import { toCustomerResponse } from './customer.mapper.js';
 import { CustomersService } from './customers.service.js';
@@ -36,8 +36,12 @@ export class CustomersController {
   @RevealPii(Scope.PiiReveal)
   @ApiOperation({ summary: 'Reveal a customer’s personal data for a stated purpose (audited)' })
   @ApiOkResponse({ type: CustomerResponse })
-  async reveal(@Param('id') id: string, @Body() body: RevealCustomerDto): Promise<CustomerResponse> {
-    return toCustomerResponse(await this.customers.reveal(id, body.purpose));
+  async reveal(
+    @Param('id') id: string,
+    @Body() body: RevealCustomerDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerResponse> {
+    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal));
   }
 
   @Get(':id/export')
@@ -46,8 +50,11 @@ export class CustomersController {
   @RevealPii(Scope.PiiExport)
   @ApiOperation({ summary: 'Everything held about the person, with their orders (GDPR Art. 15)' })
   @ApiOkResponse({ type: CustomerExportResponse })
-  async export(@Param('id') id: string): Promise<CustomerExportResponse> {
-    const { record, related } = await this.customers.export(id);
+  async export(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerExportResponse> {
+    const { record, related } = await this.customers.export(id, principal);
     return Object.assign(new CustomerExportResponse(), {
       customer: toCustomerResponse(record),
       related,
@@ -62,7 +69,7 @@ export class CustomersController {
     summary: 'Erase the person: destroys the data key and blind indexes; orders keep their figures',
   })
   @ApiNoContentResponse()
-  async erase(@Param('id') id: string): Promise<void> {
-    await this.customers.erase(id);
+  async erase(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.customers.erase(id, principal);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectConfig, ValidationFailedError, type AppConfig } from '@orderops/core';
+import { AuditService, type AuditActor } from '@orderops/audit';
+import { InjectConfig, ValidationFailedError, type AppConfig, type Principal } from '@orderops/core';
 import { ulid } from 'ulid';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { CustomerErasedError, CustomerNotFoundError, InvalidCustomerIdError } from '../pii.errors.js';
@@ -25,6 +26,8 @@ export interface CustomerDetails {
   readonly address?: Address;
 }
 
+const actorOf = (principal: Principal): AuditActor => ({ type: principal.type, id: principal.id });
+
 export interface RewrapProgress {
   readonly rewrapped: number;
   readonly remaining: number;
@@ -40,6 +43,7 @@ export class CustomersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly exportRegistry: CustomerExportRegistry,
+    private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -66,14 +70,16 @@ export class CustomersService {
   async findOrCreate(
     manager: EntityManager,
     details: CustomerDetails,
+    actor: AuditActor,
   ): Promise<{ record: CustomerRecord; created: boolean }> {
     const repo = manager.getRepository(CustomerEntity);
     const existing = await repo.findOneBy({ emailBidx: this.emailIndex(details.email) });
     if (existing) return { record: this.decrypt(existing), created: false };
-    return { record: await this.create(manager, details), created: true };
+    return { record: await this.create(manager, details, actor), created: true };
   }
 
-  async create(manager: EntityManager, details: CustomerDetails): Promise<CustomerRecord> {
+  /** Creates the customer and its `customer.created` event in the caller's transaction. */
+  async create(manager: EntityManager, details: CustomerDetails, actor: AuditActor): Promise<CustomerRecord> {
     const id = `CUS-${ulid()}`;
     const dek = newDataKey();
     const { wrapped, kekVersion } = wrapDataKey(this.ring, id, dek);
@@ -92,6 +98,19 @@ export class CustomersService {
       erasedAt: null,
     });
     dek.fill(0);
+    await this.audit.record(manager, {
+      action: 'customer.created',
+      actor,
+      target: { type: 'customer', id },
+      details: {
+        fields: [
+          'name',
+          'email',
+          ...(details.phone ? ['phone'] : []),
+          ...(details.address ? ['address'] : []),
+        ],
+      },
+    });
     const entity = await manager.getRepository(CustomerEntity).findOneByOrFail({ id });
     return this.decrypt(entity);
   }
@@ -158,18 +177,38 @@ export class CustomersService {
     return rows.map((row) => this.decrypt(row));
   }
 
-  /** Plaintext for an explicit, purposeful reveal; erased customers are gone (410). */
-  async reveal(id: string, _purpose: RevealPurpose): Promise<CustomerRecord> {
-    const record = await this.get(id);
-    if (record.erasedAt !== null) throw new CustomerErasedError();
-    return record;
-  }
-
-  async export(id: string): Promise<{ record: CustomerRecord; related: Record<string, unknown> }> {
+  /** Plaintext for an explicit, purposeful reveal, audited with its purpose; erased customers are gone (410). */
+  async reveal(id: string, purpose: RevealPurpose, principal: Principal): Promise<CustomerRecord> {
+    this.assertId(id);
     return this.dataSource.transaction(async (manager) => {
       const record = await this.get(id, manager);
       if (record.erasedAt !== null) throw new CustomerErasedError();
-      return { record, related: await this.exportRegistry.collect(id, manager) };
+      await this.audit.record(manager, {
+        action: 'pii.revealed',
+        actor: actorOf(principal),
+        target: { type: 'customer', id },
+        details: { purpose },
+      });
+      return record;
+    });
+  }
+
+  async export(
+    id: string,
+    principal: Principal,
+  ): Promise<{ record: CustomerRecord; related: Record<string, unknown> }> {
+    this.assertId(id);
+    return this.dataSource.transaction(async (manager) => {
+      const record = await this.get(id, manager);
+      if (record.erasedAt !== null) throw new CustomerErasedError();
+      const related = await this.exportRegistry.collect(id, manager);
+      await this.audit.record(manager, {
+        action: 'pii.exported',
+        actor: actorOf(principal),
+        target: { type: 'customer', id },
+        details: { sections: Object.keys(related) },
+      });
+      return { record, related };
     });
   }
 
@@ -177,23 +216,30 @@ export class CustomersService {
    * Crypto-shredding: the data key, the ciphertexts and the blind indexes are destroyed;
    * the row (and the orders pointing at it) stays, marked erased. Idempotent.
    */
-  async erase(id: string): Promise<void> {
+  async erase(id: string, principal: Principal): Promise<void> {
     this.assertId(id);
-    const result = await this.dataSource.getRepository(CustomerEntity).update(
-      { id },
-      {
-        wrappedDek: null,
-        kekVersion: null,
-        nameEnc: null,
-        emailEnc: null,
-        phoneEnc: null,
-        addressEnc: null,
-        emailBidx: null,
-        phoneBidx: null,
-        erasedAt: () => 'COALESCE(erased_at, now())',
-      },
-    );
-    if (!result.affected) throw new CustomerNotFoundError();
+    await this.dataSource.transaction(async (manager) => {
+      const result = await manager.getRepository(CustomerEntity).update(
+        { id },
+        {
+          wrappedDek: null,
+          kekVersion: null,
+          nameEnc: null,
+          emailEnc: null,
+          phoneEnc: null,
+          addressEnc: null,
+          emailBidx: null,
+          phoneBidx: null,
+          erasedAt: () => 'COALESCE(erased_at, now())',
+        },
+      );
+      if (!result.affected) throw new CustomerNotFoundError();
+      await this.audit.record(manager, {
+        action: 'pii.erased',
+        actor: actorOf(principal),
+        target: { type: 'customer', id },
+      });
+    });
   }
 
   /** How many data keys are wrapped under master key versions that are not configured. */
@@ -215,7 +261,7 @@ export class CustomersService {
    * transaction (so an interrupted run resumes where it stopped). Field ciphertexts are not
    * touched: their AAD names the data key version, which does not change.
    */
-  async rewrapBatch(batchSize = 200): Promise<RewrapProgress> {
+  async rewrapBatch(actor: AuditActor, batchSize = 200): Promise<RewrapProgress> {
     const current = this.ring.current.version;
     const rewrapped = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(CustomerEntity);
@@ -231,6 +277,13 @@ export class CustomersService {
         const { wrapped, kekVersion } = wrapDataKey(this.ring, row.id, dek);
         dek.fill(0);
         await repo.update({ id: row.id }, { wrappedDek: wrapped, kekVersion });
+      }
+      if (rows.length > 0) {
+        await this.audit.record(manager, {
+          action: 'pii.rewrapped',
+          actor,
+          details: { dataKeys: rows.length, masterKeyVersion: current },
+        });
       }
       return rows.length;
     });
