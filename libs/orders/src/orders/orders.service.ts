@@ -176,7 +176,9 @@ export class OrdersService implements OnModuleInit {
         WHERE id = $1`,
       [id],
     );
-    const [{ total }] = await manager.query<{ total: string }[]>('SELECT total FROM orders WHERE id = $1', [id]);
+    const [{ total }] = await manager.query<{ total: string }[]>('SELECT total FROM orders WHERE id = $1', [
+      id,
+    ]);
     await this.audit.record(manager, {
       action: 'order.created',
       actor,
