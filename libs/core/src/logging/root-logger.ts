@@ -2,6 +2,7 @@ import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino'
 import type { AppConfig } from '../config/app-config.js';
 import { REDACTED, redactSensitiveKeys } from './log-redaction.js';
 import { scrubDeep, scrubText } from './scrub.js';
+import { currentRequestContext } from '../http/request-context.js';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
@@ -23,6 +24,11 @@ export function createRootLogger(
     {
       level: config.logLevel,
       base: { service: 'orderops' },
+      // Every line written while serving a request carries its id.
+      mixin: () => {
+        const context = currentRequestContext();
+        return context ? { requestId: context.requestId } : {};
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: [
