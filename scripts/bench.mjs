@@ -8,6 +8,7 @@
 // local server at postgres://postgres@127.0.0.1:5432/postgres; a scratch database
 // orderops_bench_<pid> is created and dropped.
 import Fastify from 'fastify';
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
-import { URLSearchParams } from 'node:url';
+import { URL, URLSearchParams } from 'node:url';
 import pg from 'pg';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
