@@ -1,7 +1,12 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import type { Principal } from '@orderops/core';
-import { CustomerExportRegistry, CustomersService, CustomerNotFoundError } from '@orderops/pii';
+import {
+  CustomerExportRegistry,
+  CustomersService,
+  CustomerNotFoundError,
+  type CustomerRow,
+} from '@orderops/pii';
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { Brackets, DataSource, In, type EntityManager } from 'typeorm';
@@ -46,6 +51,21 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+interface LoadedOrderRow {
+  id: string;
+  customer_id: string | null;
+  status: OrderStatus;
+  currency: string;
+  total: string;
+  note: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+  items: { position: number; product: string; unitPrice: string; quantity: number }[];
+  customer: CustomerRow | null;
 }
 
 export const principalRef = (principal: Principal): string => `${principal.type}:${principal.id}`;
@@ -199,11 +219,34 @@ export class OrdersService implements OnModuleInit {
     return map;
   }
 
+  /** The order, its items and its customer row in one round trip (the hot read path). */
   private async load(manager: EntityManager, id: string): Promise<OrderResponse> {
-    const order = await manager.getRepository(OrderEntity).findOneBy({ id });
-    if (!order) throw new OrderNotFoundError();
-    const items = (await this.itemsFor(manager, [id])).get(id) ?? [];
-    const customer = order.customerId ? await this.customers.get(order.customerId, manager) : null;
+    const [row] = await manager.query<LoadedOrderRow[]>(
+      `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.created_by, o.created_at,
+              o.updated_at, o.version,
+              COALESCE((SELECT json_agg(json_build_object('position', i.position, 'product', i.product,
+                                 'unitPrice', i.unit_price::text, 'quantity', i.quantity) ORDER BY i.position)
+                          FROM order_items i WHERE i.order_id = o.id), '[]'::json) AS items,
+              to_jsonb(c) AS customer
+         FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
+        WHERE o.id = $1`,
+      [id],
+    );
+    if (!row) throw new OrderNotFoundError();
+    const order = Object.assign(new OrderEntity(), {
+      id: row.id,
+      customerId: row.customer_id,
+      status: row.status,
+      currency: row.currency,
+      total: row.total,
+      note: row.note,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      version: row.version,
+    });
+    const items = row.items.map((i) => Object.assign(new OrderItemEntity(), { ...i, orderId: id }));
+    const customer = row.customer ? this.customers.decryptRow(row.customer) : null;
     return toOrderResponse(order, items, customer);
   }
 
