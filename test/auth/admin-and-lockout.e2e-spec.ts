@@ -1,3 +1,4 @@
+import { hash } from '@node-rs/argon2';
 import { commonPasswordCount, LOCK_AFTER_FAILURES } from '@orderops/auth';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -238,6 +239,30 @@ describe('admin API, password policy and brute-force protection', () => {
       expect(await lockFor()).toBeLessThanOrEqual(15 * 60);
       expect(await lockFor()).toBeGreaterThan(14 * 60);
     });
+  });
+});
+
+describe('password hash upgrade', () => {
+  it('rehashes on login when the stored hash was made with other parameters', async () => {
+    const db = await provisionTestDatabase();
+    const t = await startTestApp({ ...db.env, ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
+    try {
+      const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
+      const op = await createOperator(t.app, admin, 'legacy', ['orders:read']);
+      const weaker = await hash(TEST_OPERATOR_PASSWORD, { memoryCost: 4096, timeCost: 1, parallelism: 1 });
+      const ds = t.app.get(DataSource);
+      await ds.query('UPDATE operators SET password_hash = $2 WHERE id = $1', [op.id, weaker]);
+      expect((await passwordGrant(t.app, 'legacy', TEST_OPERATOR_PASSWORD)).statusCode).toBe(200);
+      const [row] = await ds.query<{ password_hash: string }[]>(
+        'SELECT password_hash FROM operators WHERE id = $1',
+        [op.id],
+      );
+      expect(row.password_hash).not.toBe(weaker);
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    } finally {
+      await t.close();
+      await db.dispose();
+    }
   });
 });
 
