@@ -1,15 +1,10 @@
-import { Database, EmbeddedDatabase } from '@orderops/core';
+import { Database } from '@orderops/core';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_SCHEMAS } from '../apps/api/src/app.module.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { databaseBehindProxy, type ProxiedDatabase, type TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import {
-  databaseKind,
-  makeTempDir,
-  provisionTestDatabase,
-  type TestDatabase,
-} from './support/test-database.js';
+import { databaseKind, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
 
 describe('database', () => {
   describe('migrations', () => {
@@ -100,36 +95,20 @@ describe('database', () => {
 
   describe('readiness follows the database', () => {
     let db: TestDatabase;
-    let embedded: EmbeddedDatabase | undefined;
+    let behind: ProxiedDatabase;
     let proxy: TcpProxy;
     let t: TestApp;
 
     beforeAll(async () => {
       db = await provisionTestDatabase();
-      let env: Record<string, string>;
-      if (db.kind === 'embedded') {
-        embedded = await EmbeddedDatabase.start(db.env.ORDEROPS_DATA_DIR, 8);
-        proxy = await TcpProxy.start({
-          path: `${embedded.connection.socketDir}/.s.PGSQL.${embedded.connection.port}`,
-        });
-        env = {
-          ORDEROPS_DATA_DIR: makeTempDir(),
-          DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
-        };
-      } else {
-        proxy = await TcpProxy.start(db.tcpTarget!);
-        const url = new URL(db.env.DATABASE_URL);
-        url.hostname = '127.0.0.1';
-        url.port = String(proxy.port);
-        env = { ...db.env, DATABASE_URL: url.toString() };
-      }
-      t = await startTestApp(env);
+      behind = await databaseBehindProxy(db);
+      proxy = behind.proxy;
+      t = await startTestApp(behind.env);
     });
 
     afterAll(async () => {
       await t?.close();
-      await proxy?.stop();
-      await embedded?.stop();
+      await behind?.dispose();
       await db?.dispose();
     });
 

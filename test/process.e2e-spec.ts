@@ -1,9 +1,8 @@
-import { EmbeddedDatabase } from '@orderops/core';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnApi, startApi, type RunningProcess } from './support/processes.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { databaseBehindProxy, type ProxiedDatabase, type TcpProxy } from './support/tcp-proxy.js';
 import { makeTempDir, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -49,33 +48,19 @@ describe('the built service as a process', () => {
 
   describe('SIGTERM drains in-flight requests', () => {
     let proxy: TcpProxy;
-    let embedded: EmbeddedDatabase | undefined;
+    let behind: ProxiedDatabase;
     let db: TestDatabase;
     let env: Record<string, string>;
 
     beforeAll(async () => {
       db = await provisionTestDatabase();
-      if (db.kind === 'embedded') {
-        embedded = await EmbeddedDatabase.start(db.env.ORDEROPS_DATA_DIR, 8);
-        proxy = await TcpProxy.start({
-          path: `${embedded.connection.socketDir}/.s.PGSQL.${embedded.connection.port}`,
-        });
-        env = {
-          ORDEROPS_DATA_DIR: makeTempDir(),
-          DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
-        };
-      } else {
-        proxy = await TcpProxy.start(db.tcpTarget!);
-        const url = new URL(db.env.DATABASE_URL);
-        url.hostname = '127.0.0.1';
-        url.port = String(proxy.port);
-        env = { ...db.env, DATABASE_URL: url.toString() };
-      }
+      behind = await databaseBehindProxy(db);
+      proxy = behind.proxy;
+      env = behind.env;
     });
 
     afterAll(async () => {
-      await proxy?.stop();
-      await embedded?.stop();
+      await behind?.dispose();
       await db?.dispose();
     });
 

@@ -1,4 +1,6 @@
+import { EmbeddedDatabase } from '@orderops/core';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { makeTempDir, type TestDatabase } from './test-database.js';
 
 export type ProxyTarget = { host: string; port: number } | { path: string };
 
@@ -66,4 +68,41 @@ export class TcpProxy {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+export interface ProxiedDatabase {
+  readonly proxy: TcpProxy;
+  /** Settings that point an app at the database through the proxy. */
+  readonly env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The suite's database reachable only through a TcpProxy, so a test can take it away: an
+ * in-test embedded PGlite served on its socket, or the PostgreSQL server (its TLS still
+ * verified: the CI certificate names 127.0.0.1).
+ */
+export async function databaseBehindProxy(db: TestDatabase): Promise<ProxiedDatabase> {
+  if (db.kind === 'embedded') {
+    const embedded = await EmbeddedDatabase.start(db.env.ORDEROPS_DATA_DIR, 8);
+    const proxy = await TcpProxy.start({
+      path: `${embedded.connection.socketDir}/.s.PGSQL.${embedded.connection.port}`,
+    });
+    return {
+      proxy,
+      env: {
+        ORDEROPS_DATA_DIR: makeTempDir(),
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
+      },
+      dispose: async () => {
+        await proxy.stop();
+        await embedded.stop();
+      },
+    };
+  }
+  const proxy = await TcpProxy.start(db.tcpTarget!);
+  const url = new URL(db.env.DATABASE_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return { proxy, env: { ...db.env, DATABASE_URL: url.toString() }, dispose: () => proxy.stop() };
 }
