@@ -78,7 +78,9 @@ function extractEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, target: string): P
       });
       stream.on('error', reject);
       out.on('error', reject);
-      out.on('finish', () => {
+      // 'close', not 'finish': the descriptor must be closed before the file is renamed and
+      // executed, or exec fails with ETXTBSY (text file busy).
+      out.on('close', () => {
         if (size !== entry.uncompressedSize || crc >>> 0 !== entry.crc32 >>> 0) {
           reject(new Error(`${entry.fileName}: size or CRC-32 mismatch after unpacking`));
         } else {
