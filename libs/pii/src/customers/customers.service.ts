@@ -13,6 +13,7 @@ import {
   wrapDataKey,
   type PiiColumn,
 } from '../vault/field-cipher.js';
+import { CustomerBatchResolver } from './customer-batch.resolver.js';
 import { CustomerExportRegistry } from './customer-export.registry.js';
 import { CUSTOMER_ID_PATTERN, type CustomerRecord } from './customer-record.js';
 import { CustomerEntity } from './customer.entity.js';
@@ -71,6 +72,18 @@ export class CustomersService {
     const existing = await repo.findOneBy({ emailBidx: this.emailIndex(details.email) });
     if (existing) return { record: this.decrypt(existing), created: false };
     return { record: await this.create(manager, details), created: true };
+  }
+
+  /**
+   * For bulk loads (order imports): finds or creates customers by the batch inside the
+   * caller's transaction, with a bounded cache for the whole load.
+   */
+  batchResolver(manager: EntityManager): CustomerBatchResolver {
+    return new CustomerBatchResolver(manager, {
+      ring: this.ring,
+      emailIndex: (email) => this.emailIndex(email),
+      phoneIndex: (phone) => this.phoneIndex(phone),
+    });
   }
 
   async create(manager: EntityManager, details: CustomerDetails): Promise<CustomerRecord> {
