@@ -1,4 +1,5 @@
 import { AppError } from '@orderops/core';
+import type { ImportReport } from './imports/import-report.js';
 
 export const OrdersErrorCode = {
   OrderNotFound: 'order-not-found',
@@ -137,7 +138,7 @@ export class ImportTooLargeError extends AppError {
 
 /** Strict mode: the file had invalid rows, so nothing was imported; the report says which. */
 export class ImportRejectedError extends AppError {
-  constructor(readonly report: Readonly<Record<string, unknown>>) {
+  constructor(readonly report: ImportReport) {
     super(OrdersErrorCode.ImportRejected, 422, 'Unprocessable Content', {
       detail: 'Strict import: the file has invalid rows, so nothing was imported; see report.rejects.',
       extensions: { report },

@@ -102,7 +102,7 @@ export class ImportsService {
           if (first !== undefined) throw new ImportDuplicateError(first);
         }
         if (options.strict && tally.rejected > 0) {
-          throw new ImportRejectedError({ ...tally.report(id, 'failed', performance.now() - started) });
+          throw new ImportRejectedError(tally.report(id, 'failed', performance.now() - started));
         }
         const completed = tally.report(id, 'completed', performance.now() - started);
         await this.store(manager, id, completed, sha256);
