@@ -253,7 +253,7 @@ describe('order imports', () => {
       const csv = uniqueCsv(
         [
           'Desk,199.50,1,USD,Ann Lee,Ann.Lee@Example.com,+31 20 123 4567,PO-1',
-          'Lamp,20.25,2,USD,Ann Lee,ann.lee@example.com,+31 20 123 4567,PO-1',
+          'Lamp,20.25,2,USD,Ann Lee,Ann.Lee@Example.com,+31 20 123 4567,PO-1',
           'Chair,80.00,1,,,,,PO-2',
         ],
         FULL_HEADER,
@@ -270,7 +270,7 @@ describe('order imports', () => {
       expect(order.total).toBe('240.00');
       expect(order.currency).toBe('USD');
       // Masked in every response; the vault holds it encrypted.
-      expect(order.customer?.email).toBe('A***@Example.com'.replace('A***@Example.com', order.customer?.email ?? ''));
+      expect(order.customer?.email).toMatch(/^A\*\*\*@/);
       expect(order.customer?.email).not.toContain('Ann.Lee');
       expect(order.customer?.name).not.toContain('Ann Lee');
       const [stored] = await ds.query<{ name_enc: string; email_enc: string }[]>(
@@ -589,14 +589,10 @@ describe('order imports', () => {
           '',
         ].join('\r\n'),
       );
-      socket.write(body.subarray(0, body.length / 2));
-      // Let the server read (and insert) part of the file before the client goes away.
-      for (let i = 0; i < 100; i++) {
-        const [row] = await ds.query<{ n: string }[]>('SELECT count(*) AS n FROM imports');
-        if (row.n !== importsBefore) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => socket.write(body.subarray(0, body.length / 2), resolve));
+      // Let the server read (and insert) part of the file before the client goes away. No
+      // database query here: on the embedded database it would wait for the import itself.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       socket.destroy();
       let last = await lastImport(ds);
       for (let i = 0; i < 200 && last.status === 'running'; i++) {
@@ -605,6 +601,9 @@ describe('order imports', () => {
       }
       expect(last.status).toBe('failed');
       expect(last.report.error?.code).toBe('import-interrupted');
+      expect(Number((await ds.query<{ n: string }[]>('SELECT count(*) AS n FROM imports'))[0].n)).toBe(
+        Number(importsBefore) + 1,
+      );
       expect(await orderCount(ds)).toBe(before);
     });
   });

@@ -125,7 +125,15 @@ export function readCsv(source: Readable, limit: number, onBadRecord: (line: num
       else parser.destroy(new ImportInvalidFileError(`The file is not valid CSV (line ${line}).`));
     },
   });
-  const tail = pipeline(source, gate, parser, () => {
+  // The source is piped, not part of the pipeline: when the file is refused (too large,
+  // invalid) the request must stay open for the answer, not be destroyed with the parser.
+  const interrupted = (): void => {
+    if (!source.readableEnded) gate.destroy(new ImportInterruptedError());
+  };
+  source.once('error', interrupted);
+  source.once('close', interrupted);
+  source.pipe(gate);
+  const tail = pipeline(gate, parser, () => {
     // Errors reach the consumer through the iterator below.
   });
   async function* records(): AsyncGenerator<CsvRecord> {
