@@ -1,3 +1,4 @@
+import { pooledRandom } from '@orderops/core';
 import type { CustomerBatchResolver } from '@orderops/pii';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
@@ -44,7 +45,7 @@ const cellOf = (record: CsvRecord, column: 'order_ref'): string | undefined => {
  * rejects list and the order_refs seen, never by the file.
  */
 export class ImportRun {
-  private readonly nextId = monotonicFactory();
+  private readonly nextId = monotonicFactory(pooledRandom());
   private readonly seenRefs = new Set<string>();
   private group: OpenGroup | undefined;
   private pending: { order: PendingOrder['order'] }[] = [];

@@ -1,7 +1,9 @@
-import type { MasterKeyRing } from '@orderops/core';
+import { pooledRandom, type MasterKeyRing } from '@orderops/core';
+import { createSecretKey } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
 import { encryptField, newDataKey, wrapDataKey, type PiiColumn } from '../vault/field-cipher.js';
+import { normalizeEmail } from '../vault/blind-index.js';
 import type { CustomerDetails } from './customers.service.js';
 
 /** How many email -> customer pairs one resolver remembers (bounded, whatever the file size). */
@@ -20,8 +22,12 @@ export interface CustomerBatchKeys {
  * random data key, as with `create()`; there is no per-row key derivation.
  */
 export class CustomerBatchResolver {
-  /** Email blind index -> customer id: the cache holds no personal data in clear. */
+  /**
+   * Normalized email -> customer id, for this load only (in memory, like the file's rows):
+   * a repeat customer costs no HMAC and no query.
+   */
   private readonly cache = new Map<string, string>();
+  private readonly random = pooledRandom();
 
   constructor(
     private readonly manager: EntityManager,
@@ -31,25 +37,27 @@ export class CustomerBatchResolver {
 
   /** The customer id for each entry of `details`, in order (matched by email). */
   async resolve(details: readonly CustomerDetails[]): Promise<string[]> {
-    const indexes = details.map((d) => this.keys.emailIndex(d.email));
-    const resolved = new Map<string, string>();
-    const firstByIndex = new Map<string, CustomerDetails>();
-    indexes.forEach((index, i) => {
-      const cached = this.cache.get(index);
-      if (cached !== undefined) resolved.set(index, cached);
-      else if (!firstByIndex.has(index)) firstByIndex.set(index, details[i]);
+    const emails = details.map((d) => normalizeEmail(d.email));
+    const ids = new Map<string, string>();
+    const missing = new Map<string, { index: string; details: CustomerDetails }>();
+    emails.forEach((email, i) => {
+      const cached = this.cache.get(email);
+      if (cached !== undefined) ids.set(email, cached);
+      else if (!missing.has(email)) missing.set(email, { index: this.keys.emailIndex(email), details: details[i] });
     });
-    if (firstByIndex.size > 0) {
-      await this.lookUp([...firstByIndex.keys()], resolved);
-      const toCreate = [...firstByIndex].filter(([index]) => !resolved.has(index));
-      if (toCreate.length > 0) await this.createMany(toCreate, resolved);
+    if (missing.size > 0) {
+      const byIndex = new Map<string, string>();
+      await this.lookUp([...missing.values()].map((m) => m.index), byIndex);
+      const toCreate = [...missing.values()].filter((m) => !byIndex.has(m.index));
+      if (toCreate.length > 0) await this.createMany(toCreate, byIndex);
+      for (const [email, { index }] of missing) {
+        const id = byIndex.get(index);
+        if (id === undefined) throw new Error('a customer could not be resolved');
+        ids.set(email, id);
+        this.remember(email, id);
+      }
     }
-    for (const [index, id] of resolved) this.remember(index, id);
-    return indexes.map((index) => {
-      const id = resolved.get(index);
-      if (id === undefined) throw new Error('a customer could not be resolved');
-      return id;
-    });
+    return emails.map((email) => ids.get(email)!);
   }
 
   private async lookUp(indexes: readonly string[], into: Map<string, string>): Promise<void> {
@@ -61,17 +69,18 @@ export class CustomerBatchResolver {
   }
 
   private async createMany(
-    entries: readonly (readonly [string, CustomerDetails])[],
+    entries: readonly { index: string; details: CustomerDetails }[],
     into: Map<string, string>,
   ): Promise<void> {
     const columns: [string[], string[], number[], string[], string[], (string | null)[], string[], (string | null)[]] =
       [[], [], [], [], [], [], [], []];
     const [ids, wrappedDeks, kekVersions, names, emails, phones, emailIndexes, phoneIndexes] = columns;
-    for (const [index, details] of entries) {
-      const id = `CUS-${ulid()}`;
+    for (const { index, details } of entries) {
+      const id = `CUS-${ulid(undefined, this.random)}`;
       const dek = newDataKey();
       const { wrapped, kekVersion } = wrapDataKey(this.keys.ring, id, dek);
-      const enc = (column: PiiColumn, value: string): string => encryptField(dek, column, id, value);
+      const dekKey = createSecretKey(dek);
+      const enc = (column: PiiColumn, value: string): string => encryptField(dekKey, column, id, value);
       ids.push(id);
       wrappedDeks.push(wrapped);
       kekVersions.push(kekVersion);
@@ -96,18 +105,18 @@ export class CustomerBatchResolver {
     for (const row of created) into.set(row.email_bidx, row.id);
     if (created.length < entries.length) {
       await this.lookUp(
-        entries.map(([index]) => index).filter((index) => !into.has(index)),
+        entries.map((e) => e.index).filter((index) => !into.has(index)),
         into,
       );
     }
   }
 
-  private remember(index: string, id: string): void {
-    if (this.cache.has(index)) return;
+  private remember(email: string, id: string): void {
+    if (this.cache.has(email)) return;
     if (this.cache.size >= this.cacheSize) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
     }
-    this.cache.set(index, id);
+    this.cache.set(email, id);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectConfig, ValidationFailedError, type AppConfig } from '@orderops/core';
+import { InjectConfig, secretKeyOf, ValidationFailedError, type AppConfig } from '@orderops/core';
 import { ulid } from 'ulid';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { CustomerErasedError, CustomerNotFoundError, InvalidCustomerIdError } from '../pii.errors.js';
@@ -48,12 +48,17 @@ export class CustomersService {
     return this.config.masterKeys.reveal();
   }
 
+  /** The blind-index key as a KeyObject: an HMAC over a raw Buffer key costs ~10x more. */
+  private get blindKey() {
+    return secretKeyOf(this.config.blindIndexKey.reveal());
+  }
+
   private emailIndex(email: string): string {
-    return blindIndex(this.config.blindIndexKey.reveal(), 'email', normalizeEmail(email));
+    return blindIndex(this.blindKey, 'email', normalizeEmail(email));
   }
 
   private phoneIndex(phone: string): string {
-    return blindIndex(this.config.blindIndexKey.reveal(), 'phone', normalizePhone(phone));
+    return blindIndex(this.blindKey, 'phone', normalizePhone(phone));
   }
 
   assertId(id: string): void {
