@@ -45,8 +45,11 @@ function psql(database, args, input) {
   const url = new URL(baseUrl);
   url.pathname = `/${database}`;
   return new Promise((resolve, reject) => {
-    const child = execFile('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', ...args], (error, stdout, stderr) =>
-      error ? reject(new Error(`psql failed: ${stderr || error.message}`)) : resolve(stdout),
+    const child = execFile(
+      'psql',
+      [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', ...args],
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`psql failed: ${stderr || error.message}`)) : resolve(stdout),
     );
     if (input) createReadStream(input).pipe(child.stdin);
     else child.stdin.end();
@@ -127,7 +130,8 @@ try {
     scope: 'orders:import',
   }).toString();
   const token = JSON.parse(
-    (await call(port, 'POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, grant)).body,
+    (await call(port, 'POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, grant))
+      .body,
   ).access_token;
   const upload = (path) =>
     call(
@@ -165,18 +169,25 @@ try {
   const copyRate = ROWS / copySeconds;
   const ratio = appRate / copyRate;
   const growth = (peak - baseline) / MiB;
-  process.stdout.write(`file: ${ROWS} rows, ${(size / MiB).toFixed(1)} MiB, ${report.orders} orders imported\n`);
+  process.stdout.write(
+    `file: ${ROWS} rows, ${(size / MiB).toFixed(1)} MiB, ${report.orders} orders imported\n`,
+  );
   process.stdout.write(`API import: ${appSeconds.toFixed(2)} s, ${Math.round(appRate)} rows/s\n`);
-  process.stdout.write(`plain COPY (psql, scratch table): ${copySeconds.toFixed(2)} s, ${Math.round(copyRate)} rows/s\n`);
-  process.stdout.write(`ratio API/COPY: ${ratio.toFixed(3)}x (target >= 0.3x) ${ratio >= 0.3 ? 'OK' : 'UNDER TARGET'}\n`);
+  process.stdout.write(
+    `plain COPY (psql, scratch table): ${copySeconds.toFixed(2)} s, ${Math.round(copyRate)} rows/s\n`,
+  );
+  process.stdout.write(
+    `ratio API/COPY: ${ratio.toFixed(3)}x (target >= 0.3x) ${ratio >= 0.3 ? 'OK' : 'UNDER TARGET'}\n`,
+  );
   process.stdout.write(
     `API peak RSS growth: ${growth.toFixed(1)} MiB over ${(baseline / MiB).toFixed(0)} MiB (target < 100 MiB) ${growth < 100 ? 'OK' : 'OVER TARGET'}\n`,
   );
 } finally {
   api.kill('SIGTERM');
   await new Promise((r) => api.once('exit', r));
-  await psql(baseUrl.pathname.slice(1) || 'postgres', ['-c', `DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`]).catch(
-    (error) => process.stderr.write(`could not drop ${scratch}: ${error.message}\n`),
-  );
+  await psql(baseUrl.pathname.slice(1) || 'postgres', [
+    '-c',
+    `DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`,
+  ]).catch((error) => process.stderr.write(`could not drop ${scratch}: ${error.message}\n`));
   rmSync(dir, { recursive: true, force: true });
 }

@@ -26,7 +26,8 @@ describe('orderops import (built CLI)', () => {
       await t.close();
     }
   };
-  const orderCount = async () => Number((await query<{ n: string }[]>('SELECT count(*) AS n FROM orders'))[0].n);
+  const orderCount = async () =>
+    Number((await query<{ n: string }[]>('SELECT count(*) AS n FROM orders'))[0].n);
 
   beforeAll(async () => {
     db = await provisionTestDatabase();
@@ -75,7 +76,10 @@ describe('orderops import (built CLI)', () => {
     expect(strict.stdout).toContain('Rejected (strict: nothing imported)');
     expect(strict.stdout).toContain('line 5: product isLength');
     expect(await orderCount()).toBe(8);
-    const clean = runCli(['import', file('clean.csv', 'product,price,quantity\nPen,1.50,3\n'), '--strict'], db.env);
+    const clean = runCli(
+      ['import', file('clean.csv', 'product,price,quantity\nPen,1.50,3\n'), '--strict'],
+      db.env,
+    );
     expect(clean.status, clean.stderr).toBe(0);
     expect(await orderCount()).toBe(9);
   });

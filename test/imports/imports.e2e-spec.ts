@@ -50,7 +50,13 @@ async function lastImport(ds: DataSource): Promise<{ id: string; status: string;
 
 function problem(res: { statusCode: number; headers: Record<string, unknown>; json: <T>() => T }) {
   expect(String(res.headers['content-type'])).toContain('application/problem+json');
-  return res.json<{ type: string; status: number; detail: string; importId?: string; report?: ImportReportBody }>();
+  return res.json<{
+    type: string;
+    status: number;
+    detail: string;
+    importId?: string;
+    report?: ImportReportBody;
+  }>();
 }
 
 describe('order imports', () => {
@@ -225,7 +231,11 @@ describe('order imports', () => {
       ['a row with too many cells', 'Widget,1.00,1,EUR,,,,,extra', 'row', 'columnCount'],
     ];
     it.each(full)('%s', async (_name, row, field, code) => {
-      const res = await postImport(t.app, importer, uniqueCsv([row], FULL_HEADER).replace(/,1\n$/, ',1,,,,,\n'));
+      const res = await postImport(
+        t.app,
+        importer,
+        uniqueCsv([row], FULL_HEADER).replace(/,1\n$/, ',1,,,,,\n'),
+      );
       expect(res.statusCode, res.body).toBe(201);
       const body = res.json<ImportReportBody>();
       expect(body).toMatchObject({ rows: 2, accepted: 1, rejected: 1 });
@@ -308,10 +318,10 @@ describe('order imports', () => {
     });
 
     it('rejects an order_ref that comes back after another one', async () => {
-      const csv = uniqueCsv(['A,1.00,1,EUR,,,,R1', 'B,1.00,1,EUR,,,,R2', 'C,1.00,1,EUR,,,,R1'], FULL_HEADER).replace(
-        /,1\n$/,
-        ',1,,,,,\n',
-      );
+      const csv = uniqueCsv(
+        ['A,1.00,1,EUR,,,,R1', 'B,1.00,1,EUR,,,,R2', 'C,1.00,1,EUR,,,,R1'],
+        FULL_HEADER,
+      ).replace(/,1\n$/, ',1,,,,,\n');
       const body = (await postImport(t.app, importer, csv)).json<ImportReportBody>();
       expect(body).toMatchObject({ accepted: 3, rejected: 1, orders: 3 });
       expect(body.rejects).toEqual([
@@ -320,7 +330,8 @@ describe('order imports', () => {
     });
 
     it('allows 100 rows per order_ref and rejects an order of 101', async () => {
-      const rows = (ref: string, n: number) => Array.from({ length: n }, (_, i) => `Item ${i},1.00,1,EUR,,,,${ref}`);
+      const rows = (ref: string, n: number) =>
+        Array.from({ length: n }, (_, i) => `Item ${i},1.00,1,EUR,,,,${ref}`);
       const csv = uniqueCsv([...rows('BIG-100', 100), ...rows('BIG-101', 101)], FULL_HEADER).replace(
         /,1\n$/,
         ',1,,,,,\n',
@@ -370,7 +381,9 @@ describe('order imports', () => {
       const body = problem(res);
       expect(body.type).toBe('urn:orderops:problem:import-rejected');
       expect(body.report).toMatchObject({ status: 'failed', rows: 3, accepted: 0, rejected: 1, orders: 0 });
-      expect(body.report?.rejects).toEqual([{ line: 3, errors: [expect.objectContaining({ field: 'price' })] }]);
+      expect(body.report?.rejects).toEqual([
+        { line: 3, errors: [expect.objectContaining({ field: 'price' })] },
+      ]);
       expect(await orderCount(ds)).toBe(before);
       const stored = (await getImport(body.report!.id)).json<StoredImportBody>();
       expect(stored).toMatchObject({ status: 'failed', strict: true, orders: 0, rejected: 1 });
@@ -426,7 +439,9 @@ describe('order imports', () => {
       const statuses = results.map((r) => r.statusCode).sort();
       expect(statuses).toEqual([201, 409]);
       const created = results.find((r) => r.statusCode === 201)!.json<ImportReportBody>();
-      expect(results.find((r) => r.statusCode === 409)!.json<{ importId: string }>().importId).toBe(created.id);
+      expect(results.find((r) => r.statusCode === 409)!.json<{ importId: string }>().importId).toBe(
+        created.id,
+      );
       expect(await orderCount(ds)).toBe(before + 501);
     });
   });
@@ -436,10 +451,26 @@ describe('order imports', () => {
       ['a missing required column', 'product,price\nA,1.00\n', /quantity/],
       ['an unknown column', 'product,price,quantity,colour\nA,1.00,1,red\n', /column 4/],
       ['a repeated column', 'product,price,quantity,PRICE\nA,1.00,1,2.00\n', /price twice/],
-      ['invalid UTF-8', Buffer.concat([Buffer.from('product,price,quantity\nA'), Buffer.from([0xff, 0xfe]), Buffer.from(',1.00,1\n')]), /UTF-8/],
+      [
+        'invalid UTF-8',
+        Buffer.concat([
+          Buffer.from('product,price,quantity\nA'),
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from(',1.00,1\n'),
+        ]),
+        /UTF-8/,
+      ],
       ['an unclosed quote', 'product,price,quantity\nA,1.00,1\n"B,1.00,1\nC,1.00,1\n', /not valid CSV/],
-      ['a stray quote', 'product,price,quantity\nA,1.00,1\n"B"x,1.00,1\nC,1.00,1\n', /not valid CSV \(line 3\)/],
-      ['an oversized record', `product,price,quantity\nA,1.00,1\n${'x'.repeat(20_000)},1.00,1\n`, /not valid CSV/],
+      [
+        'a stray quote',
+        'product,price,quantity\nA,1.00,1\n"B"x,1.00,1\nC,1.00,1\n',
+        /not valid CSV \(line 3\)/,
+      ],
+      [
+        'an oversized record',
+        `product,price,quantity\nA,1.00,1\n${'x'.repeat(20_000)},1.00,1\n`,
+        /not valid CSV/,
+      ],
     ];
     it.each(refused)('422 for %s, nothing imported, import failed', async (_name, csv, detail) => {
       const before = await orderCount(ds);
@@ -487,7 +518,9 @@ describe('order imports', () => {
         'content-type': 'text/csv; charset=iso-8859-1',
       });
       expect(latin1.statusCode).toBe(415);
-      const utf8 = await postImport(t.app, importer, uniqueCsv([]), '', { 'content-type': 'text/csv; charset=utf-8' });
+      const utf8 = await postImport(t.app, importer, uniqueCsv([]), '', {
+        'content-type': 'text/csv; charset=utf-8',
+      });
       expect(utf8.statusCode).toBe(201);
     });
 
@@ -516,7 +549,10 @@ describe('order imports', () => {
   describe('CSV injection', () => {
     it('stores cells starting with = + - @ exactly as data', async () => {
       const cells = ['=HYPERLINK("http://x.example")', '+SUM(1;2)', '-2+3', '@cmd', '=1+1|calc'];
-      const lines = cells.map((c) => `"${c.replace(/"/g, '""')}",1.00,1,EUR,"${c.replace(/"/g, '""')}",inj${cells.indexOf(c)}@example.com,,`);
+      const lines = cells.map(
+        (c) =>
+          `"${c.replace(/"/g, '""')}",1.00,1,EUR,"${c.replace(/"/g, '""')}",inj${cells.indexOf(c)}@example.com,,`,
+      );
       const csv = uniqueCsv(lines, FULL_HEADER).replace(/,1\n$/, ',1,,,,,\n');
       const body = (await postImport(t.app, importer, csv)).json<ImportReportBody>();
       expect(body).toMatchObject({ rejected: 0, orders: cells.length + 1 });
@@ -546,7 +582,11 @@ describe('order imports', () => {
         `Widget,1.00,1,EUR,${CANARY.name},${CANARY.email},+00 invalid ${CANARY.phone},`,
         `Widget,1.00,1,EUR,${CANARY.name},${CANARY.name}@,,`,
       ];
-      const res = await postImport(t.app, importer, uniqueCsv(rows, FULL_HEADER).replace(/,1\n$/, ',1,,,,,\n'));
+      const res = await postImport(
+        t.app,
+        importer,
+        uniqueCsv(rows, FULL_HEADER).replace(/,1\n$/, ',1,,,,,\n'),
+      );
       const body = res.json<ImportReportBody>();
       expect(body.rejected).toBe(3);
       const strict = await postImport(
@@ -561,7 +601,14 @@ describe('order imports', () => {
       expect(headerless.statusCode).toBe(422);
       const stored = await ds.query<{ report: unknown }[]>('SELECT report FROM imports');
       const audit = await storedEvents(ds);
-      const everything = [res.body, strict.body, headerless.body, JSON.stringify(stored), JSON.stringify(audit), t.logs.text];
+      const everything = [
+        res.body,
+        strict.body,
+        headerless.body,
+        JSON.stringify(stored),
+        JSON.stringify(audit),
+        t.logs.text,
+      ];
       const needles = [CANARY.name, CANARY.email, CANARY.phone, 'Canaryfield', 'zebediah', '4242 1717'];
       for (const text of everything) {
         for (const needle of needles) expect(text.toLowerCase()).not.toContain(needle.toLowerCase());
@@ -647,7 +694,8 @@ describe('order imports: size limit', () => {
     await db?.dispose();
   });
 
-  const rows = (n: number) => ['product,price,quantity', ...Array.from({ length: n }, (_, i) => `Item ${i},1.00,1`)].join('\n') + '\n';
+  const rows = (n: number) =>
+    ['product,price,quantity', ...Array.from({ length: n }, (_, i) => `Item ${i},1.00,1`)].join('\n') + '\n';
 
   it('413 up front when Content-Length exceeds IMPORT_MAX_BYTES', async () => {
     const csv = rows(400);

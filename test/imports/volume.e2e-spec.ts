@@ -27,7 +27,11 @@ async function token(api: RunningProcess, username: string, password: string): P
 }
 
 /** Streams the generated file as a chunked upload (never held whole, here or there). */
-function upload(api: RunningProcess, bearer: string, rows: number): Promise<{ status: number; body: string }> {
+function upload(
+  api: RunningProcess,
+  bearer: string,
+  rows: number,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${api.url}/orders/imports`,
@@ -69,7 +73,12 @@ describe('a 200,000-row import through the built API', () => {
     });
     const admin = await token(api, 'admin', TEST_ADMIN_PASSWORD);
     const app = {
-      inject: async (opts: { method: string; url: string; headers: Record<string, string>; payload: unknown }) => {
+      inject: async (opts: {
+        method: string;
+        url: string;
+        headers: Record<string, string>;
+        payload: unknown;
+      }) => {
         const res = await fetch(`${api.url}${opts.url}`, {
           method: opts.method,
           headers: { ...opts.headers, 'content-type': 'application/json' },
@@ -100,7 +109,13 @@ describe('a 200,000-row import through the built API', () => {
     peak = Math.max(peak, rssOf(api.child.pid!));
     expect(res.status, res.body).toBe(201);
     const report = JSON.parse(res.body) as ImportReportBody;
-    expect(report).toMatchObject({ status: 'completed', rows: ROWS, accepted: ROWS, rejected: 0, orders: ROWS });
+    expect(report).toMatchObject({
+      status: 'completed',
+      rows: ROWS,
+      accepted: ROWS,
+      rejected: 0,
+      orders: ROWS,
+    });
     const growth = peak - baseline;
     // The file is ~23 MB; held whole as rows and DTOs it would take several hundred MiB. What
     // remains is one batch, the report and V8's own heap sizing (measured: 120-160 MiB).

@@ -1,5 +1,6 @@
 /** Generated order files for volume tests and the benchmark: `rows` rows with customer columns. */
-export const GENERATED_HEADER = 'product,price,quantity,currency,customer_name,customer_email,customer_phone,order_ref';
+export const GENERATED_HEADER =
+  'product,price,quantity,currency,customer_name,customer_email,customer_phone,order_ref';
 
 /** Row `i` of a generated file: one customer per `perCustomer` rows, every row its own order. */
 export function generatedRow(i: number, perCustomer = 4): string {

@@ -40,5 +40,9 @@ export function postImport(
 let counter = 0;
 export function uniqueCsv(lines: string[], header = 'product,price,quantity'): string {
   counter += 1;
-  return [header, ...lines, `Unique ${Date.now()}-${counter}-${Math.random().toString(36).slice(2)},1.00,1`].join('\n') + '\n';
+  return (
+    [header, ...lines, `Unique ${Date.now()}-${counter}-${Math.random().toString(36).slice(2)},1.00,1`].join(
+      '\n',
+    ) + '\n'
+  );
 }

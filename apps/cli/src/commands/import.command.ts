@@ -1,5 +1,10 @@
 import { systemActor } from '@orderops/audit';
-import { ImportRejectedError, ImportsService, type ImportProgress, type ImportReport } from '@orderops/orders';
+import {
+  ImportRejectedError,
+  ImportsService,
+  type ImportProgress,
+  type ImportReport,
+} from '@orderops/orders';
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Command, CommandRunner, Option } from 'nest-commander';

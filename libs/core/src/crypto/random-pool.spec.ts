@@ -14,7 +14,10 @@ describe('pooledRandom', () => {
   it('gives valid, distinct ULIDs (plain and monotonic)', () => {
     const random = pooledRandom();
     const next = monotonicFactory(random);
-    const ids = [...Array.from({ length: 5000 }, () => ulid(undefined, random)), ...Array.from({ length: 5000 }, () => next())];
+    const ids = [
+      ...Array.from({ length: 5000 }, () => ulid(undefined, random)),
+      ...Array.from({ length: 5000 }, () => next()),
+    ];
     expect(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });

@@ -1,5 +1,10 @@
 import type { FieldProblem } from '@orderops/core';
-import type { RowReject } from './import-rows.js';
+
+/** One rejected row: its file line and every problem found in it (never its values). */
+export interface RowReject {
+  readonly line: number;
+  readonly errors: readonly FieldProblem[];
+}
 
 /** Rejected rows listed in a report; the rest are counted in `rejectsOmitted`. */
 export const MAX_LISTED_REJECTS = 1_000;

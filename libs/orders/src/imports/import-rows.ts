@@ -3,21 +3,22 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateOrderDto } from '../orders/dto/create-order.dto.js';
 import type { CsvCells, CsvRecord, ImportColumn } from './csv-rows.js';
+import type { RowReject } from './import-report.js';
 
 /** Items per order, as POST /orders allows. */
 export const MAX_ITEMS_PER_ORDER = 100;
-
-export interface RowReject {
-  readonly line: number;
-  readonly errors: readonly FieldProblem[];
-}
 
 export type OrderCheck =
   | { readonly ok: true; readonly order: CreateOrderDto }
   | { readonly ok: false; readonly rejects: readonly RowReject[] };
 
 /** Columns that describe the order rather than the item: equal on every row of an order_ref. */
-const ORDER_COLUMNS: readonly ImportColumn[] = ['currency', 'customer_name', 'customer_email', 'customer_phone'];
+const ORDER_COLUMNS: readonly ImportColumn[] = [
+  'currency',
+  'customer_name',
+  'customer_email',
+  'customer_phone',
+];
 
 const ITEM_COLUMNS: Readonly<Record<string, ImportColumn>> = {
   product: 'product',

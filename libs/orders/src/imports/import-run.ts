@@ -78,7 +78,11 @@ export class ImportRun {
     this.progress();
   }
 
-  private async add(record: CsvRecord, manager: EntityManager, customers: CustomerBatchResolver): Promise<void> {
+  private async add(
+    record: CsvRecord,
+    manager: EntityManager,
+    customers: CustomerBatchResolver,
+  ): Promise<void> {
     const ref = cellOf(record, 'order_ref');
     if (ref !== undefined && this.group?.ref === ref) {
       if (this.group.rows.length < MAX_ITEMS_PER_ORDER) this.group.rows.push(record);
@@ -112,7 +116,8 @@ export class ImportRun {
         code: 'arrayMaxSize',
         message: `an order_ref has at most ${MAX_ITEMS_PER_ORDER} rows`,
       };
-      for (const line of [...group.rows.map((r) => r.line), ...group.overflow]) this.tally.reject(line, [problem]);
+      for (const line of [...group.rows.map((r) => r.line), ...group.overflow])
+        this.tally.reject(line, [problem]);
       return;
     }
     await this.accept(group.rows, manager, customers);
@@ -143,7 +148,11 @@ export class ImportRun {
       const withCustomer = batch.filter((p) => p.order.customer !== undefined);
       const customerIds = await customers.resolve(withCustomer.map((p) => p.order.customer!));
       const idOf = new Map(withCustomer.map((p, i) => [p, customerIds[i]]));
-      const orders = batch.map((p) => ({ id: `ORD-${this.nextId()}`, order: p.order, customerId: idOf.get(p) ?? null }));
+      const orders = batch.map((p) => ({
+        id: `ORD-${this.nextId()}`,
+        order: p.order,
+        customerId: idOf.get(p) ?? null,
+      }));
       await insertOrderBatch(manager, this.settings.createdBy, orders);
       this.tally.orders += orders.length;
     }

@@ -8,7 +8,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { auditActorOf } from '@orderops/auth';
-import { CurrentPrincipal, InjectConfig, RequireScopes, Scope, type AppConfig, type Principal } from '@orderops/core';
+import {
+  CurrentPrincipal,
+  InjectConfig,
+  RequireScopes,
+  Scope,
+  type AppConfig,
+  type Principal,
+} from '@orderops/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ImportMediaTypeError, ImportTooLargeError } from '../orders.errors.js';
@@ -28,7 +35,9 @@ export class ImportsController {
   @Post()
   @HttpCode(201)
   @RequireScopes(Scope.OrdersImport)
-  @ApiOperation({ summary: 'Import an order file (CSV): all valid rows in one transaction, a report of the rest' })
+  @ApiOperation({
+    summary: 'Import an order file (CSV): all valid rows in one transaction, a report of the rest',
+  })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiCreatedResponse({ type: ImportReportResponse })

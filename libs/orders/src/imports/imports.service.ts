@@ -121,7 +121,13 @@ export class ImportsService {
         return completed;
       });
       this.logger.log(
-        { importId: id, status: report.status, rows: report.rows, rejected: report.rejected, orders: report.orders },
+        {
+          importId: id,
+          status: report.status,
+          rows: report.rows,
+          rejected: report.rejected,
+          orders: report.orders,
+        },
         'Import completed',
       );
       return report;
@@ -172,7 +178,12 @@ export class ImportsService {
     return first === undefined ? error : new ImportDuplicateError(first);
   }
 
-  private async store(manager: EntityManager, id: string, report: ImportReport, sha256: string | null): Promise<void> {
+  private async store(
+    manager: EntityManager,
+    id: string,
+    report: ImportReport,
+    sha256: string | null,
+  ): Promise<void> {
     await manager.getRepository(ImportEntity).update(
       { id },
       {

@@ -4,7 +4,7 @@ import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
 import { encryptField, newDataKey, wrapDataKey, type PiiColumn } from '../vault/field-cipher.js';
 import { normalizeEmail } from '../vault/blind-index.js';
-import type { CustomerDetails } from './customers.service.js';
+import type { CustomerDetails } from './customer-record.js';
 
 /** How many email -> customer pairs one resolver remembers (bounded, whatever the file size). */
 const DEFAULT_CACHE_SIZE = 50_000;
@@ -43,11 +43,15 @@ export class CustomerBatchResolver {
     emails.forEach((email, i) => {
       const cached = this.cache.get(email);
       if (cached !== undefined) ids.set(email, cached);
-      else if (!missing.has(email)) missing.set(email, { index: this.keys.emailIndex(email), details: details[i] });
+      else if (!missing.has(email))
+        missing.set(email, { index: this.keys.emailIndex(email), details: details[i] });
     });
     if (missing.size > 0) {
       const byIndex = new Map<string, string>();
-      await this.lookUp([...missing.values()].map((m) => m.index), byIndex);
+      await this.lookUp(
+        [...missing.values()].map((m) => m.index),
+        byIndex,
+      );
       const toCreate = [...missing.values()].filter((m) => !byIndex.has(m.index));
       if (toCreate.length > 0) await this.createMany(toCreate, byIndex);
       for (const [email, { index }] of missing) {
@@ -72,8 +76,16 @@ export class CustomerBatchResolver {
     entries: readonly { index: string; details: CustomerDetails }[],
     into: Map<string, string>,
   ): Promise<void> {
-    const columns: [string[], string[], number[], string[], string[], (string | null)[], string[], (string | null)[]] =
-      [[], [], [], [], [], [], [], []];
+    const columns: [
+      string[],
+      string[],
+      number[],
+      string[],
+      string[],
+      (string | null)[],
+      string[],
+      (string | null)[],
+    ] = [[], [], [], [], [], [], [], []];
     const [ids, wrappedDeks, kekVersions, names, emails, phones, emailIndexes, phoneIndexes] = columns;
     for (const { index, details } of entries) {
       const id = `CUS-${ulid(undefined, this.random)}`;

@@ -15,16 +15,9 @@ import {
 } from '../vault/field-cipher.js';
 import { CustomerBatchResolver } from './customer-batch.resolver.js';
 import { CustomerExportRegistry } from './customer-export.registry.js';
-import { CUSTOMER_ID_PATTERN, type CustomerRecord } from './customer-record.js';
+import { CUSTOMER_ID_PATTERN, type CustomerDetails, type CustomerRecord } from './customer-record.js';
 import { CustomerEntity } from './customer.entity.js';
 import type { RevealPurpose } from './dto/customer-requests.dto.js';
-
-export interface CustomerDetails {
-  readonly name: string;
-  readonly email: string;
-  readonly phone?: string;
-  readonly address?: Address;
-}
 
 export interface RewrapProgress {
   readonly rewrapped: number;
