@@ -38,6 +38,8 @@ const EXPECTED_ROUTES = [
   'POST /orders -> orders:write',
   'GET /orders/:id -> orders:read',
   'PATCH /orders/:id -> orders:write',
+  'POST /orders/imports -> orders:import',
+  'GET /orders/imports/:id -> orders:import',
   'POST /oauth/revoke -> public',
   'POST /oauth/token -> public',
 ];

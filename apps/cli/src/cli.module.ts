@@ -2,11 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditCoreModule, auditSchema } from '@orderops/audit';
 import { AuthCoreModule, authSchema } from '@orderops/auth';
 import { CoreModule, type AppConfig } from '@orderops/core';
-import { ordersSchema } from '@orderops/orders';
+import { OrdersImportModule, ordersSchema } from '@orderops/orders';
 import { PiiCoreModule, piiSchema } from '@orderops/pii';
 import { AuditCheckpointCommand, AuditCommand, AuditVerifyCommand } from './commands/audit.command.js';
 import { ClientsCommand, ClientsCreateCommand } from './commands/clients.command.js';
 import { KeysCommand, KeysListCommand, KeysRotateCommand } from './commands/keys.command.js';
+import { ImportCommand } from './commands/import.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 import { OperatorsCommand, OperatorsCreateCommand } from './commands/operators.command.js';
 import { PiiCommand, PiiRewrapCommand } from './commands/pii.command.js';
@@ -27,6 +28,7 @@ const FEATURE_COMMANDS = [
   AuditCommand,
   AuditVerifyCommand,
   AuditCheckpointCommand,
+  ImportCommand,
 ];
 
 @Module({})
@@ -43,7 +45,7 @@ export class CliModule {
       module: CliModule,
       imports: [
         CoreModule.forRoot({ config: cliConfig, schemas: CLI_SCHEMAS, requireCurrentSchema: !migrateOnly }),
-        ...(migrateOnly ? [] : [AuditCoreModule, AuthCoreModule, PiiCoreModule]),
+        ...(migrateOnly ? [] : [AuditCoreModule, AuthCoreModule, PiiCoreModule, OrdersImportModule]),
       ],
       providers: [MigrateCommand, ...(migrateOnly ? [] : FEATURE_COMMANDS)],
     };

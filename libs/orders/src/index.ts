@@ -7,3 +7,8 @@ export * from './orders/dto/money.validator.js';
 export * from './orders/dto/order.response.js';
 export * from './orders/order.entity.js';
 export * from './orders/orders.service.js';
+export * from './imports/dto/import.response.js';
+export * from './imports/import-report.js';
+export * from './imports/import-run.js';
+export * from './imports/import.entity.js';
+export * from './imports/imports.service.js';

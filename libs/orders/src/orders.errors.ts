@@ -1,4 +1,5 @@
 import { AppError } from '@orderops/core';
+import type { ImportReport } from './imports/import-report.js';
 
 export const OrdersErrorCode = {
   OrderNotFound: 'order-not-found',
@@ -11,6 +12,14 @@ export const OrdersErrorCode = {
   InvalidIdempotencyKey: 'invalid-idempotency-key',
   UnknownCustomer: 'unknown-customer',
   CustomerAmbiguous: 'customer-ambiguous',
+  ImportNotFound: 'import-not-found',
+  InvalidImportId: 'invalid-import-id',
+  ImportDuplicate: 'import-duplicate',
+  ImportTooLarge: 'import-too-large',
+  ImportRejected: 'import-rejected',
+  ImportInvalidFile: 'import-invalid-file',
+  ImportInterrupted: 'import-interrupted',
+  ImportMediaType: 'unsupported-media-type',
 } as const;
 
 export class OrderNotFoundError extends AppError {
@@ -91,6 +100,71 @@ export class CustomerAmbiguousError extends AppError {
       errors: [
         { field: 'customer', code: 'exclusive', message: 'customer and customerId are mutually exclusive' },
       ],
+    });
+  }
+}
+
+export class ImportNotFoundError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.ImportNotFound, 404, 'Not Found', { detail: 'No import has this id.' });
+  }
+}
+
+export class InvalidImportIdError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.InvalidImportId, 400, 'Bad Request', {
+      detail: 'Import ids look like IMP- followed by 26 characters.',
+    });
+  }
+}
+
+export class ImportDuplicateError extends AppError {
+  constructor(readonly firstImportId: string) {
+    super(OrdersErrorCode.ImportDuplicate, 409, 'Conflict', {
+      detail: `This file (same SHA-256) was imported before as ${firstImportId}; send allowDuplicate=true to import it again.`,
+      extensions: { importId: firstImportId },
+    });
+  }
+}
+
+export class ImportTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(OrdersErrorCode.ImportTooLarge, 413, 'Payload Too Large', {
+      detail: `Order files are limited to ${limitBytes} bytes.`,
+      extensions: { limitBytes },
+    });
+  }
+}
+
+/** Strict mode: the file had invalid rows, so nothing was imported; the report says which. */
+export class ImportRejectedError extends AppError {
+  constructor(readonly report: ImportReport) {
+    super(OrdersErrorCode.ImportRejected, 422, 'Unprocessable Content', {
+      detail: 'Strict import: the file has invalid rows, so nothing was imported; see report.rejects.',
+      extensions: { report },
+    });
+  }
+}
+
+/** The file cannot be read as an order file at all (encoding, CSV syntax, header). */
+export class ImportInvalidFileError extends AppError {
+  constructor(detail: string) {
+    super(OrdersErrorCode.ImportInvalidFile, 422, 'Unprocessable Content', { detail });
+  }
+}
+
+export class ImportInterruptedError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.ImportInterrupted, 400, 'Bad Request', {
+      detail: 'The upload ended before the whole file arrived; nothing was imported.',
+    });
+  }
+}
+
+export class ImportMediaTypeError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.ImportMediaType, 415, 'Unsupported Media Type', {
+      detail: 'Send the order file as text/csv.',
     });
   }
 }

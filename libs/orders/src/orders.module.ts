@@ -1,13 +1,24 @@
 import { Module } from '@nestjs/common';
 import { AuditCoreModule } from '@orderops/audit';
-import { PiiModule } from '@orderops/pii';
+import { PiiCoreModule, PiiModule } from '@orderops/pii';
+import { CsvBodyParser } from './imports/csv-body.parser.js';
+import { ImportsController } from './imports/imports.controller.js';
+import { ImportsService } from './imports/imports.service.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
 
 @Module({
-  imports: [AuditCoreModule, PiiModule],
-  controllers: [OrdersController],
-  providers: [OrdersService],
-  exports: [OrdersService],
+  imports: [PiiModule, AuditCoreModule],
+  controllers: [OrdersController, ImportsController],
+  providers: [OrdersService, ImportsService, CsvBodyParser],
+  exports: [OrdersService, ImportsService],
 })
 export class OrdersModule {}
+
+/** Order imports without HTTP, for the command line. */
+@Module({
+  imports: [PiiCoreModule, AuditCoreModule],
+  providers: [ImportsService],
+  exports: [ImportsService],
+})
+export class OrdersImportModule {}

@@ -1,3 +1,4 @@
+export * from './customers/customer-batch.resolver.js';
 export * from './customers/customer-export.registry.js';
 export * from './customers/customer-record.js';
 export * from './customers/customer.entity.js';

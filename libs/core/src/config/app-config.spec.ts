@@ -54,6 +54,11 @@ describe('loadConfig', () => {
     expect(config.database.url).toBeUndefined();
     expect(config.database.migrateOnStart).toBe(true);
     expect(config.dataDir).toBe(dir);
+    expect(config.importMaxBytes).toBe(50 * 1024 * 1024);
+  });
+
+  it('reads IMPORT_MAX_BYTES', () => {
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir, IMPORT_MAX_BYTES: '1048576' }).importMaxBytes).toBe(1048576);
   });
 
   it('accepts a complete production environment', () => {
@@ -232,6 +237,9 @@ describe('loadConfig', () => {
       ['DATABASE_URL', 'postgres://u:p@db/x?sslmode=disable'],
       ['REDIS_URL', 'http://cache:6379'],
       ['REFRESH_TOKEN_IDLE_SECONDS', '9999999'],
+      ['IMPORT_MAX_BYTES', '1023'],
+      ['IMPORT_MAX_BYTES', '1073741825'],
+      ['IMPORT_MAX_BYTES', '50MiB'],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
     });

@@ -62,11 +62,14 @@ export interface AppConfig {
   readonly blindIndexKey: Secret<Buffer>;
   /** ISO 4217 code used when an imported row names no currency. */
   readonly defaultCurrency: string;
+  /** Largest order file an import accepts (bytes); the JSON body limit does not apply to it. */
+  readonly importMaxBytes: number;
   readonly redisUrl?: Secret;
 }
 
 export const MIN_SECRET_PASSWORD_LENGTH = 12;
 export const BODY_LIMIT_BYTES = 100 * 1024;
+export const IMPORT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024;
 
 /** Values seen in examples and tutorials; a production secret equal to one is refused. */
 const KNOWN_DEFAULT_SECRETS = new Set([
@@ -318,6 +321,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     masterKeys: readMasterKeys(reader, isProduction, dataDir),
     blindIndexKey: readBlindIndexKey(reader, isProduction, dataDir),
     defaultCurrency: reader.string('DEFAULT_CURRENCY')?.toUpperCase() ?? 'EUR',
+    importMaxBytes: reader.integer('IMPORT_MAX_BYTES', IMPORT_MAX_BYTES_DEFAULT, 1024, 1024 * 1024 * 1024),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
   };
 

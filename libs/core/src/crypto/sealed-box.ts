@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import type { MasterKey, MasterKeyRing } from '../config/master-keys.js';
 
 const FORMAT = 'ob1';
@@ -17,6 +24,21 @@ export class UnknownMasterKeyError extends SealedBoxError {
   }
 }
 
+/**
+ * Master keys as KeyObjects, made once: Node prepares a raw Buffer key on every cipher
+ * (~15 us), a KeyObject in well under a microsecond, which matters to bulk loads.
+ */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+
+export function secretKeyOf(key: Buffer): KeyObject {
+  let keyObject = keyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = createSecretKey(key);
+    keyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
 function aadFor(context: string, version: number): Buffer {
   return Buffer.from(`${context}|v${version}`, 'utf8');
 }
@@ -30,7 +52,7 @@ function aadFor(context: string, version: number): Buffer {
 export function seal(ring: MasterKeyRing, plaintext: Buffer, context: string): string {
   const key = ring.current;
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+  const cipher = createCipheriv('aes-256-gcm', secretKeyOf(key.key), iv);
   cipher.setAAD(aadFor(context, key.version));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return [FORMAT, String(key.version), iv, body, cipher.getAuthTag()]
@@ -55,7 +77,7 @@ export function open(ring: MasterKeyRing, sealed: string, context: string): Buff
   const [iv, body, tag] = parts.slice(2).map((p) => Buffer.from(p, 'base64url'));
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealedBoxError('malformed sealed value');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.key, iv);
+    const decipher = createDecipheriv('aes-256-gcm', secretKeyOf(key.key), iv);
     decipher.setAAD(aadFor(context, version));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]);

@@ -12,3 +12,11 @@ export interface CustomerRecord {
 }
 
 export const CUSTOMER_ID_PATTERN = /^CUS-[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A customer's personal data as submitted, before it is encrypted. */
+export interface CustomerDetails {
+  readonly name: string;
+  readonly email: string;
+  readonly phone?: string;
+  readonly address?: Address;
+}

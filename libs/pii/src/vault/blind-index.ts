@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 
 /** Trimmed and lower-cased: the forms an operator may type for the same address. */
 export function normalizeEmail(email: string): string {
@@ -15,6 +15,6 @@ export function normalizePhone(phone: string): string {
  * Keyed HMAC-SHA-256 over normalized input, with a key of its own (ORDEROPS_BLIND_INDEX_KEY):
  * exact-match lookup without storing the value, and useless to anyone without the key.
  */
-export function blindIndex(key: Buffer, kind: 'email' | 'phone', normalized: string): string {
+export function blindIndex(key: Buffer | KeyObject, kind: 'email' | 'phone', normalized: string): string {
   return createHmac('sha256', key).update(`${kind}:${normalized}`, 'utf8').digest('hex');
 }

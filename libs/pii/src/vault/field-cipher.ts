@@ -1,5 +1,5 @@
 import { open, seal, sealedKeyVersion, type MasterKeyRing } from '@orderops/core';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
 import { DecryptionFailedError } from '../pii.errors.js';
 
 const FORMAT = 'pf1';
@@ -39,7 +39,12 @@ export function unwrapDataKey(ring: MasterKeyRing, customerId: string, wrapped: 
 }
 
 /** `pf1.<data key version>.<iv>.<ciphertext>.<tag>`, AES-256-GCM with a random 96-bit IV. */
-export function encryptField(dek: Buffer, column: PiiColumn, customerId: string, plaintext: string): string {
+export function encryptField(
+  dek: Buffer | KeyObject,
+  column: PiiColumn,
+  customerId: string,
+  plaintext: string,
+): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dek, iv);
   cipher.setAAD(aad(column, customerId, DATA_KEY_VERSION));
@@ -54,7 +59,12 @@ export function encryptField(dek: Buffer, column: PiiColumn, customerId: string,
 }
 
 /** Decrypts or throws DecryptionFailedError: never returns altered or foreign data. */
-export function decryptField(dek: Buffer, column: PiiColumn, customerId: string, ciphertext: string): string {
+export function decryptField(
+  dek: Buffer | KeyObject,
+  column: PiiColumn,
+  customerId: string,
+  ciphertext: string,
+): string {
   const parts = ciphertext.split('.');
   if (parts.length !== 5 || parts[0] !== FORMAT || !/^[1-9][0-9]*$/.test(parts[1]))
     throw new DecryptionFailedError();

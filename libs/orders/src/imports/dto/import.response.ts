@@ -1,0 +1,87 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IMPORT_STATUSES, type ImportStatus } from '../import.entity.js';
+
+export class ImportFieldProblemResponse {
+  @ApiProperty({ example: 'price', description: 'the CSV column (or `row`, `order_ref`)' })
+  field!: string;
+
+  @ApiProperty({ example: 'isPositiveMoney' })
+  code!: string;
+
+  @ApiProperty({ example: 'price must be a decimal string > 0 and <= 1000000 with at most 2 decimals' })
+  message!: string;
+}
+
+export class ImportRejectResponse {
+  @ApiProperty({ example: 6, description: 'file line (the header is line 1)' })
+  line!: number;
+
+  @ApiProperty({ type: ImportFieldProblemResponse, isArray: true })
+  errors!: ImportFieldProblemResponse[];
+}
+
+export class ImportErrorResponse {
+  @ApiProperty({ example: 'import-interrupted' })
+  code!: string;
+
+  @ApiProperty()
+  detail!: string;
+}
+
+/** The fields every view of an import shares. */
+export abstract class ImportSummaryResponse {
+  @ApiProperty({ example: 'IMP-01JD8Q5Z3M7R4T6V8X0B2C4D6F' })
+  id!: string;
+
+  @ApiProperty({ description: 'data rows read (the header excluded)' })
+  rows!: number;
+
+  @ApiProperty({ description: 'rows imported' })
+  accepted!: number;
+
+  @ApiProperty()
+  rejected!: number;
+
+  @ApiProperty({ description: 'orders created (rows sharing an order_ref make one)' })
+  orders!: number;
+
+  @ApiProperty({ type: ImportRejectResponse, isArray: true, description: 'the first 1,000, by line' })
+  rejects!: ImportRejectResponse[];
+
+  @ApiPropertyOptional({ description: 'rejected rows beyond the 1,000 listed' })
+  rejectsOmitted?: number;
+
+  @ApiProperty()
+  durationMs!: number;
+
+  @ApiPropertyOptional({ type: ImportErrorResponse, description: 'why a failed import failed' })
+  error?: ImportErrorResponse;
+}
+
+export class ImportReportResponse extends ImportSummaryResponse {
+  @ApiProperty({ enum: ['completed', 'failed'] })
+  status!: 'completed' | 'failed';
+}
+
+export class StoredImportResponse extends ImportSummaryResponse {
+  @ApiProperty({ enum: IMPORT_STATUSES })
+  status!: ImportStatus;
+
+  @ApiProperty({ example: 'operator:4f1c...' })
+  createdBy!: string;
+
+  @ApiProperty({ nullable: true, type: String, description: 'SHA-256 of the file (hex)' })
+  sha256!: string | null;
+
+  @ApiProperty()
+  strict!: boolean;
+
+  @ApiProperty()
+  allowDuplicate!: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  startedAt!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  finishedAt!: string | null;
+}

@@ -1,0 +1,252 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditService, type AuditActor } from '@orderops/audit';
+import { AppError, InjectConfig, type AppConfig } from '@orderops/core';
+import { CustomersService } from '@orderops/pii';
+import type { Readable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { ulid } from 'ulid';
+import {
+  ImportDuplicateError,
+  ImportNotFoundError,
+  ImportRejectedError,
+  InvalidImportIdError,
+} from '../orders.errors.js';
+import { ImportEntity, type ImportStatus } from './import.entity.js';
+import { ImportTally, type ImportReport } from './import-report.js';
+import { ImportRun, type ImportProgress } from './import-run.js';
+
+export const IMPORT_ID_PATTERN = /^IMP-[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A `running` import older than this whose transaction is gone (crash) is marked failed. */
+const ABANDONED_AFTER = '15 minutes';
+const DUPLICATE_INDEX = 'UQ_imports_sha256_completed';
+
+export interface ImportOptions {
+  readonly strict: boolean;
+  readonly allowDuplicate: boolean;
+  readonly onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Who runs an import: the `created_by` of its orders and the audit actor. */
+export interface ImportRequester {
+  readonly createdBy: string;
+  readonly actor: AuditActor;
+}
+
+export interface StoredImport extends Omit<ImportReport, 'status'> {
+  readonly status: ImportStatus;
+  readonly createdBy: string;
+  readonly sha256: string | null;
+  readonly strict: boolean;
+  readonly allowDuplicate: boolean;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+}
+
+function isDuplicateViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' && driverError.constraint === DUPLICATE_INDEX;
+}
+
+/**
+ * Order-file imports: the whole file in one transaction (all its orders or none), with a
+ * bookkeeping row written outside it so that a rolled-back import still reads `failed`.
+ */
+@Injectable()
+export class ImportsService {
+  private readonly logger = new Logger('Imports');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly customers: CustomersService,
+    private readonly audit: AuditService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  assertId(id: string): void {
+    if (!IMPORT_ID_PATTERN.test(id)) throw new InvalidImportIdError();
+  }
+
+  async import(requester: ImportRequester, source: Readable, options: ImportOptions): Promise<ImportReport> {
+    const started = performance.now();
+    const id = `IMP-${ulid()}`;
+    await this.failAbandoned();
+    await this.dataSource.getRepository(ImportEntity).insert({
+      id,
+      createdBy: requester.createdBy,
+      sha256: null,
+      status: 'running',
+      strict: options.strict,
+      allowDuplicate: options.allowDuplicate,
+      report: null,
+      finishedAt: null,
+    });
+    const tally = new ImportTally();
+    const run = new ImportRun(tally, {
+      createdBy: requester.createdBy,
+      strict: options.strict,
+      maxBytes: this.config.importMaxBytes,
+      defaultCurrency: this.config.defaultCurrency,
+      onProgress: options.onProgress,
+    });
+    try {
+      const report = await this.dataSource.transaction(async (manager) => {
+        // Held until the end: tells a crash sweep (failAbandoned) that this import is alive.
+        await manager.query(`SELECT 1 FROM "imports" WHERE "id" = $1 FOR UPDATE`, [id]);
+        const resolver = this.customers.batchResolver(manager);
+        await run.execute(source, manager, resolver);
+        const sha256 = run.sha256 ?? null;
+        if (!options.allowDuplicate && sha256 !== null) {
+          const first = await this.firstImportOf(manager, sha256);
+          if (first !== undefined) throw new ImportDuplicateError(first);
+        }
+        if (options.strict && tally.rejected > 0) {
+          throw new ImportRejectedError(tally.report(id, 'failed', performance.now() - started));
+        }
+        const completed = tally.report(id, 'completed', performance.now() - started);
+        await this.store(manager, id, completed, sha256);
+        await this.audit.record(manager, {
+          action: 'import.completed',
+          actor: requester.actor,
+          target: { type: 'import', id },
+          details: {
+            rows: completed.rows,
+            accepted: completed.accepted,
+            rejected: completed.rejected,
+            orders: completed.orders,
+            // Customers an import creates are counted here rather than one event each.
+            customersCreated: resolver.created,
+            strict: options.strict,
+          },
+        });
+        return completed;
+      });
+      this.logger.log(
+        {
+          importId: id,
+          status: report.status,
+          rows: report.rows,
+          rejected: report.rejected,
+          orders: report.orders,
+        },
+        'Import completed',
+      );
+      return report;
+    } catch (thrown) {
+      const error = await this.explain(thrown, run.sha256);
+      await this.fail(id, requester, tally, error, run.sha256 ?? null, performance.now() - started);
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<StoredImport> {
+    this.assertId(id);
+    const row = await this.dataSource.getRepository(ImportEntity).findOneBy({ id });
+    if (!row) throw new ImportNotFoundError();
+    const report = (row.report ?? {}) as Partial<ImportReport>;
+    return {
+      id: row.id,
+      status: row.status,
+      rows: row.rows,
+      accepted: row.accepted,
+      rejected: row.rejected,
+      orders: row.orders,
+      rejects: report.rejects ?? [],
+      ...(report.rejectsOmitted !== undefined ? { rejectsOmitted: report.rejectsOmitted } : {}),
+      durationMs: report.durationMs ?? 0,
+      ...(report.error ? { error: report.error } : {}),
+      createdBy: row.createdBy,
+      sha256: row.sha256,
+      strict: row.strict,
+      allowDuplicate: row.allowDuplicate,
+      startedAt: row.startedAt.toISOString(),
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+    };
+  }
+
+  private async firstImportOf(manager: EntityManager, sha256: string): Promise<string | undefined> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `SELECT "id" FROM "imports" WHERE "sha256" = $1 AND "status" = 'completed' ORDER BY "started_at", "id" LIMIT 1`,
+      [sha256],
+    );
+    return row?.id;
+  }
+
+  /** A concurrent upload of the same file that committed first turns this one into a 409. */
+  private async explain(error: unknown, sha256: string | undefined): Promise<unknown> {
+    if (!isDuplicateViolation(error) || sha256 === undefined) return error;
+    const first = await this.firstImportOf(this.dataSource.manager, sha256);
+    return first === undefined ? error : new ImportDuplicateError(first);
+  }
+
+  private async store(
+    manager: EntityManager,
+    id: string,
+    report: ImportReport,
+    sha256: string | null,
+  ): Promise<void> {
+    await manager.getRepository(ImportEntity).update(
+      { id },
+      {
+        status: report.status,
+        sha256,
+        rows: report.rows,
+        accepted: report.accepted,
+        rejected: report.rejected,
+        orders: report.orders,
+        report: { ...report },
+        finishedAt: new Date(),
+      },
+    );
+  }
+
+  /**
+   * After the import's transaction has ended (never while it is open: the embedded
+   * database has one session), a short transaction of its own records the failure.
+   */
+  private async fail(
+    id: string,
+    requester: ImportRequester,
+    tally: ImportTally,
+    error: unknown,
+    sha256: string | null,
+    durationMs: number,
+  ): Promise<void> {
+    const code = error instanceof AppError ? error.code : 'internal';
+    const detail = error instanceof AppError ? error.detail : 'The import failed unexpectedly.';
+    const report = tally.report(id, 'failed', durationMs, { code, detail });
+    if (!(error instanceof AppError)) this.logger.error({ err: error, importId: id }, 'Import failed');
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await this.store(manager, id, report, sha256);
+        await this.audit.record(manager, {
+          action: 'import.failed',
+          actor: requester.actor,
+          outcome: 'failure',
+          target: { type: 'import', id },
+          details: { reason: code, rows: report.rows, rejected: report.rejected },
+        });
+      });
+      this.logger.log({ importId: id, status: 'failed', reason: code, rows: report.rows }, 'Import failed');
+    } catch (storeError) {
+      this.logger.error({ err: storeError, importId: id }, 'Could not record a failed import');
+    }
+  }
+
+  /**
+   * Imports left `running` by a process that died: their transaction is gone (so their row
+   * is not locked) and nothing of theirs was committed. Live imports hold their row's lock.
+   */
+  private async failAbandoned(): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE "imports" SET "status" = 'failed', "finished_at" = now(),
+         "report" = jsonb_build_object('id', "id", 'status', 'failed',
+           'error', jsonb_build_object('code', 'import-abandoned', 'detail', 'The import stopped before it finished.'))
+       WHERE "id" IN (SELECT "id" FROM "imports" WHERE "status" = 'running'
+                        AND "started_at" < now() - $1::interval FOR UPDATE SKIP LOCKED)`,
+      [ABANDONED_AFTER],
+    );
+  }
+}

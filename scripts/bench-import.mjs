@@ -1,0 +1,193 @@
+// npm run bench:import — how fast does a large order file go in, and at what memory cost?
+// Generates a 100,000-row file with customer columns (~11 MB), boots the built API on a scratch
+// PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
+// the scratch database is created and dropped here), imports the file through
+// POST /orders/imports while sampling the API's RSS, then loads the same bytes with plain
+// COPY (psql, into a scratch table) as the ceiling. Prints rows/s for both, their ratio
+// (target >= 0.3x) and the API's peak RSS growth (target < 100 MiB).
+// A benchmark, not a test: it reports, it does not fail on a number.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import process from 'node:process';
+import { setInterval, clearInterval, setTimeout } from 'node:timers';
+import { URL, URLSearchParams } from 'node:url';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const PASSWORD = 'bench-only-bootstrap-pw-4d1c9e';
+const MiB = 1024 * 1024;
+const baseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+const scratch = `orderops_bench_${randomBytes(4).toString('hex')}`;
+
+const HEADER = 'product,price,quantity,currency,customer_name,customer_email,customer_phone,order_ref';
+/** Four rows per customer, every row its own order (the shape test/support/import-files.ts makes). */
+function row(i) {
+  const c = Math.floor(i / 4);
+  const cents = 100 + ((i * 7919) % 99_900);
+  return [
+    `Product ${i % 5000} deluxe edition`,
+    `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
+    String(1 + (i % 9)),
+    i % 3 === 0 ? 'USD' : 'EUR',
+    `Customer ${c} Testperson`,
+    `customer.${c}@volume.example`,
+    `+31 20 ${String(1_000_000 + (c % 9_000_000)).slice(0, 3)} ${String(c % 10_000).padStart(4, '0')}`,
+    '',
+  ].join(',');
+}
+
+/** psql with an argument array (never a shell); `input` is piped to stdin. */
+function psql(database, args, input) {
+  const url = new URL(baseUrl);
+  url.pathname = `/${database}`;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'psql',
+      [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', ...args],
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`psql failed: ${stderr || error.message}`)) : resolve(stdout),
+    );
+    if (input) createReadStream(input).pipe(child.stdin);
+    else child.stdin.end();
+  });
+}
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+function call(port, method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: new Agent() }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', reject);
+    if (typeof body === 'string') req.end(body);
+    else if (body) body.pipe(req);
+    else req.end();
+  });
+}
+
+async function waitServing(port) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await call(port, 'GET', '/health/ready', {})).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('API did not become ready');
+}
+
+const rss = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+
+const dir = mkdtempSync(join(tmpdir(), 'orderops-bench-import-'));
+const file = join(dir, 'orders.csv');
+const warmFile = join(dir, 'warm.csv');
+writeFileSync(file, `${[HEADER, ...Array.from({ length: ROWS }, (_, i) => row(i))].join('\n')}\n`);
+writeFileSync(warmFile, `${[HEADER, ...Array.from({ length: 2000 }, (_, i) => row(ROWS + i))].join('\n')}\n`);
+const size = statSync(file).size;
+
+await psql(baseUrl.pathname.slice(1) || 'postgres', ['-c', `CREATE DATABASE "${scratch}"`]);
+const databaseUrl = new URL(baseUrl);
+databaseUrl.pathname = `/${scratch}`;
+const port = await freePort();
+const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  env: {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    ORDEROPS_DATA_DIR: dir,
+    DATABASE_URL: databaseUrl.toString(),
+    ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    RATE_LIMIT_PER_MINUTE: '100000',
+    STRICT_RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_LEVEL: 'warn',
+  },
+  stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
+});
+
+try {
+  await waitServing(port);
+  const grant = new URLSearchParams({
+    grant_type: 'password',
+    client_id: 'orderops-web',
+    username: 'admin',
+    password: PASSWORD,
+    scope: 'orders:import',
+  }).toString();
+  const token = JSON.parse(
+    (await call(port, 'POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, grant))
+      .body,
+  ).access_token;
+  const upload = (path) =>
+    call(
+      port,
+      'POST',
+      '/orders/imports',
+      { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': statSync(path).size },
+      createReadStream(path),
+    );
+
+  // Warm-up: JIT, pool connections, the import path once.
+  const warm = await upload(warmFile);
+  if (warm.status !== 201) throw new Error(`warm-up import answered ${warm.status}: ${warm.body}`);
+  const baseline = rss(api.pid);
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss(api.pid))), 20);
+  const started = process.hrtime.bigint();
+  const res = await upload(file);
+  const appSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(sampler);
+  peak = Math.max(peak, rss(api.pid));
+  if (res.status !== 201) throw new Error(`import answered ${res.status}: ${res.body}`);
+  const report = JSON.parse(res.body);
+
+  await psql(scratch, [
+    '-c',
+    'CREATE TABLE copy_ceiling (product varchar(200), price numeric(9,2), quantity integer, currency char(3), ' +
+      'customer_name text, customer_email text, customer_phone text, order_ref text)',
+  ]);
+  const copyStarted = process.hrtime.bigint();
+  await psql(scratch, ['-c', '\\copy copy_ceiling FROM STDIN WITH (FORMAT csv, HEADER true)'], file);
+  const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
+
+  const appRate = ROWS / appSeconds;
+  const copyRate = ROWS / copySeconds;
+  const ratio = appRate / copyRate;
+  const growth = (peak - baseline) / MiB;
+  process.stdout.write(
+    `file: ${ROWS} rows, ${(size / MiB).toFixed(1)} MiB, ${report.orders} orders imported\n`,
+  );
+  process.stdout.write(`API import: ${appSeconds.toFixed(2)} s, ${Math.round(appRate)} rows/s\n`);
+  process.stdout.write(
+    `plain COPY (psql, scratch table): ${copySeconds.toFixed(2)} s, ${Math.round(copyRate)} rows/s\n`,
+  );
+  process.stdout.write(
+    `ratio API/COPY: ${ratio.toFixed(3)}x (target >= 0.3x) ${ratio >= 0.3 ? 'OK' : 'UNDER TARGET'}\n`,
+  );
+  process.stdout.write(
+    `API peak RSS growth: ${growth.toFixed(1)} MiB over ${(baseline / MiB).toFixed(0)} MiB (target < 100 MiB) ${growth < 100 ? 'OK' : 'OVER TARGET'}\n`,
+  );
+} finally {
+  api.kill('SIGTERM');
+  await new Promise((r) => api.once('exit', r));
+  await psql(baseUrl.pathname.slice(1) || 'postgres', [
+    '-c',
+    `DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`,
+  ]).catch((error) => process.stderr.write(`could not drop ${scratch}: ${error.message}\n`));
+  rmSync(dir, { recursive: true, force: true });
+}
