@@ -166,8 +166,34 @@ describe('order imports', () => {
       const events = (await storedEvents(ds, 'import.completed')).filter((e) => e.target_id === report.id);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ actor_type: 'operator', target_type: 'import', outcome: 'success' });
-      expect(events[0].details).toEqual({ rows: 6, accepted: 4, rejected: 2, orders: 4, strict: false });
+      expect(events[0].details).toEqual({
+        rows: 6,
+        accepted: 4,
+        rejected: 2,
+        orders: 4,
+        customersCreated: 0,
+        strict: false,
+      });
     });
+  });
+
+  it('counts the customers an import creates in its audit event, never naming them', async () => {
+    const csv = uniqueCsv(
+      [
+        'Pen,1.00,1,Ada Count,ada.count@example.com',
+        'Ink,2.00,1,Bob Count,bob.count@example.com',
+        'Pad,3.00,1,Ada Count,ada.count@example.com',
+      ],
+      'product,price,quantity,customer_name,customer_email',
+    );
+    const res = await postImport(t.app, importer, csv);
+    expect(res.statusCode, res.body).toBe(201);
+    const { id } = res.json<{ id: string }>();
+    const [event] = (await storedEvents(t.app.get(DataSource), 'import.completed')).filter(
+      (e) => e.target_id === id,
+    );
+    expect(event.details).toMatchObject({ customersCreated: 2 });
+    expect(JSON.stringify(event)).not.toMatch(/ada\.count|bob\.count|Ada Count/);
   });
 
   describe('GET /orders/imports/:id', () => {
