@@ -6,45 +6,23 @@
 // before and after, and checks the chain with GET /audit/verify.
 // A benchmark, not a test: it reports, it does not fail on a number.
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { setTimeout } from 'node:timers';
 import { URL, URLSearchParams } from 'node:url';
+import { BENCH_PASSWORD as PASSWORD, send, startBuiltApi } from './bench-support.mjs';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8000);
 const WRITERS = 50;
-const PASSWORD = 'bench-only-bootstrap-pw-4d1c9e';
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (databaseUrl && !new URL(databaseUrl).pathname.includes('bench')) {
   throw new Error('BENCH_DATABASE_URL must name a database whose name contains "bench"');
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-function call(agent, port, method, path, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const call = (agent, port, method, path, body, headers = {}) =>
+  send({ agent, port, method, path, body, headers });
 
 const formHeaders = (body, extra = {}) => ({
   'content-type': 'application/x-www-form-urlencoded',
@@ -60,19 +38,6 @@ async function json(agent, port, method, path, token, payload) {
   const res = await call(agent, port, method, path, body, headers);
   if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}`);
   return JSON.parse(res.body);
-}
-
-async function waitServing(port) {
-  const agent = new Agent();
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await call(agent, port, 'GET', '/health/ready')).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('API did not become ready');
 }
 
 async function writers(port, clientId, secret, until) {
@@ -96,24 +61,12 @@ async function writers(port, clientId, secret, until) {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'orderops-bench-'));
-const port = await freePort();
-const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-  env: {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    ORDEROPS_DATA_DIR: dataDir,
-    ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    STRICT_RATE_LIMIT_PER_MINUTE: '100000',
-    LOG_LEVEL: 'warn',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  },
-  stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
+const { child: api, port } = await startBuiltApi({
+  ORDEROPS_DATA_DIR: dataDir,
+  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
 });
 
 try {
-  await waitServing(port);
   const agent = new Agent({ keepAlive: true });
   const login = new URLSearchParams({
     grant_type: 'password',

@@ -6,19 +6,17 @@
 // COPY (psql, into a scratch table) as the ceiling. Prints rows/s for both, their ratio
 // (target >= 0.3x) and the API's peak RSS growth (target < 100 MiB).
 // A benchmark, not a test: it reports, it does not fail on a number.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { setInterval, clearInterval, setTimeout } from 'node:timers';
+import { setInterval, clearInterval } from 'node:timers';
 import { URL, URLSearchParams } from 'node:url';
+import { BENCH_PASSWORD as PASSWORD, send, startBuiltApi } from './bench-support.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const PASSWORD = 'bench-only-bootstrap-pw-4d1c9e';
 const MiB = 1024 * 1024;
 const baseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const scratch = `orderops_bench_${randomBytes(4).toString('hex')}`;
@@ -56,41 +54,7 @@ function psql(database, args, input) {
   });
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-function call(port, method, path, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: new Agent() }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body: text }));
-    });
-    req.on('error', reject);
-    if (typeof body === 'string') req.end(body);
-    else if (body) body.pipe(req);
-    else req.end();
-  });
-}
-
-async function waitServing(port) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await call(port, 'GET', '/health/ready', {})).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('API did not become ready');
-}
+const call = (port, method, path, headers, body) => send({ port, method, path, headers, body });
 
 const rss = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 
@@ -104,24 +68,12 @@ const size = statSync(file).size;
 await psql(baseUrl.pathname.slice(1) || 'postgres', ['-c', `CREATE DATABASE "${scratch}"`]);
 const databaseUrl = new URL(baseUrl);
 databaseUrl.pathname = `/${scratch}`;
-const port = await freePort();
-const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-  env: {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    ORDEROPS_DATA_DIR: dir,
-    DATABASE_URL: databaseUrl.toString(),
-    ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    STRICT_RATE_LIMIT_PER_MINUTE: '100000',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
+const { child: api, port } = await startBuiltApi({
+  ORDEROPS_DATA_DIR: dir,
+  DATABASE_URL: databaseUrl.toString(),
 });
 
 try {
-  await waitServing(port);
   const grant = new URLSearchParams({
     grant_type: 'password',
     client_id: 'orderops-web',

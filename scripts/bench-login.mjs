@@ -4,44 +4,20 @@
 // (argon2id password grants). Prints both p99s and their ratio (target: storm <= 3x quiet).
 // A benchmark, not a test: it reports, it does not fail on a number.
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { setTimeout } from 'node:timers';
 import { URLSearchParams } from 'node:url';
+import { BENCH_PASSWORD as PASSWORD, send, startBuiltApi } from './bench-support.mjs';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8000);
 const HEALTH_CONNECTIONS = 8;
 const LOGIN_CLIENTS = 20;
-const PASSWORD = 'bench-only-bootstrap-pw-4d1c9e';
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-function call(agent, port, method, path, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
-      );
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const call = (agent, port, method, path, body, headers = {}) =>
+  send({ agent, port, method, path, body, headers });
 
 async function hammerHealth(port, until) {
   const agent = new Agent({ keepAlive: true, maxSockets: HEALTH_CONNECTIONS });
@@ -90,37 +66,10 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function waitServing(port) {
-  const agent = new Agent();
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await call(agent, port, 'GET', '/health/ready')).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('API did not become ready');
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'orderops-bench-'));
-const port = await freePort();
-const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-  env: {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    ORDEROPS_DATA_DIR: dataDir,
-    ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    STRICT_RATE_LIMIT_PER_MINUTE: '100000',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
-});
+const { child: api, port } = await startBuiltApi({ ORDEROPS_DATA_DIR: dataDir });
 
 try {
-  await waitServing(port);
   // Warm-up: JIT, pool connections, the decoy hash.
   await hammerHealth(port, Date.now() + 1000);
   await loginStorm(port, Date.now() + 1000);

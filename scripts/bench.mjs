@@ -9,46 +9,23 @@
 // orderops_bench_<pid> is created and dropped.
 import Fastify from 'fastify';
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { setTimeout } from 'node:timers';
 import { URL, URLSearchParams } from 'node:url';
 import pg from 'pg';
+import { BENCH_PASSWORD as PASSWORD, send, startBuiltApi } from './bench-support.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
 const CONNECTIONS = 16;
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
-const PASSWORD = 'bench-only-bootstrap-pw-4d1c9e';
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-function call(agent, port, method, path, { body, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (data += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body: data }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const call = (agent, port, method, path, { body, headers = {} } = {}) =>
+  send({ agent, port, method, path, body, headers });
 
 /** Closed-loop load for `ms`: requests per second. */
 async function load(port, ms, nextPath, headers) {
@@ -83,19 +60,6 @@ async function compare(name, app, bare) {
   return { name, app: a, bare: b, ratio: a / b };
 }
 
-async function waitReady(port) {
-  const agent = new Agent();
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await call(agent, port, 'GET', '/health/ready')).status === 200) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('API did not become ready');
-}
-
 const dbName = `orderops_bench_${process.pid}`;
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
@@ -104,26 +68,14 @@ const dbUrl = new URL(adminUrl);
 dbUrl.pathname = `/${dbName}`;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'orderops-bench-'));
-const apiPort = await freePort();
-const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-  env: {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    PORT: String(apiPort),
-    DATABASE_URL: dbUrl.toString(),
-    ORDEROPS_DATA_DIR: dataDir,
-    ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    STRICT_RATE_LIMIT_PER_MINUTE: '100000',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
+const { child: api, port: apiPort } = await startBuiltApi({
+  ORDEROPS_DATA_DIR: dataDir,
+  DATABASE_URL: dbUrl.toString(),
 });
 
 let bare;
 let pool;
 try {
-  await waitReady(apiPort);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const form = new URLSearchParams({
     grant_type: 'password',
