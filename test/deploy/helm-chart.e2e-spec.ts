@@ -211,8 +211,9 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     }
   });
 
-  it('puts DEFAULT_CURRENCY (not a secret) in the configuration', () => {
+  it('puts DEFAULT_CURRENCY and IMPORT_MAX_BYTES (not secrets) in the configuration', () => {
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toMatch(/^[A-Z]{3}$/);
+    expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.IMPORT_MAX_BYTES).toBe('52428800');
   });
 });
 

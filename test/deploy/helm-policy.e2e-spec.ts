@@ -570,6 +570,7 @@ describe('negative values fixtures', () => {
     'root-container-port.yaml': "'/containerPort'",
     'short-blind-index-key.yaml': "'/secrets/values/blindIndexKey'",
     'short-bootstrap-password.yaml': "'/secrets/values/bootstrapAdminPassword'",
+    'tiny-import-limit.yaml': "'/config/importMaxBytes'",
     'string-replicas.yaml': "'/replicaCount'",
     'unknown-key.yaml': "additional properties 'replicas' not allowed",
   };

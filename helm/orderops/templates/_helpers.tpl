@@ -198,6 +198,9 @@ REFRESH_TOKEN_MAX_LIFETIME_SECONDS: {{ $c.refreshTokenMaxLifetimeSeconds | int64
 {{- with $c.defaultCurrency }}
 DEFAULT_CURRENCY: {{ . | quote }}
 {{- end }}
+{{- with $c.importMaxBytes }}
+IMPORT_MAX_BYTES: {{ . | int64 | quote }}
+{{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_MIGRATE_ON_START: "false"
