@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectConfig, type AppConfig } from '@orderops/core';
+import { Database, InjectConfig, type AppConfig } from '@orderops/core';
 import jwt, { type JwtHeader, type VerifyOptions } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -43,6 +43,7 @@ export class AccessTokenVerifier {
     private readonly operators: OperatorsService,
     private readonly clients: ClientsService,
     private readonly dataSource: DataSource,
+    private readonly database: Database,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -79,9 +80,12 @@ export class AccessTokenVerifier {
     const isOperator = subType === 'operator';
     if (isOperator && !UUID.test(sub)) throw new TokenRejectedError('subject');
     // One round trip for the three per-request checks: revoked, client still there, subject's standing.
-    const [standing] = await this.dataSource.query<
-      { revoked: boolean; client: boolean; disabled: boolean | null; valid_after: Date | null }[]
-    >(
+    const [standing] = await this.database.read<{
+      revoked: boolean;
+      client: boolean;
+      disabled: boolean | null;
+      valid_after: Date | null;
+    }>(
       `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS revoked,
               EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = $2) AS client,
               o.disabled_at IS NOT NULL AS disabled, o.tokens_valid_after AS valid_after

@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions, type MigrationInterface, type MixedList } from 'typeorm';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { ConnectionOptions } from 'node:tls';
+import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 
@@ -88,6 +89,15 @@ export class Database implements OnApplicationShutdown {
 
   async hasPendingMigrations(): Promise<boolean> {
     return this.dataSource.showMigrations();
+  }
+
+  /**
+   * A read outside any transaction, straight on the `pg` pool: the hot read paths (token
+   * checks, GET /orders/:id) skip TypeORM's per-query runner. Never inside a transaction.
+   */
+  async read<T extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    return (await pool.query<T>(sql, [...params])).rows;
   }
 
   async ping(): Promise<void> {

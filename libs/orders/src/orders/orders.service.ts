@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import type { Principal } from '@orderops/core';
+import { Database, type Principal } from '@orderops/core';
 import {
   CustomerExportRegistry,
   CustomersService,
@@ -78,6 +78,7 @@ export class OrdersService implements OnModuleInit {
     private readonly customers: CustomersService,
     private readonly exportRegistry: CustomerExportRegistry,
     private readonly audit: AuditService,
+    private readonly database: Database,
   ) {}
 
   onModuleInit(): void {
@@ -219,9 +220,16 @@ export class OrdersService implements OnModuleInit {
     return map;
   }
 
-  /** The order, its items and its customer row in one round trip (the hot read path). */
-  private async load(manager: EntityManager, id: string): Promise<OrderResponse> {
-    const [row] = await manager.query<LoadedOrderRow[]>(
+  /**
+   * The order, its items and its customer row in one round trip (the hot read path):
+   * through the transaction's manager, or (no manager) straight on the pool.
+   */
+  private async load(manager: EntityManager | undefined, id: string): Promise<OrderResponse> {
+    const read = (sql: string, params: unknown[]): Promise<LoadedOrderRow[]> =>
+      manager
+        ? manager.query<LoadedOrderRow[]>(sql, params)
+        : this.database.read<LoadedOrderRow>(sql, params);
+    const [row] = await read(
       `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.created_by, o.created_at,
               o.updated_at, o.version,
               COALESCE((SELECT json_agg(json_build_object('position', i.position, 'product', i.product,
@@ -252,7 +260,7 @@ export class OrdersService implements OnModuleInit {
 
   async get(id: string): Promise<OrderResponse> {
     this.assertId(id);
-    return this.load(this.dataSource.manager, id);
+    return this.load(undefined, id);
   }
 
   async list(query: ListOrdersQueryDto): Promise<OrderPageResponse> {
