@@ -1,10 +1,10 @@
-import { computeAuditHash, signAuditCheckpoint, type SignedAuditCheckpoint } from '@orderops/audit';
+import { signAuditCheckpoint, type SignedAuditCheckpoint } from '@orderops/audit';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asOwnerWithoutTriggers, storedEvents } from '../support/audit.js';
+import { asOwnerWithoutTriggers, rewriteTail, storedEvents } from '../support/audit.js';
 import { createClient, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { runCli } from '../support/processes.js';
 import { startTestApp } from '../support/test-app.js';
@@ -80,31 +80,9 @@ describe('orderops audit (built CLI)', () => {
     await withApp(async (ds, t) => {
       await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD); // the chain grows past the checkpoint
       const events = await storedEvents(ds);
-      await asOwnerWithoutTriggers(ds, async (m) => {
-        let prev = events[1].prev_hash;
-        for (const e of events.slice(1)) {
-          const details = e.seq === '2' ? { ...e.details, scopes: ['orders:read'] } : e.details;
-          const hash = computeAuditHash(prev, {
-            seq: e.seq,
-            id: e.id,
-            at: e.at,
-            actor: e.actor,
-            actorType: e.actor_type,
-            action: e.action,
-            targetType: e.target_type,
-            targetId: e.target_id,
-            outcome: e.outcome,
-            requestId: e.request_id,
-            details: details as never,
-          });
-          await m.query(
-            'UPDATE audit_events SET details = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1',
-            [e.seq, JSON.stringify(details), prev, hash],
-          );
-          prev = hash;
-        }
-        await m.query('UPDATE audit_chain_head SET hash = $1', [prev]);
-      });
+      await rewriteTail(ds, events.slice(1), (e) =>
+        e.seq === '2' ? { ...e.details, scopes: ['orders:read'] } : e.details,
+      );
     });
     expect(verify().status).toBe(0);
     const checked = verify('--checkpoint', checkpointFile);

@@ -1,8 +1,9 @@
-import { AUDIT_GENESIS_HASH, AuditService, computeAuditHash } from '@orderops/audit';
+import { AUDIT_GENESIS_HASH, AuditService } from '@orderops/audit';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   asOwnerWithoutTriggers,
+  rewriteTail,
   chainHead,
   storedEvents,
   verifyViaApi,
@@ -298,31 +299,9 @@ describe('audit trail', () => {
       await tokenFor(t.app, 'auditor', TEST_OPERATOR_PASSWORD); // the chain moves on past the checkpoint
       const before = await storedEvents(ds);
       const from = before.findIndex((e) => e.seq === target.seq);
-      await asOwnerWithoutTriggers(ds, async (m) => {
-        let prev = before[from].prev_hash;
-        for (const e of before.slice(from)) {
-          const details = e.seq === target.seq ? { ...e.details, rewritten: true } : e.details;
-          const hash = computeAuditHash(prev, {
-            seq: e.seq,
-            id: e.id,
-            at: e.at,
-            actor: e.actor,
-            actorType: e.actor_type,
-            action: e.action,
-            targetType: e.target_type,
-            targetId: e.target_id,
-            outcome: e.outcome,
-            requestId: e.request_id,
-            details: details as never,
-          });
-          await m.query(
-            'UPDATE audit_events SET details = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1',
-            [e.seq, JSON.stringify(details), prev, hash],
-          );
-          prev = hash;
-        }
-        await m.query('UPDATE audit_chain_head SET hash = $1', [prev]);
-      });
+      await rewriteTail(ds, before.slice(from), (e) =>
+        e.seq === target.seq ? { ...e.details, rewritten: true } : e.details,
+      );
       expect((await audit.verify()).valid).toBe(true);
       expect(await audit.verify(checkpoint)).toMatchObject({
         valid: false,

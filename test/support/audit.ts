@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { computeAuditHash } from '@orderops/audit';
 import type { DataSource, EntityManager } from 'typeorm';
 import { bearer } from './auth.js';
 
@@ -60,4 +61,42 @@ export async function verifyViaApi(app: NestFastifyApplication, token: string): 
   const res = await app.inject({ method: 'GET', url: '/audit/verify', headers: bearer(token) });
   if (res.statusCode !== 200) throw new Error(`verify failed: ${res.statusCode} ${res.body}`);
   return res.json<VerifyBody>();
+}
+
+/**
+ * The forger's best move: rewrite the chain from `tail[0]` on, changing details where `edit`
+ * says so and recomputing every hash (and the head), so a plain verify still passes.
+ */
+export async function rewriteTail(
+  ds: DataSource,
+  tail: readonly StoredAuditEvent[],
+  edit: (event: StoredAuditEvent) => Record<string, unknown>,
+): Promise<void> {
+  await asOwnerWithoutTriggers(ds, async (m) => {
+    let prev = tail[0].prev_hash;
+    for (const e of tail) {
+      const details = edit(e);
+      const hash = computeAuditHash(prev, {
+        seq: e.seq,
+        id: e.id,
+        at: e.at,
+        actor: e.actor,
+        actorType: e.actor_type,
+        action: e.action,
+        targetType: e.target_type,
+        targetId: e.target_id,
+        outcome: e.outcome,
+        requestId: e.request_id,
+        details: details as never,
+      });
+      await m.query('UPDATE audit_events SET details = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1', [
+        e.seq,
+        JSON.stringify(details),
+        prev,
+        hash,
+      ]);
+      prev = hash;
+    }
+    await m.query('UPDATE audit_chain_head SET hash = $1', [prev]);
+  });
 }
