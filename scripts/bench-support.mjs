@@ -54,7 +54,8 @@ export async function waitUntilReady(port) {
 
 /**
  * The built API (dist/) as production runs it, with limits lifted for load, the bench admin,
- * and `env` (data directory, database). Its output is shown with BENCH_SERVER_LOG=1.
+ * and `env` (data directory, database). Its output is shown with BENCH_SERVER_LOG=1; its Node
+ * flags come from BENCH_NODE_OPTIONS.
  */
 export async function startBuiltApi(env) {
   const port = await freePort();
@@ -67,6 +68,8 @@ export async function startBuiltApi(env) {
       RATE_LIMIT_PER_MINUTE: '100000',
       STRICT_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'warn',
+      // e.g. BENCH_NODE_OPTIONS=--cpu-prof to profile the server under load
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...env,
     },
     stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
