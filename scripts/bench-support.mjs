@@ -59,7 +59,9 @@ export async function waitUntilReady(port) {
  */
 export async function startBuiltApi(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  // e.g. BENCH_NODE_OPTIONS=--cpu-prof to profile the server under load
+  const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/apps/api/src/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',
@@ -68,8 +70,6 @@ export async function startBuiltApi(env) {
       RATE_LIMIT_PER_MINUTE: '100000',
       STRICT_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'warn',
-      // e.g. BENCH_NODE_OPTIONS=--cpu-prof to profile the server under load
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...env,
     },
     stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -678,6 +679,56 @@ describe('order imports', () => {
         Number(importsBefore) + 1,
       );
       expect(await orderCount(ds)).toBe(before);
+    });
+  });
+
+  describe('a database error in the middle of a file', () => {
+    // A real error from the database, raised by a trigger on one product name: it arrives
+    // while the next batch is being parsed, after earlier batches (and their customers)
+    // were written in the import's transaction.
+    beforeAll(async () => {
+      await ds.query(`CREATE FUNCTION refuse_poison_item() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.product = 'Poison item' THEN RAISE EXCEPTION 'poison item refused'; END IF;
+          RETURN NEW;
+        END $$`);
+      await ds.query(`CREATE TRIGGER refuse_poison_item BEFORE INSERT ON order_items
+        FOR EACH ROW EXECUTE FUNCTION refuse_poison_item()`);
+    });
+    afterAll(async () => {
+      await ds.query('DROP TRIGGER refuse_poison_item ON order_items');
+      await ds.query('DROP FUNCTION refuse_poison_item()');
+    });
+
+    it('leaves no orders and no customers behind, and the import failed', async () => {
+      const count = async (table: 'orders' | 'customers') =>
+        Number((await ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM ${table}`))[0].n);
+      const [orders, customers] = [await count('orders'), await count('customers')];
+      const tag = randomUUID().slice(0, 8);
+      const rows = Array.from({ length: 9000 }, (_, i) =>
+        [
+          i === 7000 ? 'Poison item' : `Batch item ${i}`,
+          '2.50',
+          '1',
+          'EUR',
+          `Batch Person ${i}`,
+          `batch.${tag}.${i}@example.com`,
+          '',
+          '',
+        ].join(','),
+      );
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/orders/imports',
+        headers: { ...bearer(importer), 'content-type': 'text/csv' },
+        payload: [FULL_HEADER, ...rows].join('\n'),
+      });
+      expect(res.statusCode).toBe(500);
+      expect(res.body).not.toContain('poison');
+      const last = await lastImport(ds);
+      expect(last.status).toBe('failed');
+      expect(await count('orders')).toBe(orders);
+      expect(await count('customers')).toBe(customers);
     });
   });
 

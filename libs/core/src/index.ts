@@ -20,6 +20,7 @@ export * from './http/request-principal.js';
 export * from './logging/log-redaction.js';
 export * from './logging/root-logger.js';
 export * from './validation/validation.pipe.js';
+export * from './validation/proven-valid.js';
 export * from './crypto/random-pool.js';
 export * from './crypto/sealed-box.js';
 export * from './rate-limit/strict-rate-limit.decorator.js';

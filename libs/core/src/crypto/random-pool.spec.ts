@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { monotonicFactory, ulid } from 'ulid';
-import { pooledRandom } from './random-pool.js';
+import { pooledRandom, RandomPool } from './random-pool.js';
 
 describe('pooledRandom', () => {
   it('stays in [0, 1) across pool refills and covers the range', () => {
@@ -20,5 +20,27 @@ describe('pooledRandom', () => {
     ];
     expect(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('RandomPool', () => {
+  it('hands out fresh, distinct bytes of the size asked, across refills', () => {
+    const pool = new RandomPool();
+    const ivs = Array.from({ length: 2000 }, () => pool.take(12));
+    expect(ivs.every((iv) => iv.length === 12)).toBe(true);
+    expect(new Set(ivs.map((iv) => iv.toString('hex'))).size).toBe(ivs.length);
+    expect(pool.take(5000)).toHaveLength(5000); // larger than the pool: straight from the system
+  });
+
+  it('gives each caller a buffer of its own and zeroes the bytes it handed out', () => {
+    const pool = new RandomPool();
+    const key = pool.take(32);
+    const copy = Buffer.from(key);
+    pool.take(32);
+    expect(key.equals(copy)).toBe(true); // later draws do not touch an earlier one
+    expect(key.buffer).not.toBe(pool.take(32).buffer);
+    // The pool's copy of what it gave out is zero: key material is not kept behind.
+    const internal = (pool as unknown as { pool: Buffer }).pool;
+    expect(internal.subarray(0, 96).every((byte) => byte === 0)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { MasterKey, MasterKeyRing } from '../config/master-keys.js';
+import type { RandomBytes } from './random-pool.js';
 
 const FORMAT = 'ob1';
 const IV_BYTES = 12;
@@ -49,9 +50,14 @@ function aadFor(context: string, version: number): Buffer {
  * `context` (e.g. `signing_keys|private_key|<kid>`) is bound as associated data, so a value
  * copied to another row or column does not open.
  */
-export function seal(ring: MasterKeyRing, plaintext: Buffer, context: string): string {
+export function seal(
+  ring: MasterKeyRing,
+  plaintext: Buffer,
+  context: string,
+  random: RandomBytes = randomBytes,
+): string {
   const key = ring.current;
-  const iv = randomBytes(IV_BYTES);
+  const iv = random(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', secretKeyOf(key.key), iv);
   cipher.setAAD(aadFor(context, key.version));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -1,7 +1,7 @@
-import { TRANSFORM_OPTIONS, VALIDATOR_OPTIONS, toFieldProblems, type FieldProblem } from '@orderops/core';
-import { plainToInstance } from 'class-transformer';
+import { VALIDATOR_OPTIONS, provenValidFor, toFieldProblems, type FieldProblem } from '@orderops/core';
+import { CustomerDetailsDto } from '@orderops/pii';
 import { validateSync } from 'class-validator';
-import { CreateOrderDto } from '../orders/dto/create-order.dto.js';
+import { CreateOrderDto, OrderItemDto } from '../orders/dto/create-order.dto.js';
 import type { CsvCells, CsvRecord, ImportColumn } from './csv-rows.js';
 import type { RowReject } from './import-report.js';
 
@@ -41,25 +41,38 @@ function quantityOf(raw: string): number | string {
   return /^[0-9]{1,9}$/.test(raw) ? Number(raw) : raw;
 }
 
-/** The POST /orders body these rows stand for: one item per row, order fields from the first row. */
-function toOrderBody(rows: readonly CsvRecord[], defaultCurrency: string): Record<string, unknown> {
+/**
+ * The POST /orders DTO these rows stand for: one item per row, order fields from the first
+ * row. Built as DTO instances directly: the DTOs declare no transforms and conversion is
+ * off, so this is what `plainToInstance` makes of the equivalent JSON body, at a fraction
+ * of the cost per row.
+ */
+function toOrder(rows: readonly CsvRecord[], defaultCurrency: string): CreateOrderDto {
   const first = rows[0].cells;
   const name = cell(first, 'customer_name');
   const email = cell(first, 'customer_email');
   const phone = cell(first, 'customer_phone');
-  const body: Record<string, unknown> = {
-    currency: cell(first, 'currency') ?? defaultCurrency,
-    items: rows.map(({ cells }) => ({
+  const order = new CreateOrderDto();
+  order.currency = cell(first, 'currency') ?? defaultCurrency;
+  order.items = rows.map(({ cells }) =>
+    Object.assign(new OrderItemDto(), {
       product: cells.product ?? '',
       unitPrice: cells.price ?? '',
       quantity: quantityOf(cells.quantity ?? ''),
-    })),
-  };
+    }),
+  );
   if (name !== undefined || email !== undefined || phone !== undefined) {
-    body.customer = { name: name ?? '', email: email ?? '', ...(phone === undefined ? {} : { phone }) };
+    order.customer = Object.assign(new CustomerDetailsDto(), {
+      name: name ?? '',
+      email: email ?? '',
+      ...(phone === undefined ? {} : { phone }),
+    });
   }
-  return body;
+  return order;
 }
+
+/** The global pipe's rules, proven cheaply for the valid rows that make up most files. */
+const provenValid = provenValidFor(VALIDATOR_OPTIONS);
 
 /** `unitPrice must be ...` reads `price must be ...` in a report about CSV columns. */
 function renamed(problem: FieldProblem, property: string, column: ImportColumn): FieldProblem {
@@ -110,13 +123,15 @@ function conflicts(rows: readonly CsvRecord[]): Map<number, FieldProblem[]> {
 
 /**
  * Validates the rows of one order (one row, or the rows of one order_ref) with the very
- * DTO and validator settings of POST /orders. An order is all or nothing: when one row is
+ * DTO and validator settings of POST /orders; `validateSync` words the errors of any order
+ * the fast check cannot prove valid. An order is all or nothing: when one row is
  * invalid, every row of the order is rejected, the others with `orderRejected`.
  */
 export function checkOrder(rows: readonly CsvRecord[], defaultCurrency: string): OrderCheck {
   const lines = rows.map((r) => r.line);
-  const order = plainToInstance(CreateOrderDto, toOrderBody(rows, defaultCurrency), TRANSFORM_OPTIONS);
+  const order = toOrder(rows, defaultCurrency);
   const byLine = conflicts(rows);
+  if (byLine.size === 0 && provenValid(order)) return { ok: true, order };
   for (const problem of toFieldProblems(validateSync(order, VALIDATOR_OPTIONS))) {
     const located = locate(problem, lines);
     byLine.set(located.line, [...(byLine.get(located.line) ?? []), located.problem]);

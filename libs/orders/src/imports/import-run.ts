@@ -51,6 +51,11 @@ export class ImportRun {
   private pending: { order: PendingOrder['order'] }[] = [];
   private pendingRows = 0;
   private bytesRead = 0;
+  /**
+   * The batch being written while the next one is parsed and validated: the database and
+   * this process work at the same time, with at most one batch in flight.
+   */
+  private writing: Promise<void> = Promise.resolve();
   /** SHA-256 of the file, once it has been read to the end. */
   sha256: string | undefined;
 
@@ -66,32 +71,37 @@ export class ImportRun {
         { field: 'row', code: 'columnCount', message: 'the row does not have as many cells as the header' },
       ]);
     });
-    for await (const record of reader.records) {
-      this.tally.rows += 1;
-      this.bytesRead = reader.gate.bytes;
-      await this.add(record, manager, customers);
+    try {
+      for await (const record of reader.records) {
+        this.tally.rows += 1;
+        this.bytesRead = reader.gate.bytes;
+        this.add(record);
+        if (this.pendingRows >= BATCH_ROWS) await this.flush(manager, customers);
+      }
+      this.closeGroup();
+      await this.flush(manager, customers);
+    } finally {
+      // Whatever went wrong, no write may still be running when the caller rolls back: a
+      // statement sent after ROLLBACK would run outside the transaction.
+      await this.writing.catch(() => undefined);
     }
-    await this.closeGroup(manager, customers);
-    await this.flush(manager, customers);
+    await this.writing;
     this.bytesRead = reader.gate.bytes;
     this.sha256 = reader.gate.sha256();
     this.progress();
   }
 
-  private async add(
-    record: CsvRecord,
-    manager: EntityManager,
-    customers: CustomerBatchResolver,
-  ): Promise<void> {
+  /** Parsing and validation stay synchronous: only writing a batch waits. */
+  private add(record: CsvRecord): void {
     const ref = cellOf(record, 'order_ref');
     if (ref !== undefined && this.group?.ref === ref) {
       if (this.group.rows.length < MAX_ITEMS_PER_ORDER) this.group.rows.push(record);
       else this.group.overflow.push(record.line);
       return;
     }
-    await this.closeGroup(manager, customers);
+    this.closeGroup();
     if (ref === undefined) {
-      await this.accept([record], manager, customers);
+      this.accept([record]);
     } else if (this.seenRefs.has(ref)) {
       this.tally.reject(record.line, [
         {
@@ -106,7 +116,7 @@ export class ImportRun {
     }
   }
 
-  private async closeGroup(manager: EntityManager, customers: CustomerBatchResolver): Promise<void> {
+  private closeGroup(): void {
     const group = this.group;
     this.group = undefined;
     if (!group) return;
@@ -120,14 +130,10 @@ export class ImportRun {
         this.tally.reject(line, [problem]);
       return;
     }
-    await this.accept(group.rows, manager, customers);
+    this.accept(group.rows);
   }
 
-  private async accept(
-    rows: readonly CsvRecord[],
-    manager: EntityManager,
-    customers: CustomerBatchResolver,
-  ): Promise<void> {
+  private accept(rows: readonly CsvRecord[]): void {
     const check = checkOrder(rows, this.settings.defaultCurrency);
     if (!check.ok) {
       for (const reject of check.rejects) this.tally.reject(reject.line, reject.errors);
@@ -136,26 +142,39 @@ export class ImportRun {
     this.tally.accepted += rows.length;
     this.pending.push({ order: check.order });
     this.pendingRows += rows.length;
-    if (this.pendingRows >= BATCH_ROWS) await this.flush(manager, customers);
   }
 
+  /** Hands the pending orders to the writer once the previous batch is in. */
   private async flush(manager: EntityManager, customers: CustomerBatchResolver): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     this.pendingRows = 0;
+    await this.writing;
     // Strict and already rejected: the transaction will roll back, so write nothing more.
     if (batch.length > 0 && !(this.settings.strict && this.tally.rejected > 0)) {
-      const withCustomer = batch.filter((p) => p.order.customer !== undefined);
-      const customerIds = await customers.resolve(withCustomer.map((p) => p.order.customer!));
-      const idOf = new Map(withCustomer.map((p, i) => [p, customerIds[i]]));
-      const orders = batch.map((p) => ({
-        id: `ORD-${this.nextId()}`,
-        order: p.order,
-        customerId: idOf.get(p) ?? null,
-      }));
-      await insertOrderBatch(manager, this.settings.createdBy, orders);
-      this.tally.orders += orders.length;
+      this.writing = this.write(batch, manager, customers);
+      // Its failure is awaited (and thrown) by the next flush or by execute().
+      void this.writing.catch(() => undefined);
+    } else {
+      this.progress();
     }
+  }
+
+  private async write(
+    batch: readonly { order: PendingOrder['order'] }[],
+    manager: EntityManager,
+    customers: CustomerBatchResolver,
+  ): Promise<void> {
+    const withCustomer = batch.filter((p) => p.order.customer !== undefined);
+    const customerIds = await customers.resolve(withCustomer.map((p) => p.order.customer!));
+    const idOf = new Map(withCustomer.map((p, i) => [p, customerIds[i]]));
+    const orders = batch.map((p) => ({
+      id: `ORD-${this.nextId()}`,
+      order: p.order,
+      customerId: idOf.get(p) ?? null,
+    }));
+    await insertOrderBatch(manager, this.settings.createdBy, orders);
+    this.tally.orders += orders.length;
     this.progress();
   }
 

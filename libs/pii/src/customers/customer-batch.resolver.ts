@@ -1,4 +1,4 @@
-import { pooledRandom, type MasterKeyRing } from '@orderops/core';
+import { RandomPool, type MasterKeyRing } from '@orderops/core';
 import { createSecretKey } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
@@ -27,7 +27,8 @@ export class CustomerBatchResolver {
    * a repeat customer costs no HMAC and no query.
    */
   private readonly cache = new Map<string, string>();
-  private readonly random = pooledRandom();
+  /** Ids, data keys and IVs for a whole load come from one pool (see RandomPool). */
+  private readonly random = new RandomPool();
   /** Customers this load created (recorded in the load's audit event as a count). */
   created = 0;
 
@@ -90,11 +91,12 @@ export class CustomerBatchResolver {
     ] = [[], [], [], [], [], [], [], []];
     const [ids, wrappedDeks, kekVersions, names, emails, phones, emailIndexes, phoneIndexes] = columns;
     for (const { index, details } of entries) {
-      const id = `CUS-${ulid(undefined, this.random)}`;
-      const dek = newDataKey();
-      const { wrapped, kekVersion } = wrapDataKey(this.keys.ring, id, dek);
+      const id = `CUS-${ulid(undefined, this.random.unit)}`;
+      const dek = newDataKey(this.random.take);
+      const { wrapped, kekVersion } = wrapDataKey(this.keys.ring, id, dek, this.random.take);
       const dekKey = createSecretKey(dek);
-      const enc = (column: PiiColumn, value: string): string => encryptField(dekKey, column, id, value);
+      const enc = (column: PiiColumn, value: string): string =>
+        encryptField(dekKey, column, id, value, this.random.take);
       ids.push(id);
       wrappedDeks.push(wrapped);
       kekVersions.push(kekVersion);

@@ -1,4 +1,4 @@
-import { open, seal, sealedKeyVersion, type MasterKeyRing } from '@orderops/core';
+import { open, seal, sealedKeyVersion, type MasterKeyRing, type RandomBytes } from '@orderops/core';
 import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
 import { DecryptionFailedError } from '../pii.errors.js';
 
@@ -17,16 +17,17 @@ function aad(column: PiiColumn, customerId: string, keyVersion: number): Buffer 
 
 const dekContext = (customerId: string): string => `customers|dek|${customerId}`;
 
-export function newDataKey(): Buffer {
-  return randomBytes(32);
+export function newDataKey(random: RandomBytes = randomBytes): Buffer {
+  return random(32);
 }
 
 export function wrapDataKey(
   ring: MasterKeyRing,
   customerId: string,
   dek: Buffer,
+  random: RandomBytes = randomBytes,
 ): { wrapped: string; kekVersion: number } {
-  const wrapped = seal(ring, dek, dekContext(customerId));
+  const wrapped = seal(ring, dek, dekContext(customerId), random);
   return { wrapped, kekVersion: sealedKeyVersion(wrapped) };
 }
 
@@ -44,8 +45,9 @@ export function encryptField(
   column: PiiColumn,
   customerId: string,
   plaintext: string,
+  random: RandomBytes = randomBytes,
 ): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = random(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dek, iv);
   cipher.setAAD(aad(column, customerId, DATA_KEY_VERSION));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
