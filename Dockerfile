@@ -49,8 +49,11 @@ LABEL org.opencontainers.image.title="OrderOps" \
       org.opencontainers.image.licenses="${LICENSES}"
 
 # Production defaults only; nothing secret. The app writes nothing outside /tmp when
-# DATABASE_URL is set, so the root filesystem can be mounted read-only.
+# DATABASE_URL is set, so the root filesystem can be mounted read-only. NODE_OPTIONS caps
+# the V8 heap for a 384-512 MiB container (the Helm chart's nodeHeap defaults): left alone,
+# Node sizes it for the host's memory.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16" \
     HOST=0.0.0.0 \
     PORT=3000 \
     ORDEROPS_DATA_DIR=/tmp/orderops

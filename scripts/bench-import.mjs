@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { setInterval, clearInterval } from 'node:timers';
 import { URL, URLSearchParams } from 'node:url';
-import { BENCH_PASSWORD as PASSWORD, send, startBuiltApi } from './bench-support.mjs';
+import { BENCH_PASSWORD as PASSWORD, IMAGE_NODE_OPTIONS, send, startBuiltApi } from './bench-support.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const MiB = 1024 * 1024;
@@ -162,7 +162,10 @@ try {
   process.stdout.write(
     `file: ${ROWS} rows, ${(size / MiB).toFixed(1)} MiB, ${report.orders} orders imported\n`,
   );
-  process.stdout.write(`API import: ${appSeconds.toFixed(2)} s, ${Math.round(appRate)} rows/s\n`);
+  process.stdout.write(
+    `API import: ${appSeconds.toFixed(2)} s, ${Math.round(appRate)} rows/s ` +
+      `(Node options: ${[IMAGE_NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim()})\n`,
+  );
   process.stdout.write(
     `plain COPY (psql, scratch table): ${copySeconds.toFixed(2)} s, ${Math.round(copyRate)} rows/s\n`,
   );

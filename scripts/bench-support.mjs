@@ -1,6 +1,8 @@
 // Shared by the benchmark scripts: boot the built API with plain Node, wait for it, and
 // make HTTP calls that time themselves.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import process from 'node:process';
@@ -8,6 +10,10 @@ import { setTimeout } from 'node:timers';
 
 /** The bootstrap admin's password in every benchmark's throwaway database. */
 export const BENCH_PASSWORD = 'bench-only-bootstrap-pw-4d1c9e';
+
+/** NODE_OPTIONS as the container image sets them (the Dockerfile is the one source). */
+export const IMAGE_NODE_OPTIONS =
+  /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '';
 
 export const freePort = () =>
   new Promise((resolve) => {
@@ -53,14 +59,18 @@ export async function waitUntilReady(port) {
 }
 
 /**
- * The built API (dist/) as production runs it, with limits lifted for load, the bench admin,
- * and `env` (data directory, database). Its output is shown with BENCH_SERVER_LOG=1; its Node
- * flags come from BENCH_NODE_OPTIONS.
+ * The built API (dist/) as production runs it (the image's Node options included), with
+ * rate limits lifted for load, the bench admin, and `env` (data directory, database). Its
+ * output is shown with BENCH_SERVER_LOG=1.
  */
 export async function startBuiltApi(env) {
   const port = await freePort();
-  // e.g. BENCH_NODE_OPTIONS=--cpu-prof to profile the server under load
-  const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  // The image's NODE_OPTIONS (V8 heap caps, as the chart deploys them), then any
+  // BENCH_NODE_OPTIONS (e.g. --cpu-prof to profile the server under load).
+  const nodeFlags = [IMAGE_NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS ?? '']
+    .join(' ')
+    .split(/\s+/)
+    .filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, 'dist/apps/api/src/main.js'], {
     env: {
       PATH: process.env.PATH,

@@ -183,6 +183,16 @@ describe('Dockerfile', () => {
       dockerfile: () => edit('COPY apps ./apps', 'COPY . .'),
     },
     {
+      rule: 'DOCKER-NODE-HEAP',
+      what: 'no NODE_OPTIONS',
+      dockerfile: () => edit('    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16" \\\n', ''),
+    },
+    {
+      rule: 'DOCKER-NODE-HEAP',
+      what: 'NODE_OPTIONS without a semi-space cap',
+      dockerfile: () => edit(' --max-semi-space-size=16"', '"'),
+    },
+    {
       rule: 'DOCKER-NODE-ENV',
       what: 'no NODE_ENV',
       dockerfile: () => edit('ENV NODE_ENV=production \\', 'ENV \\'),

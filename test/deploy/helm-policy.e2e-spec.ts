@@ -263,6 +263,23 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
+    rule: 'POD-NODE-HEAP',
+    fixture: 'production',
+    what: 'the API without NODE_OPTIONS',
+    mutate: (o) => {
+      const c = container(o, 'Deployment');
+      c.env = c.env!.filter((e) => e.name !== 'NODE_OPTIONS');
+    },
+  },
+  {
+    rule: 'POD-NODE-HEAP',
+    fixture: 'default',
+    what: 'a Job heap (320 + 2 x 16 MiB) beyond 75% of its 384Mi limit',
+    mutate: (o) =>
+      void (container(o, 'Job').env!.find((e) => e.name === 'NODE_OPTIONS')!.value =
+        '--max-old-space-size=320 --max-semi-space-size=16'),
+  },
+  {
     rule: 'POD-NODE-ENV',
     fixture: 'default',
     what: 'NODE_ENV development on the Job',
@@ -541,6 +558,7 @@ describe('negative values fixtures', () => {
       expect(status).toBe(0);
       const violations = checkPolicies(objects, { allowedEgressPorts: [53, 5432] });
       expect(ruleIds(violations)).toEqual([
+        'POD-NODE-HEAP', // the default heap caps do not fit the lowered memory limit
         'POD-READONLY-ROOT',
         'POD-RESOURCES',
         'PSS-CAPABILITIES',

@@ -220,6 +220,8 @@ DATABASE_SSL_CA_FILE: {{ printf "%s/DATABASE_SSL_CA" (include "orderops.secretMo
   value: "0.0.0.0"
 - name: PORT
   value: {{ .Values.containerPort | int64 | quote }}
+- name: NODE_OPTIONS
+  value: {{ printf "--max-old-space-size=%d --max-semi-space-size=%d" (.Values.nodeHeap.maxOldSpaceMiB | int64) (.Values.nodeHeap.maxSemiSpaceMiB | int64) | quote }}
 {{- end -}}
 
 {{- define "orderops.secretEnv" -}}

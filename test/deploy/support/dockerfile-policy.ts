@@ -1,6 +1,7 @@
 import { Copy, DockerfileParser, From, JSONInstruction, type Instruction } from 'dockerfile-ast';
 import { posix } from 'node:path';
 import { isSecretName, looksLikeCredential } from './k8s-policy.js';
+import { heapCapsOf } from './node-heap.js';
 
 /** Image rules, checked on the Dockerfile parsed by dockerfile-ast. */
 export const DOCKERFILE_RULES = {
@@ -21,6 +22,8 @@ export const DOCKERFILE_RULES = {
   'DOCKER-NO-ADD': 'COPY, never ADD (no remote fetches or implicit unpacking)',
   'DOCKER-NO-BROAD-COPY': 'no `COPY . ...` of the whole build context',
   'DOCKER-NODE-ENV': 'the final stage sets NODE_ENV=production',
+  'DOCKER-NODE-HEAP':
+    'the final stage caps the V8 heap: NODE_OPTIONS with --max-old-space-size and --max-semi-space-size',
   DOCKERIGNORE: '.dockerignore excludes .env*, .orderops/, .compose/, node_modules/, tests and git data',
 } as const;
 
@@ -298,6 +301,11 @@ export function checkDockerfile(content: string, context: DockerContext): Docker
   );
   if (finalEnv.get('NODE_ENV') !== 'production')
     report('DOCKER-NODE-ENV', finalLine, 'NODE_ENV is not production');
+
+  // DOCKER-NODE-HEAP
+  const heap = heapCapsOf(finalEnv.get('NODE_OPTIONS') ?? undefined);
+  if (heap.oldSpaceMiB === undefined || heap.semiSpaceMiB === undefined)
+    report('DOCKER-NODE-HEAP', finalLine, 'NODE_OPTIONS does not cap old and semi space');
 
   return violations;
 }

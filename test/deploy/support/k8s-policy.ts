@@ -3,6 +3,7 @@ import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2'
 import type { IIngress, INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IConfigMap, IContainer, IEnvVar, IService, IServiceAccount } from 'kubernetes-models/v1';
+import { heapCapsOf, memoryMiB } from './node-heap.js';
 import {
   hookOf,
   hookWeightOf,
@@ -41,6 +42,8 @@ export const POLICY_RULES = {
   'POD-NO-LITERAL-SECRET':
     'no secret as a literal env value: secrets come from secretKeyRef or *_FILE in a Secret volume',
   'POD-NODE-ENV': 'application containers run with NODE_ENV=production',
+  'POD-NODE-HEAP':
+    'application containers cap the V8 heap in NODE_OPTIONS; old space plus two semi-spaces fit in 75% of the memory limit',
   'POD-REQUIRED-SECRETS':
     'application containers (the API and the migration Job) are given every secret production requires',
   'POD-SECRET-FILE-MODE': 'Secret-backed volumes are not world-readable (defaultMode and item modes)',
@@ -293,6 +296,22 @@ const POD_CHECKS: Partial<Record<RuleId, PodCheck>> = {
     for (const c of pod.spec.containers) {
       const nodeEnv = (c.env ?? []).find((e) => e.name === 'NODE_ENV');
       if (nodeEnv?.value !== 'production') report(`${c.name} does not set NODE_ENV=production`);
+    }
+  },
+  'POD-NODE-HEAP': (pod, report) => {
+    if (pod.hook.includes('test')) return;
+    for (const c of pod.spec.containers) {
+      const { oldSpaceMiB, semiSpaceMiB } = heapCapsOf(c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value);
+      const limit = memoryMiB(c.resources?.limits?.memory);
+      if (oldSpaceMiB === undefined || semiSpaceMiB === undefined)
+        report(
+          `${c.name} does not cap the V8 heap (NODE_OPTIONS --max-old-space-size and --max-semi-space-size)`,
+        );
+      // A missing limit is POD-RESOURCES' finding.
+      else if (limit !== undefined && oldSpaceMiB + 2 * semiSpaceMiB > 0.75 * limit)
+        report(
+          `${c.name}: a ${oldSpaceMiB + 2 * semiSpaceMiB} MiB heap does not fit in 75% of its memory limit`,
+        );
     }
   },
   'POD-REQUIRED-SECRETS': (pod, report) => {

@@ -18,11 +18,7 @@ export class RandomPool {
   /** `size` fresh random bytes, as a buffer of their own. */
   readonly take: RandomBytes = (size) => {
     if (size > POOL_BYTES) return randomBytes(size);
-    if (this.next + size > this.pool.length) {
-      this.pool.fill(0);
-      this.pool = randomBytes(POOL_BYTES);
-      this.next = 0;
-    }
+    this.ensure(size);
     // Not Buffer.from: small buffers share Node's slab, and a data key should not.
     const bytes = Buffer.allocUnsafeSlow(size);
     this.pool.copy(bytes, 0, this.next, this.next + size);
@@ -31,8 +27,20 @@ export class RandomPool {
     return bytes;
   };
 
-  /** One byte as a number in [0, 1) with 8 bits of resolution. */
-  readonly unit = (): number => this.take(1)[0] / 256;
+  /** One byte as a number in [0, 1) with 8 bits of resolution (no buffer per call). */
+  readonly unit = (): number => {
+    this.ensure(1);
+    const byte = this.pool[this.next];
+    this.pool[this.next++] = 0;
+    return byte / 256;
+  };
+
+  private ensure(size: number): void {
+    if (this.next + size <= this.pool.length) return;
+    this.pool.fill(0);
+    this.pool = randomBytes(POOL_BYTES);
+    this.next = 0;
+  }
 }
 
 /**
