@@ -30,7 +30,7 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
   /** `sweepEveryMs`: how often logs with nothing live in them are dropped. */
   constructor(
     private readonly sweepEveryMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   increment(
