@@ -1,5 +1,4 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/app-config.js';
@@ -111,17 +110,18 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     closing = true;
     done();
   });
-  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  // Callback-style hooks: an async hook costs a promise per request on every response.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const docs = isDocsPath(request.url);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (closing) reply.header('connection', 'close');
-    reply.header('content-security-policy', isDocsPath(request.url) ? DOCS_CSP : API_CSP);
-    if (!reply.hasHeader('cache-control') && !isDocsPath(request.url))
-      reply.header('cache-control', 'no-store');
-    return payload;
+    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+    if (!docs && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
   const requestLog = app.get<Logger>(ROOT_LOGGER).child({ context: 'HTTP' });
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the concrete URL: paths and queries may carry ids or data.
     requestLog.info(
       {
@@ -134,5 +134,6 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
       },
       'request completed',
     );
+    done();
   });
 }
