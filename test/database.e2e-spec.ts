@@ -91,6 +91,22 @@ describe('database', () => {
       );
       await expect(Promise.all(clients)).resolves.toHaveLength(t.config.database.poolSize);
     });
+
+    it('serves concurrent hot reads with their own parameters on every connection', async () => {
+      const database = t.app.get(Database);
+      const sql = 'SELECT $1::int * 3 AS v, $2::text AS s';
+      const reads = Array.from({ length: 100 }, (_, i) =>
+        database.read<{ v: number; s: string }>(sql, [i, `r${i}`]),
+      );
+      (await Promise.all(reads)).forEach((rows, i) => expect(rows).toEqual([{ v: i * 3, s: `r${i}` }]));
+    });
+
+    it('prepares hot reads once per connection on PostgreSQL, never on the shared embedded session', async () => {
+      const sql = 'SELECT statement FROM pg_prepared_statements WHERE statement LIKE $1';
+      const rows = await t.app.get(Database).read<{ statement: string }>(sql, ['%pg_prepared_statements%']);
+      // A prepared read sees itself among the session's statements; an unprepared one does not.
+      expect(rows.map((r) => r.statement)).toEqual(databaseKind === 'postgres' ? [sql] : []);
+    });
   });
 
   describe('readiness follows the database', () => {

@@ -166,6 +166,33 @@ describe('HTTP pipeline', () => {
       expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       expect(res.headers['strict-transport-security']).toBeDefined();
     });
+
+    /** helmet's whole set, as it stood when it was computed per request (a change here is a policy change). */
+    const HELMET_SET = {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+
+    it.each([
+      ['a success', 'GET', '/health/live'],
+      ['a 404', 'GET', '/missing'],
+      ['a 401', 'GET', '/admin/signing-keys'],
+      ['a validation error', 'POST', '/probe/echo'],
+    ] as const)('%s carries every helmet header, precomputed once', async (_, method, url) => {
+      const res = await t.app.inject({ method, url, payload: method === 'POST' ? { bogus: 1 } : undefined });
+      expect(res.statusCode).not.toBe(500);
+      expect(res.headers).toMatchObject(HELMET_SET);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    });
   });
 
   describe('CORS allowlist', () => {

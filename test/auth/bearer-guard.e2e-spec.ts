@@ -1,7 +1,7 @@
 import { SigningKeysService } from '@orderops/auth';
 import jwt from 'jsonwebtoken';
 import { createPublicKey, generateKeyPairSync, randomUUID, type JsonWebKey } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   bearer,
   createOperator,
@@ -220,5 +220,60 @@ describe('bearer token verification', () => {
       headers: { authorization: `Token ${admin.access_token}` },
     });
     expect(res.statusCode).toBe(401);
+  });
+
+  describe('once a token passed verification (its signature check is remembered)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** A fresh token, used twice so that the second call is served from the remembered check. */
+    const verifiedToken = async (): Promise<string> => {
+      const token = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
+      expect((await adminCall(token)).statusCode).toBe(200);
+      expect((await adminCall(token)).statusCode).toBe(200);
+      return token;
+    };
+
+    it('refuses it on the very next request after it is revoked', async () => {
+      const token = await verifiedToken();
+      expect((await postForm(t.app, '/oauth/revoke', { token, client_id: 'orderops-web' })).statusCode).toBe(
+        200,
+      );
+      await expectInvalidToken(token);
+    });
+
+    it('refuses it once it has expired', async () => {
+      const token = await verifiedToken();
+      const { exp } = decodeJwt(token).payload as { exp: number };
+      // Only Date is faked: past exp and the 30 s leeway, the app sees the token as expired.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime((exp + 31) * 1000);
+      await expectInvalidToken(token);
+    });
+
+    it('refuses the same header and payload with one signature byte flipped', async () => {
+      const token = await verifiedToken();
+      const [h, p, s] = token.split('.');
+      const signature = Buffer.from(s, 'base64url');
+      signature[10] ^= 0x01;
+      await expectInvalidToken(`${h}.${p}.${signature.toString('base64url')}`);
+      expect((await adminCall(token)).statusCode).toBe(200);
+    });
+
+    it('refuses it once its operator is disabled', async () => {
+      const id = (await createOperator(t.app, admin.access_token, 'ops-cached', ['admin'])).id;
+      const token = (await tokenFor(t.app, 'ops-cached', TEST_OPERATOR_PASSWORD)).access_token;
+      expect((await adminCall(token)).statusCode).toBe(200);
+      expect((await adminCall(token)).statusCode).toBe(200);
+      const disabled = await t.app.inject({
+        method: 'PATCH',
+        url: `/admin/operators/${id}`,
+        headers: bearer(admin.access_token),
+        payload: { disabled: true },
+      });
+      expect(disabled.statusCode).toBe(200);
+      await expectInvalidToken(token);
+    });
   });
 });

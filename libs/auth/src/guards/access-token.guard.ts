@@ -28,8 +28,15 @@ const TOKEN_QUERY_PARAMS = ['access_token', 'token', 'bearer'];
  * The global guard: deny by default. Public routes pass; routes with @RequireScopes need a
  * valid bearer token with every listed scope; anything else is refused.
  */
+interface RouteDeclaration {
+  readonly isPublic: boolean;
+  readonly required: readonly Scope[] | undefined;
+}
+
 @Injectable()
 export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
+  private readonly declarations = new WeakMap<object, RouteDeclaration>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
@@ -63,14 +70,28 @@ export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
     );
   }
 
+  /** A route's declaration, read once per handler: decorator metadata does not change after boot. */
+  private declarationOf(context: ExecutionContext): RouteDeclaration {
+    const handler = context.getHandler();
+    let declaration = this.declarations.get(handler);
+    if (declaration === undefined) {
+      const targets = [handler, context.getClass()];
+      declaration = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
+        required: this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES_KEY, targets),
+      };
+      this.declarations.set(handler, declaration);
+    }
+    return declaration;
+  }
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const query = (request.query ?? {}) as Record<string, unknown>;
     if (TOKEN_QUERY_PARAMS.some((name) => name in query)) throw new TokenInQueryError();
 
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES_KEY, targets);
+    const { isPublic, required } = this.declarationOf(context);
+    if (isPublic) return true;
     if (required === undefined) {
       await this.recordDenied(request, ANONYMOUS_ACTOR, 'undeclared_route', []);
       throw new UndeclaredRouteError();

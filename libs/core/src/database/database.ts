@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions, type MigrationInterface, type MixedList } from 'typeorm';
 import type { OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
@@ -16,6 +17,11 @@ export interface DatabaseSchema {
 /** Connections beyond the pool that the embedded server accepts (a CLI session, a probe). */
 const EMBEDDED_SPARE_CONNECTIONS = 4;
 const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Hot reads are a handful of constant SQL texts; past this many, a text is run unprepared,
+ * so that a caller passing varying SQL cannot pile up statements on every connection.
+ */
+const MAX_PREPARED_READS = 32;
 
 function tlsOptions(database: DatabaseConfig): false | ConnectionOptions {
   if (database.sslMode === 'disable') return false;
@@ -42,6 +48,8 @@ function connectionOptions(
  * Owns both lifetimes so shutdown closes the pool before the database under it.
  */
 export class Database implements OnApplicationShutdown {
+  private readonly preparedNames = new Map<string, string>();
+
   private constructor(
     readonly dataSource: DataSource,
     private readonly embedded: EmbeddedDatabase | undefined,
@@ -94,10 +102,29 @@ export class Database implements OnApplicationShutdown {
   /**
    * A read outside any transaction, straight on the `pg` pool: the hot read paths (token
    * checks, GET /orders/:id) skip TypeORM's per-query runner. Never inside a transaction.
+   * `sql` is a constant: on PostgreSQL it becomes a named prepared statement, parsed and
+   * planned once per connection (planning cost the server more than running these queries).
    */
   async read<T extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<T[]> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return (await pool.query<T>(sql, [...params])).rows;
+    const name = this.preparedNameFor(sql);
+    const values = [...params];
+    return (await pool.query<T>(name === undefined ? { text: sql, values } : { name, text: sql, values }))
+      .rows;
+  }
+
+  /**
+   * Undefined on the embedded database: its connections share one PGlite session, where a
+   * statement one connection prepared would collide with another connection preparing it.
+   */
+  private preparedNameFor(sql: string): string | undefined {
+    if (this.embedded) return undefined;
+    let name = this.preparedNames.get(sql);
+    if (name === undefined && this.preparedNames.size < MAX_PREPARED_READS) {
+      name = `orderops_read_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      this.preparedNames.set(sql, name);
+    }
+    return name;
   }
 
   async ping(): Promise<void> {

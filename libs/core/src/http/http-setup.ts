@@ -1,6 +1,5 @@
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
 import { registerRequestContext } from './request-context.js';
@@ -83,17 +82,18 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
     closing = true;
     done();
   });
-  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  // Callback-style hooks: an async hook costs a promise per request on every response.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const docs = isDocsPath(request.url);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (closing) reply.header('connection', 'close');
-    reply.header('content-security-policy', isDocsPath(request.url) ? DOCS_CSP : API_CSP);
-    if (!reply.hasHeader('cache-control') && !isDocsPath(request.url))
-      reply.header('cache-control', 'no-store');
-    return payload;
+    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+    if (!docs && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
   const requestLog = app.get<Logger>(ROOT_LOGGER).child({ context: 'HTTP' });
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the concrete URL: paths and queries may carry ids or data.
     requestLog.info(
       {
@@ -106,5 +106,6 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
       },
       'request completed',
     );
+    done();
   });
 }

@@ -33,7 +33,8 @@ export function registerRequestContext(fastify: FastifyInstance): void {
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     const context = contexts.get(request);
-    if (context) storage.run(context, done);
+    // Without a body the hooks run on from onRequest, still inside the context.
+    if (context && storage.getStore() !== context) storage.run(context, done);
     else done();
   });
 }

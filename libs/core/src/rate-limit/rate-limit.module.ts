@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { isStrictlyLimited, STRICT_THROTTLER } from './strict-rate-limit.decorator.js';
@@ -54,7 +55,7 @@ export class RateLimitModule {
           ],
           storage: redis
             ? new RedisThrottlerStorage(redis, logger.child({ context: 'RateLimit' }))
-            : undefined,
+            : new MemoryThrottlerStorage(RATE_LIMIT_WINDOW_MS),
         }),
       ],
       providers: [

@@ -25,6 +25,9 @@ function maskDeep(value: unknown, depth: number): unknown {
  */
 @Injectable()
 export class PiiMaskingInterceptor implements NestInterceptor {
+  /** Each handler's @RevealPii scope (or none), read once: metadata does not change after boot. */
+  private readonly revealScopes = new WeakMap<object, string | null>();
+
   constructor(private readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -32,9 +35,19 @@ export class PiiMaskingInterceptor implements NestInterceptor {
     return next.handle().pipe(map((body: unknown) => (reveal ? body : maskDeep(body, 0))));
   }
 
+  private revealScopeOf(handler: object): string | null {
+    let scope = this.revealScopes.get(handler);
+    if (scope === undefined) {
+      const declared = this.reflector.get<unknown>(REVEAL_PII_KEY, handler as () => unknown);
+      scope = typeof declared === 'string' && declared.length > 0 ? declared : null;
+      this.revealScopes.set(handler, scope);
+    }
+    return scope;
+  }
+
   private mayReveal(context: ExecutionContext): boolean {
     try {
-      const scope = this.reflector.get<string | undefined>(REVEAL_PII_KEY, context.getHandler());
+      const scope = this.revealScopeOf(context.getHandler());
       if (!scope) return false;
       const user = context.switchToHttp().getRequest<{ user?: { scopes?: unknown } }>().user;
       return Array.isArray(user?.scopes) && user.scopes.includes(scope);

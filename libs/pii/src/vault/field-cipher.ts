@@ -1,5 +1,5 @@
 import { open, seal, sealedKeyVersion, type MasterKeyRing, type RandomBytes } from '@orderops/core';
-import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { DecryptionFailedError } from '../pii.errors.js';
 
 const FORMAT = 'pf1';
@@ -36,6 +36,15 @@ export function unwrapDataKey(ring: MasterKeyRing, customerId: string, wrapped: 
     return open(ring, wrapped, dekContext(customerId));
   } catch {
     throw new DecryptionFailedError();
+  }
+}
+
+/** The data key as a KeyObject (its own copy); the Buffer is zeroed, whatever happens. */
+export function dataKeyObject(dek: Buffer): KeyObject {
+  try {
+    return createSecretKey(dek);
+  } finally {
+    dek.fill(0);
   }
 }
 
