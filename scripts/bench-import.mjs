@@ -81,10 +81,13 @@ const size = statSync(file).size;
 await psql(baseUrl.pathname.slice(1) || 'postgres', ['-c', `CREATE DATABASE "${scratch}"`]);
 const databaseUrl = new URL(baseUrl);
 databaseUrl.pathname = `/${scratch}`;
-const { child: api, port } = await startBuiltApi({
-  ORDEROPS_DATA_DIR: dir,
-  DATABASE_URL: databaseUrl.toString(),
-});
+const { child: api, port } = await startBuiltApi(
+  {
+    ORDEROPS_DATA_DIR: dir,
+    DATABASE_URL: databaseUrl.toString(),
+  },
+  { imageHeap: true },
+);
 
 try {
   const grant = new URLSearchParams({

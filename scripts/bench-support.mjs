@@ -59,15 +59,15 @@ export async function waitUntilReady(port) {
 }
 
 /**
- * The built API (dist/) as production runs it (the image's Node options included), with
- * rate limits lifted for load, the bench admin, and `env` (data directory, database). Its
- * output is shown with BENCH_SERVER_LOG=1.
+ * The built API (dist/), with rate limits lifted for load, the bench admin, and `env` (data
+ * directory, database). Its output is shown with BENCH_SERVER_LOG=1. With `imageHeap`, Node
+ * runs with the container image's NODE_OPTIONS (its V8 heap caps): for measuring memory as
+ * deployed. Without, Node sizes the heap itself, as it does for the bare baselines the
+ * throughput benchmarks compare against. BENCH_NODE_OPTIONS adds flags (e.g. --cpu-prof).
  */
-export async function startBuiltApi(env) {
+export async function startBuiltApi(env, { imageHeap = false } = {}) {
   const port = await freePort();
-  // The image's NODE_OPTIONS (V8 heap caps, as the chart deploys them), then any
-  // BENCH_NODE_OPTIONS (e.g. --cpu-prof to profile the server under load).
-  const nodeFlags = [IMAGE_NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS ?? '']
+  const nodeFlags = [imageHeap ? IMAGE_NODE_OPTIONS : '', process.env.BENCH_NODE_OPTIONS ?? '']
     .join(' ')
     .split(/\s+/)
     .filter(Boolean);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { URL, URLSearchParams } from 'node:url';
 import pg from 'pg';
-import { BENCH_PASSWORD as PASSWORD, send, startBuiltApi } from './bench-support.mjs';
+import { BENCH_PASSWORD as PASSWORD, IMAGE_NODE_OPTIONS, send, startBuiltApi } from './bench-support.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
@@ -68,10 +68,13 @@ const dbUrl = new URL(adminUrl);
 dbUrl.pathname = `/${dbName}`;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'orderops-bench-'));
-const { child: api, port: apiPort } = await startBuiltApi({
-  ORDEROPS_DATA_DIR: dataDir,
-  DATABASE_URL: dbUrl.toString(),
-});
+// Like for like: the API's Node sizes its heap itself, as the bare baselines' does;
+// BENCH_IMAGE_HEAP=1 runs it with the container image's heap caps instead.
+const imageHeap = process.env.BENCH_IMAGE_HEAP === '1';
+const { child: api, port: apiPort } = await startBuiltApi(
+  { ORDEROPS_DATA_DIR: dataDir, DATABASE_URL: dbUrl.toString() },
+  { imageHeap },
+);
 
 let bare;
 let pool;
@@ -152,7 +155,8 @@ try {
         );
 
   process.stdout.write(
-    `\n${ROUNDS} alternating rounds of ${ROUND_MS} ms, ${CONNECTIONS} keep-alive connections; medians\n`,
+    `\n${ROUNDS} alternating rounds of ${ROUND_MS} ms, ${CONNECTIONS} keep-alive connections; medians; ` +
+      `API heap: ${imageHeap ? `the image's caps (${IMAGE_NODE_OPTIONS})` : "Node's own sizing, as the bare baselines"}\n`,
   );
   process.stdout.write(
     `${'benchmark'.padEnd(24)} ${'app req/s'.padStart(10)} ${'bare req/s'.padStart(11)} ${'ratio'.padStart(7)} target\n`,
