@@ -10,7 +10,6 @@ import { Database, type DatabaseSchema } from './database/database.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
-import { requestIdOf } from './http/request-id.js';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { createValidationPipe } from './validation/validation.pipe.js';
@@ -71,7 +70,6 @@ export class CoreModule {
             // The request line is written by the onResponse hook (route template, principal).
             autoLogging: false,
             quietReqLogger: true,
-            genReqId: (req) => requestIdOf(req),
             customAttributeKeys: { reqId: 'requestId' },
           },
           // No per-request pino-http middleware: it cost a third of a request's time here.

@@ -9,7 +9,11 @@ export interface RequestContext {
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
-const contexts = new WeakMap<FastifyRequest, RequestContext>();
+
+/** Kept on the request itself (a decorated property), not in a side table per request. */
+interface WithContext {
+  requestContext: RequestContext | null;
+}
 
 /** The current request's context; undefined outside a request (CLI, bootstrap, timers). */
 export function currentRequestContext(): RequestContext | undefined {
@@ -26,13 +30,14 @@ export function runWithRequestContext<T>(context: RequestContext, fn: () => T): 
  * from the socket's stream events, which do not carry the context over to the handler.
  */
 export function registerRequestContext(fastify: FastifyInstance): void {
+  fastify.decorateRequest('requestContext', null);
   fastify.addHook('onRequest', (request, _reply, done) => {
     const context: RequestContext = { requestId: request.id, clientIp: request.ip };
-    contexts.set(request, context);
+    (request as FastifyRequest & WithContext).requestContext = context;
     storage.run(context, done);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
-    const context = contexts.get(request);
+    const context = (request as FastifyRequest & WithContext).requestContext;
     // Without a body the hooks run on from onRequest, still inside the context.
     if (context && storage.getStore() !== context) storage.run(context, done);
     else done();

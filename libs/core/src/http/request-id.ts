@@ -6,24 +6,15 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** Inbound ids are kept only if they are short and plain, so they are safe in logs and headers. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-const ids = new WeakMap<IncomingMessage, string>();
-
 export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && VALID_REQUEST_ID.test(value);
 }
 
 /**
  * Fastify's `genReqId`: keeps a valid inbound X-Request-Id (so a trace spans services),
- * otherwise makes a new one. Remembered per raw request so the pino-http middleware,
- * which only sees the raw request, logs the same id.
+ * otherwise makes a new one.
  */
 export function assignRequestId(raw: IncomingMessage): string {
   const inbound = raw.headers[REQUEST_ID_HEADER];
-  const id = isValidRequestId(inbound) ? inbound : randomUUID();
-  ids.set(raw, id);
-  return id;
-}
-
-export function requestIdOf(raw: IncomingMessage): string {
-  return ids.get(raw) ?? assignRequestId(raw);
+  return isValidRequestId(inbound) ? inbound : randomUUID();
 }
