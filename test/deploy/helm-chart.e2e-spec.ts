@@ -5,6 +5,7 @@ import type { IJob } from 'kubernetes-models/batch/v1';
 import type { IConfigMap, IContainer, ISecret } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { imageNodeOptions } from '../support/image-node-options.js';
 import { EXTERNAL_SECRETS_API, FIXTURES, fixture, renderFixture } from './support/fixtures.js';
 import { CHART_DIR, KUBE_VERSION, helm, lintChart, renderChart, type Rendered } from './support/helm.js';
 import { hookOf, matchesSelector, objectsOfKind, single, type K8sObject } from './support/k8s-objects.js';
@@ -155,9 +156,8 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     const env = envMap(apiContainer(rendered.objects));
     expect(env.get('NODE_ENV')).toBe('production');
     // The chart's heap caps are the image's: one default, whichever way the API is run.
-    const imageNodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
     expect(env.get('NODE_OPTIONS')).toBe('--max-old-space-size=256 --max-semi-space-size=16');
-    expect(env.get('NODE_OPTIONS')).toBe(imageNodeOptions);
+    expect(env.get('NODE_OPTIONS')).toBe(imageNodeOptions());
     expect(env.get('DATABASE_URL_FILE')).toBe('/var/run/secrets/orderops/DATABASE_URL');
     expect(env.get('ORDEROPS_MASTER_KEYS_FILE')).toBe('/var/run/secrets/orderops/ORDEROPS_MASTER_KEYS');
     expect(env.get('ORDEROPS_BLIND_INDEX_KEY_FILE')).toBe(

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
 import { generatedFile } from '../support/import-files.js';
 import type { ImportReportBody } from '../support/imports.js';
+import { imageNodeOptions } from '../support/image-node-options.js';
 import { startApi, type RunningProcess } from '../support/processes.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const MiB = 1024 * 1024;
-const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '';
 const ROWS = 200_000;
 
 function rssOf(pid: number): number {
@@ -69,7 +69,7 @@ describe('a 200,000-row import through the built API', () => {
     api = await startApi({
       ...db.env,
       // As the image runs it: the V8 heap caps are part of how much memory the API takes.
-      NODE_OPTIONS: IMAGE_NODE_OPTIONS,
+      NODE_OPTIONS: imageNodeOptions(),
       ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       STRICT_RATE_LIMIT_PER_MINUTE: '10000',
       LOG_LEVEL: 'warn',
