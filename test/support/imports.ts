@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bearer } from './auth.js';
 
-/** The reference sample beside the clone (CI checks out shared/ next to it). */
-export const SAMPLE_CSV = resolve('..', 'shared', 'data', 'sales.csv');
+/** The reference sample order file, checked in so a clone needs nothing beside it. */
+export const SAMPLE_CSV = resolve('test', 'fixtures', 'sales.csv');
 export const sampleCsv = (): Buffer => readFileSync(SAMPLE_CSV);
 
 export interface ImportReportBody {
