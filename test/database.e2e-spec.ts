@@ -22,10 +22,12 @@ describe('database', () => {
     it('are applied at start in development and recorded', async () => {
       const ds = t.app.get(DataSource);
       const rows = await ds.query<{ name: string }[]>('SELECT name FROM schema_migrations ORDER BY id');
+      // TypeORM applies migrations in the order of their timestamps, across libs.
+      const timestampOf = (name: string): number => Number(/\d{13}$/.exec(name)?.[0]);
       const expected = [
         'CreateInstance1732320000000',
         ...APP_SCHEMAS.flatMap((s) => s.migrations.map((m) => m.name)),
-      ];
+      ].sort((a, b) => timestampOf(a) - timestampOf(b));
       expect(rows.map((r) => r.name)).toEqual(expected);
       expect(expected).toContain('CreateAuth1732400000000');
       const instance = await ds.query<{ instance_id: string }[]>('SELECT instance_id FROM orderops_instance');

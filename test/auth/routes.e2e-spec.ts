@@ -2,15 +2,18 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { REQUIRED_SCOPES_KEY } from '@orderops/auth';
-import { IS_PUBLIC_KEY } from '@orderops/core';
+import { IS_PUBLIC_KEY, OWNERSHIP_KEY } from '@orderops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
- * Who may call what (DESIGN §3). A change here is a permission change: review it as one,
- * never refresh it blindly.
+ * Who may call what (DESIGN §3), and which ownership rule the route applies: `owned` means
+ * a client reaches only the orders, imports and customers it created (anything else is a
+ * 404 like a missing id) while operators reach every owner's; `issued-to-caller` means a
+ * client is answered only about tokens issued to it. A change here is a permission change:
+ * review it as one, never refresh it blindly.
  */
 const EXPECTED_ROUTES = [
   'GET /.well-known/jwks.json -> public',
@@ -26,21 +29,21 @@ const EXPECTED_ROUTES = [
   'POST /admin/signing-keys/rotate -> admin',
   'GET /audit/events -> audit:read',
   'GET /audit/verify -> audit:read',
-  'GET /customers/:id -> orders:read',
-  'DELETE /customers/:id/pii -> pii:erase',
-  'GET /customers/:id/export -> pii:export',
-  'POST /customers/:id/reveal -> pii:reveal',
-  'POST /customers/search -> orders:read',
+  'GET /customers/:id -> orders:read, owned',
+  'DELETE /customers/:id/pii -> pii:erase, owned',
+  'GET /customers/:id/export -> pii:export, owned',
+  'POST /customers/:id/reveal -> pii:reveal, owned',
+  'POST /customers/search -> orders:read, owned',
   'GET /health/live -> public',
   'GET /health/ready -> public',
-  'POST /oauth/introspect -> public',
-  'GET /orders -> orders:read',
-  'POST /orders -> orders:write',
-  'GET /orders/:id -> orders:read',
-  'PATCH /orders/:id -> orders:write',
-  'POST /orders/imports -> orders:import',
-  'GET /orders/imports/:id -> orders:import',
-  'POST /oauth/revoke -> public',
+  'POST /oauth/introspect -> public, issued-to-caller',
+  'GET /orders -> orders:read, owned',
+  'POST /orders -> orders:write, owned',
+  'GET /orders/:id -> orders:read, owned',
+  'PATCH /orders/:id -> orders:write, owned',
+  'POST /orders/imports -> orders:import, owned',
+  'GET /orders/imports/:id -> orders:import, owned',
+  'POST /oauth/revoke -> public, issued-to-caller',
   'POST /oauth/token -> public',
 ];
 
@@ -69,7 +72,8 @@ function declaredRoutes(t: TestApp): string[] {
         controller,
       ]);
       const access = isPublic ? 'public' : scopes ? scopes.join(' ') || '(any token)' : 'UNDECLARED';
-      routes.push(`${RequestMethod[method]} ${full} -> ${access}`);
+      const ownership = Reflect.getMetadata(OWNERSHIP_KEY, handler) as string | undefined;
+      routes.push(`${RequestMethod[method]} ${full} -> ${access}${ownership ? `, ${ownership}` : ''}`);
     }
   }
   return routes.sort();

@@ -29,3 +29,5 @@ export * from './access/current-principal.decorator.js';
 export * from './access/principal.js';
 export * from './access/require-scopes.decorator.js';
 export * from './access/scopes.js';
+export * from './access/ownership.js';
+export * from './access/current-reach.decorator.js';

@@ -1,4 +1,5 @@
 import { systemActor } from '@orderops/audit';
+import { HOUSE_REACH } from '@orderops/core';
 import {
   ImportRejectedError,
   ImportsService,
@@ -96,7 +97,11 @@ export class ImportCommand extends CommandRunner {
     try {
       const report = await this.imports.import(
         // The operating-system account is how a command-line run is attributed.
-        { createdBy: `cli:${userInfo().username}`.slice(0, 80), actor: systemActor('cli') },
+        {
+          createdBy: `cli:${userInfo().username}`.slice(0, 80),
+          actor: systemActor('cli'),
+          reach: HOUSE_REACH,
+        },
         createReadStream(file),
         {
           strict: options.strict === true,

@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectConfig, Public, StrictRateLimit, type AppConfig } from '@orderops/core';
+import {
+  InjectConfig,
+  Ownership,
+  OwnershipRule,
+  Public,
+  StrictRateLimit,
+  type AppConfig,
+} from '@orderops/core';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
 import { ALL_SCOPES } from '../scopes.js';
 import { OAuthParams } from './oauth-params.js';
@@ -48,6 +55,7 @@ export class OAuthController {
 
   @Post('oauth/revoke')
   @HttpCode(200)
+  @OwnershipRule(Ownership.IssuedToCaller)
   @ApiOperation({ summary: 'Revoke an access or refresh token (RFC 7009)' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @formBody(
@@ -69,6 +77,7 @@ export class OAuthController {
 
   @Post('oauth/introspect')
   @HttpCode(200)
+  @OwnershipRule(Ownership.IssuedToCaller)
   @ApiOperation({ summary: 'Introspect a token (RFC 7662); confidential clients only' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @formBody({ token: { type: 'string' }, token_type_hint: { type: 'string' } }, ['token'])

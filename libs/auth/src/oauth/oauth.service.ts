@@ -275,13 +275,18 @@ export class OAuthService {
     }
   }
 
-  /** RFC 7662, for authenticated confidential clients (resource servers). */
+  /**
+   * RFC 7662, for authenticated confidential clients, about tokens issued to that client
+   * only (§4): any other token is `{"active":false}`, whether it is valid or not, so a
+   * client learns nothing of another's tokens.
+   */
   async introspect(params: OAuthParams, authorization: string | undefined): Promise<IntrospectionResponse> {
-    const { withSecret } = await this.clientAuth.authenticate(params, authorization);
+    const { client, withSecret } = await this.clientAuth.authenticate(params, authorization);
     if (!withSecret) throw new OAuthError('invalid_client', 'Introspection requires client authentication.');
     const token = params.require('token');
     try {
       const { claims } = await this.verifier.verify(token);
+      if (claims.client_id !== client.clientId) return { active: false };
       return {
         active: true,
         scope: claims.scope,
@@ -301,6 +306,7 @@ export class OAuthService {
     const now = new Date();
     if (
       refresh &&
+      refresh.clientId === client.clientId &&
       !refresh.usedAt &&
       !refresh.revokedAt &&
       refresh.idleExpiresAt > now &&

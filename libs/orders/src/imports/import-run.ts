@@ -21,6 +21,8 @@ export interface ImportProgress {
 
 export interface ImportRunSettings {
   readonly createdBy: string;
+  /** Who the orders belong to (see `Reach`). */
+  readonly owner: string;
   readonly strict: boolean;
   readonly maxBytes: number;
   readonly defaultCurrency: string;
@@ -173,7 +175,11 @@ export class ImportRun {
       order: p.order,
       customerId: idOf.get(p) ?? null,
     }));
-    await insertOrderBatch(manager, this.settings.createdBy, orders);
+    await insertOrderBatch(
+      manager,
+      { createdBy: this.settings.createdBy, owner: this.settings.owner },
+      orders,
+    );
     this.tally.orders += orders.length;
     this.progress();
   }

@@ -19,6 +19,10 @@ export class ImportEntity {
   @Column({ name: 'created_by', type: 'varchar', length: 80 })
   createdBy!: string;
 
+  /** Who the import belongs to (see `Reach`); duplicates are detected per owner. */
+  @Column({ type: 'varchar', length: 100 })
+  owner!: string;
+
   /** Known once the whole file has been read. */
   @Index('IDX_imports_sha256')
   @Column({ type: 'char', length: 64, nullable: true })

@@ -10,11 +10,15 @@ import {
 import { auditActorOf } from '@orderops/auth';
 import {
   CurrentPrincipal,
+  CurrentReach,
   InjectConfig,
+  Ownership,
+  OwnershipRule,
   RequireScopes,
   Scope,
   type AppConfig,
   type Principal,
+  type Reach,
 } from '@orderops/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -35,6 +39,7 @@ export class ImportsController {
   @Post()
   @HttpCode(201)
   @RequireScopes(Scope.OrdersImport)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({
     summary: 'Import an order file (CSV): all valid rows in one transaction, a report of the rest',
   })
@@ -43,6 +48,7 @@ export class ImportsController {
   @ApiCreatedResponse({ type: ImportReportResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
+    @CurrentReach() reach: Reach,
     @Query() query: ImportQueryDto,
     @Headers('content-length') contentLength: string | undefined,
     @Req() request: FastifyRequest,
@@ -55,7 +61,7 @@ export class ImportsController {
       throw new ImportTooLargeError(this.config.importMaxBytes);
     }
     const report = await this.imports.import(
-      { createdBy: principalRef(principal), actor: auditActorOf(principal) },
+      { createdBy: principalRef(principal), actor: auditActorOf(principal), reach },
       request.body,
       { strict: query.strict === 'true', allowDuplicate: query.allowDuplicate === 'true' },
     );
@@ -65,9 +71,10 @@ export class ImportsController {
 
   @Get(':id')
   @RequireScopes(Scope.OrdersImport)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'An import and its stored report' })
   @ApiOkResponse({ type: StoredImportResponse })
-  async get(@Param('id') id: string): Promise<StoredImportResponse> {
-    return Object.assign(new StoredImportResponse(), await this.imports.get(id));
+  async get(@Param('id') id: string, @CurrentReach() reach: Reach): Promise<StoredImportResponse> {
+    return Object.assign(new StoredImportResponse(), await this.imports.get(id, reach));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { AppError, InjectConfig, type AppConfig } from '@orderops/core';
+import { AppError, InjectConfig, ownerWhere, type AppConfig, type Reach } from '@orderops/core';
 import { CustomersService } from '@orderops/pii';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -28,10 +28,12 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
 }
 
-/** Who runs an import: the `created_by` of its orders and the audit actor. */
+/** Who runs an import: the `created_by` of its orders, the audit actor, and its owner. */
 export interface ImportRequester {
   readonly createdBy: string;
   readonly actor: AuditActor;
+  /** The import, its orders and its new customers belong to `reach.owner`. */
+  readonly reach: Reach;
 }
 
 export interface StoredImport extends Omit<ImportReport, 'status'> {
@@ -76,6 +78,7 @@ export class ImportsService {
     await this.dataSource.getRepository(ImportEntity).insert({
       id,
       createdBy: requester.createdBy,
+      owner: requester.reach.owner,
       sha256: null,
       status: 'running',
       strict: options.strict,
@@ -86,6 +89,7 @@ export class ImportsService {
     const tally = new ImportTally();
     const run = new ImportRun(tally, {
       createdBy: requester.createdBy,
+      owner: requester.reach.owner,
       strict: options.strict,
       maxBytes: this.config.importMaxBytes,
       defaultCurrency: this.config.defaultCurrency,
@@ -95,11 +99,11 @@ export class ImportsService {
       const report = await this.dataSource.transaction(async (manager) => {
         // Held until the end: tells a crash sweep (failAbandoned) that this import is alive.
         await manager.query(`SELECT 1 FROM "imports" WHERE "id" = $1 FOR UPDATE`, [id]);
-        const resolver = this.customers.batchResolver(manager);
+        const resolver = this.customers.batchResolver(manager, requester.reach.owner);
         await run.execute(source, manager, resolver);
         const sha256 = run.sha256 ?? null;
         if (!options.allowDuplicate && sha256 !== null) {
-          const first = await this.firstImportOf(manager, sha256);
+          const first = await this.firstImportOf(manager, requester.reach.owner, sha256);
           if (first !== undefined) throw new ImportDuplicateError(first);
         }
         if (options.strict && tally.rejected > 0) {
@@ -135,15 +139,16 @@ export class ImportsService {
       );
       return report;
     } catch (thrown) {
-      const error = await this.explain(thrown, run.sha256);
+      const error = await this.explain(thrown, requester.reach.owner, run.sha256);
       await this.fail(id, requester, tally, error, run.sha256 ?? null, performance.now() - started);
       throw error;
     }
   }
 
-  async get(id: string): Promise<StoredImport> {
+  /** The import if `reach` covers it; any other is not found, exactly like a missing id. */
+  async get(id: string, reach: Reach): Promise<StoredImport> {
     this.assertId(id);
-    const row = await this.dataSource.getRepository(ImportEntity).findOneBy({ id });
+    const row = await this.dataSource.getRepository(ImportEntity).findOneBy({ id, ...ownerWhere(reach) });
     if (!row) throw new ImportNotFoundError();
     const report = (row.report ?? {}) as Partial<ImportReport>;
     return {
@@ -166,18 +171,24 @@ export class ImportsService {
     };
   }
 
-  private async firstImportOf(manager: EntityManager, sha256: string): Promise<string | undefined> {
+  /** The owner's earlier completed import of the same file: duplicates are per owner. */
+  private async firstImportOf(
+    manager: EntityManager,
+    owner: string,
+    sha256: string,
+  ): Promise<string | undefined> {
     const [row] = await manager.query<{ id: string }[]>(
-      `SELECT "id" FROM "imports" WHERE "sha256" = $1 AND "status" = 'completed' ORDER BY "started_at", "id" LIMIT 1`,
-      [sha256],
+      `SELECT "id" FROM "imports" WHERE "owner" = $1 AND "sha256" = $2 AND "status" = 'completed'
+        ORDER BY "started_at", "id" LIMIT 1`,
+      [owner, sha256],
     );
     return row?.id;
   }
 
   /** A concurrent upload of the same file that committed first turns this one into a 409. */
-  private async explain(error: unknown, sha256: string | undefined): Promise<unknown> {
+  private async explain(error: unknown, owner: string, sha256: string | undefined): Promise<unknown> {
     if (!isDuplicateViolation(error) || sha256 === undefined) return error;
-    const first = await this.firstImportOf(this.dataSource.manager, sha256);
+    const first = await this.firstImportOf(this.dataSource.manager, owner, sha256);
     return first === undefined ? error : new ImportDuplicateError(first);
   }
 

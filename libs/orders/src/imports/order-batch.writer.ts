@@ -29,7 +29,7 @@ function totalOf(order: CreateOrderDto): string {
  */
 export async function insertOrderBatch(
   manager: EntityManager,
-  createdBy: string,
+  author: { readonly createdBy: string; readonly owner: string },
   orders: readonly PendingOrder[],
 ): Promise<void> {
   if (orders.length === 0) return;
@@ -56,10 +56,10 @@ export async function insertOrderBatch(
     });
   }
   await manager.query(
-    `INSERT INTO "orders" ("id", "customer_id", "status", "currency", "total", "note", "created_by", "version")
-     SELECT t.id, t.customer_id, 'placed', t.currency, t.total, NULL, $5, 1
+    `INSERT INTO "orders" ("id", "customer_id", "status", "currency", "total", "note", "created_by", "owner", "version")
+     SELECT t.id, t.customer_id, 'placed', t.currency, t.total, NULL, $5, $6, 1
        FROM unnest($1::varchar[], $2::varchar[], $3::char(3)[], $4::numeric[]) AS t(id, customer_id, currency, total)`,
-    [ids, customerIds, currencies, totals, createdBy],
+    [ids, customerIds, currencies, totals, author.createdBy, author.owner],
   );
   await manager.query(
     `INSERT INTO "order_items" ("order_id", "position", "product", "unit_price", "quantity")

@@ -13,6 +13,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 @Entity({ name: 'orders' })
 @Index('IDX_orders_created', ['createdAt', 'id'])
+@Index('IDX_orders_owner', ['owner', 'id'])
 export class OrderEntity {
   @PrimaryColumn({ type: 'varchar', length: 30 })
   id!: string;
@@ -28,7 +29,7 @@ export class OrderEntity {
   @Column({ type: 'char', length: 3 })
   currency!: string;
 
-  /** Computed by the database from the items, in NUMERIC: never a float. */
+  /** The items' sum in exact decimal arithmetic (NUMERIC or integer cents): never a float. */
   @Column({ type: 'numeric', precision: 16, scale: 2 })
   total!: string;
 
@@ -37,6 +38,10 @@ export class OrderEntity {
 
   @Column({ name: 'created_by', type: 'varchar', length: 80 })
   createdBy!: string;
+
+  /** Who the order belongs to (see `Reach`): a client's own, or the house's. */
+  @Column({ type: 'varchar', length: 100 })
+  owner!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,6 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, RequireScopes, Scope, type Principal } from '@orderops/core';
+import {
+  CurrentPrincipal,
+  CurrentReach,
+  Ownership,
+  OwnershipRule,
+  RequireScopes,
+  Scope,
+  type Principal,
+  type Reach,
+} from '@orderops/core';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { ListOrdersQueryDto, UpdateOrderStatusDto } from './dto/order-requests.dto.js';
@@ -16,54 +25,61 @@ export class OrdersController {
   @Post()
   @HttpCode(201)
   @RequireScopes(Scope.OrdersWrite)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'Create an order (with a new or known customer, or none)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'replays the first response for 24 h' })
   @ApiCreatedResponse({ type: OrderResponse })
   async create(
     @CurrentPrincipal() principal: Principal,
+    @CurrentReach() reach: Reach,
     @Body() body: CreateOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderResponse> {
-    const { order } = await this.orders.create(principal, body, idempotencyKey);
+    const { order } = await this.orders.create(principal, reach, body, idempotencyKey);
     void reply.header('Location', `/orders/${order.id}`).header('ETag', orderEtag(order.version));
     return order;
   }
 
   @Get()
   @RequireScopes(Scope.OrdersRead)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'List orders, newest first, with cursor pagination' })
   @ApiOkResponse({ type: OrderPageResponse })
-  list(@Query() query: ListOrdersQueryDto): Promise<OrderPageResponse> {
-    return this.orders.list(query);
+  list(@Query() query: ListOrdersQueryDto, @CurrentReach() reach: Reach): Promise<OrderPageResponse> {
+    return this.orders.list(query, reach);
   }
 
   @Get(':id')
   @RequireScopes(Scope.OrdersRead)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'An order with its customer masked' })
   @ApiOkResponse({ type: OrderResponse })
   async get(
     @Param('id') id: string,
+    @CurrentReach() reach: Reach,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderResponse> {
-    const order = await this.orders.get(id);
+    const order = await this.orders.get(id, reach);
     void reply.header('ETag', orderEtag(order.version));
     return order;
   }
 
   @Patch(':id')
   @RequireScopes(Scope.OrdersWrite)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'Move an order along placed -> paid -> shipped -> delivered (or cancel)' })
   @ApiHeader({ name: 'If-Match', required: true, description: 'the ETag of the order being changed' })
   @ApiOkResponse({ type: OrderResponse })
   async updateStatus(
     @CurrentPrincipal() principal: Principal,
+    @CurrentReach() reach: Reach,
     @Param('id') id: string,
     @Body() body: UpdateOrderStatusDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderResponse> {
-    const order = await this.orders.updateStatus(principal, id, body.status, ifMatch);
+    const order = await this.orders.updateStatus(principal, reach, id, body.status, ifMatch);
     void reply.header('ETag', orderEtag(order.version));
     return order;
   }

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { Database, type Principal } from '@orderops/core';
+import { Database, ownedBy, ownerWhere, type Principal, type Reach } from '@orderops/core';
 import {
   CustomerExportRegistry,
   CustomersService,
@@ -61,6 +61,7 @@ interface LoadedOrderRow {
   total: string;
   note: string | null;
   created_by: string;
+  owner: string;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -84,10 +85,10 @@ export class OrdersService implements OnModuleInit {
   onModuleInit(): void {
     // The personal-data export lists the person's orders; pii cannot import orders, so
     // orders contributes its section.
-    this.exportRegistry.register('orders', async (customerId, manager) => {
+    this.exportRegistry.register('orders', async (customerId, manager, reach) => {
       const orders = await manager
         .getRepository(OrderEntity)
-        .find({ where: { customerId }, order: { id: 'ASC' } });
+        .find({ where: { customerId, ...ownerWhere(reach) }, order: { id: 'ASC' } });
       const items = await this.itemsFor(
         manager,
         orders.map((o) => o.id),
@@ -100,7 +101,13 @@ export class OrdersService implements OnModuleInit {
     if (!ORDER_ID_PATTERN.test(id)) throw new InvalidOrderIdError();
   }
 
-  async create(principal: Principal, body: CreateOrderDto, idempotencyKey?: string): Promise<CreatedOrder> {
+  /** A new order of `reach.owner`'s; `customerId` must be a customer `reach` covers. */
+  async create(
+    principal: Principal,
+    reach: Reach,
+    body: CreateOrderDto,
+    idempotencyKey?: string,
+  ): Promise<CreatedOrder> {
     if (body.customer && body.customerId) throw new CustomerAmbiguousError();
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new InvalidIdempotencyKeyError();
@@ -110,15 +117,15 @@ export class OrdersService implements OnModuleInit {
     return this.dataSource.transaction(async (manager) => {
       if (idempotencyKey !== undefined) {
         const earlier = await this.claimIdempotencyKey(manager, owner, idempotencyKey, requestHash);
-        if (earlier) return { order: await this.load(manager, earlier), replayed: true };
+        if (earlier) return { order: await this.load(manager, earlier, reach), replayed: true };
       }
-      const id = await this.insertOrder(manager, principal, body);
+      const id = await this.insertOrder(manager, principal, reach, body);
       if (idempotencyKey !== undefined) {
         await manager
           .getRepository(IdempotencyKeyEntity)
           .update({ principal: owner, idempotencyKey }, { orderId: id });
       }
-      return { order: await this.load(manager, id), replayed: false };
+      return { order: await this.load(manager, id, reach), replayed: false };
     });
   }
 
@@ -156,16 +163,16 @@ export class OrdersService implements OnModuleInit {
   private async insertOrder(
     manager: EntityManager,
     principal: Principal,
+    reach: Reach,
     body: CreateOrderDto,
   ): Promise<string> {
-    const owner = principalRef(principal);
     const actor = actorOf(principal);
     let customerId: string | null = null;
     if (body.customer) {
-      customerId = (await this.customers.findOrCreate(manager, body.customer, actor)).record.id;
+      customerId = (await this.customers.findOrCreate(manager, body.customer, actor, reach.owner)).record.id;
     } else if (body.customerId) {
       try {
-        await this.customers.get(body.customerId, manager);
+        await this.customers.get(body.customerId, reach, manager);
       } catch (error) {
         if (error instanceof CustomerNotFoundError) throw new UnknownCustomerError();
         throw error;
@@ -180,7 +187,8 @@ export class OrdersService implements OnModuleInit {
       currency: body.currency,
       total: '0',
       note: body.note ?? null,
-      createdBy: owner,
+      createdBy: principalRef(principal),
+      owner: reach.owner,
     });
     await manager.getRepository(OrderItemEntity).insert(
       body.items.map((item, position) => ({
@@ -222,23 +230,24 @@ export class OrdersService implements OnModuleInit {
 
   /**
    * The order, its items and its customer row in one round trip (the hot read path):
-   * through the transaction's manager, or (no manager) straight on the pool.
+   * through the transaction's manager, or (no manager) straight on the pool. An order
+   * outside `reach` is not found, by the same query as a missing id.
    */
-  private async load(manager: EntityManager | undefined, id: string): Promise<OrderResponse> {
+  private async load(manager: EntityManager | undefined, id: string, reach: Reach): Promise<OrderResponse> {
     const read = (sql: string, params: unknown[]): Promise<LoadedOrderRow[]> =>
       manager
         ? manager.query<LoadedOrderRow[]>(sql, params)
         : this.database.read<LoadedOrderRow>(sql, params);
     const [row] = await read(
-      `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.created_by, o.created_at,
+      `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.created_by, o.owner, o.created_at,
               o.updated_at, o.version,
               COALESCE((SELECT json_agg(json_build_object('position', i.position, 'product', i.product,
                                  'unitPrice', i.unit_price::text, 'quantity', i.quantity) ORDER BY i.position)
                           FROM order_items i WHERE i.order_id = o.id), '[]'::json) AS items,
               to_jsonb(c) AS customer
          FROM orders o LEFT JOIN customers c ON c.id = o.customer_id
-        WHERE o.id = $1`,
-      [id],
+        WHERE o.id = $1 AND ${ownedBy('o.owner', 2)}`,
+      [id, reach.only],
     );
     if (!row) throw new OrderNotFoundError();
     const order = Object.assign(new OrderEntity(), {
@@ -249,6 +258,7 @@ export class OrdersService implements OnModuleInit {
       total: row.total,
       note: row.note,
       createdBy: row.created_by,
+      owner: row.owner,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       version: row.version,
@@ -258,14 +268,16 @@ export class OrdersService implements OnModuleInit {
     return toOrderResponse(order, items, customer);
   }
 
-  async get(id: string): Promise<OrderResponse> {
+  async get(id: string, reach: Reach): Promise<OrderResponse> {
     this.assertId(id);
-    return this.load(undefined, id);
+    return this.load(undefined, id, reach);
   }
 
-  async list(query: ListOrdersQueryDto): Promise<OrderPageResponse> {
+  /** The orders `reach` covers, newest first. */
+  async list(query: ListOrdersQueryDto, reach: Reach): Promise<OrderPageResponse> {
     const limit = query.limit ?? 20;
     const qb = this.dataSource.getRepository(OrderEntity).createQueryBuilder('o');
+    if (reach.only !== null) qb.andWhere('o.owner = :owner', { owner: reach.only });
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.createdFrom) qb.andWhere('o.created_at >= :from', { from: query.createdFrom });
     if (query.createdTo) qb.andWhere('o.created_at < :to', { to: query.createdTo });
@@ -296,6 +308,7 @@ export class OrdersService implements OnModuleInit {
 
   async updateStatus(
     principal: Principal,
+    reach: Reach,
     id: string,
     status: OrderStatus,
     ifMatch: string | undefined,
@@ -304,7 +317,10 @@ export class OrdersService implements OnModuleInit {
     if (ifMatch === undefined) throw new PreconditionRequiredError();
     return this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(OrderEntity);
-      const order = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const order = await repo.findOne({
+        where: { id, ...ownerWhere(reach) },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!order) throw new OrderNotFoundError();
       if (ifMatch.trim() !== orderEtag(order.version)) throw new PreconditionFailedError();
       if (!canTransition(order.status, status)) throw new InvalidTransitionError(order.status, status);
@@ -316,7 +332,7 @@ export class OrdersService implements OnModuleInit {
         target: { type: 'order', id },
         details: { from: order.status, to: status },
       });
-      return this.load(manager, id);
+      return this.load(manager, id, reach);
     });
   }
 }

@@ -10,6 +10,8 @@ import type { CustomerDetails } from './customer-record.js';
 const DEFAULT_CACHE_SIZE = 50_000;
 
 export interface CustomerBatchKeys {
+  /** Whose customers the load finds and creates (see `Reach`). */
+  readonly owner: string;
   readonly ring: MasterKeyRing;
   readonly emailIndex: (email: string) => string;
   readonly phoneIndex: (phone: string) => string;
@@ -69,8 +71,8 @@ export class CustomerBatchResolver {
 
   private async lookUp(indexes: readonly string[], into: Map<string, string>): Promise<void> {
     const rows = await this.manager.query<{ id: string; email_bidx: string }[]>(
-      `SELECT "id", "email_bidx" FROM "customers" WHERE "email_bidx" = ANY($1::varchar[])`,
-      [indexes],
+      `SELECT "id", "email_bidx" FROM "customers" WHERE "email_bidx" = ANY($1::varchar[]) AND "owner" = $2`,
+      [indexes, this.keys.owner],
     );
     for (const row of rows) into.set(row.email_bidx, row.id);
   }
@@ -107,16 +109,16 @@ export class CustomerBatchResolver {
       phoneIndexes.push(details.phone === undefined ? null : this.keys.phoneIndex(details.phone));
       dek.fill(0);
     }
-    // Arrays as parameters: eight bind parameters however many rows. A concurrent load that
+    // Arrays as parameters: nine bind parameters however many rows. A concurrent load that
     // created the same person first wins; its row is looked up below.
     const created = await this.manager.query<{ id: string; email_bidx: string }[]>(
       `INSERT INTO "customers" ("id", "wrapped_dek", "kek_version", "name_enc", "email_enc", "phone_enc",
-         "email_bidx", "phone_bidx")
-       SELECT * FROM unnest($1::varchar[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
-         $7::varchar[], $8::varchar[])
-       ON CONFLICT ("email_bidx") DO NOTHING
+         "email_bidx", "phone_bidx", "owner")
+       SELECT t.*, $9 FROM unnest($1::varchar[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
+         $7::varchar[], $8::varchar[]) AS t
+       ON CONFLICT ("email_bidx", "owner") DO NOTHING
        RETURNING "id", "email_bidx"`,
-      columns,
+      [...columns, this.keys.owner],
     );
     this.created += created.length;
     for (const row of created) into.set(row.email_bidx, row.id);

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { Reach } from '@orderops/core';
 import type { EntityManager } from 'typeorm';
 
-export type ExportSection = (customerId: string, manager: EntityManager) => Promise<unknown>;
+/** A section lists only what the exporting caller's reach covers. */
+export type ExportSection = (customerId: string, manager: EntityManager, reach: Reach) => Promise<unknown>;
 
 /**
  * The extension point of the personal-data export (GDPR Art. 15): modules that hold data
@@ -15,9 +17,9 @@ export class CustomerExportRegistry {
     this.sections.set(name, section);
   }
 
-  async collect(customerId: string, manager: EntityManager): Promise<Record<string, unknown>> {
+  async collect(customerId: string, manager: EntityManager, reach: Reach): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
-    for (const [name, section] of this.sections) out[name] = await section(customerId, manager);
+    for (const [name, section] of this.sections) out[name] = await section(customerId, manager, reach);
     return out;
   }
 }

@@ -6,6 +6,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
  * keyed blind indexes. Erasure destroys the data key (crypto-shredding).
  */
 @Entity({ name: 'customers' })
+// Per owner: two partners may each hold a customer with the same email.
+@Index('UQ_customers_email_bidx_owner', ['emailBidx', 'owner'], { unique: true })
 export class CustomerEntity {
   @PrimaryColumn({ type: 'varchar', length: 30 })
   id!: string;
@@ -30,7 +32,10 @@ export class CustomerEntity {
   @Column({ name: 'address_enc', type: 'text', nullable: true })
   addressEnc!: string | null;
 
-  @Index('UQ_customers_email_bidx', { unique: true })
+  /** Who the customer belongs to (see `Reach`): a client's own, or the house's. */
+  @Column({ type: 'varchar', length: 100 })
+  owner!: string;
+
   @Column({ name: 'email_bidx', type: 'varchar', length: 64, nullable: true })
   emailBidx!: string | null;
 

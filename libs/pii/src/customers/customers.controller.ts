@@ -1,6 +1,15 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, RequireScopes, Scope, type Principal } from '@orderops/core';
+import {
+  CurrentPrincipal,
+  CurrentReach,
+  Ownership,
+  OwnershipRule,
+  RequireScopes,
+  Scope,
+  type Principal,
+  type Reach,
+} from '@orderops/core';
 import { RevealPii } from '../masking/pii.decorator.js';
 import { toCustomerResponse } from './customer.mapper.js';
 import { CustomersService } from './customers.service.js';
@@ -14,25 +23,28 @@ export class CustomersController {
 
   @Get(':id')
   @RequireScopes(Scope.OrdersRead)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'A customer, masked' })
   @ApiOkResponse({ type: CustomerResponse })
-  async get(@Param('id') id: string): Promise<CustomerResponse> {
-    return toCustomerResponse(await this.customers.get(id));
+  async get(@Param('id') id: string, @CurrentReach() reach: Reach): Promise<CustomerResponse> {
+    return toCustomerResponse(await this.customers.get(id, reach));
   }
 
   @Post('search')
   @HttpCode(200)
   @RequireScopes(Scope.OrdersRead)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'Find customers by exact email or phone (blind index); masked results' })
   @ApiOkResponse({ type: CustomerResponse, isArray: true })
-  async search(@Body() body: SearchCustomersDto): Promise<CustomerResponse[]> {
-    return (await this.customers.search(body)).map(toCustomerResponse);
+  async search(@Body() body: SearchCustomersDto, @CurrentReach() reach: Reach): Promise<CustomerResponse[]> {
+    return (await this.customers.search(body, reach)).map(toCustomerResponse);
   }
 
   @Post(':id/reveal')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @RequireScopes(Scope.PiiReveal)
+  @OwnershipRule(Ownership.Owned)
   @RevealPii(Scope.PiiReveal)
   @ApiOperation({ summary: 'Reveal a customer’s personal data for a stated purpose (audited)' })
   @ApiOkResponse({ type: CustomerResponse })
@@ -40,21 +52,24 @@ export class CustomersController {
     @Param('id') id: string,
     @Body() body: RevealCustomerDto,
     @CurrentPrincipal() principal: Principal,
+    @CurrentReach() reach: Reach,
   ): Promise<CustomerResponse> {
-    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal));
+    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal, reach));
   }
 
   @Get(':id/export')
   @Header('Cache-Control', 'no-store')
   @RequireScopes(Scope.PiiExport)
+  @OwnershipRule(Ownership.Owned)
   @RevealPii(Scope.PiiExport)
   @ApiOperation({ summary: 'Everything held about the person, with their orders (GDPR Art. 15)' })
   @ApiOkResponse({ type: CustomerExportResponse })
   async export(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
+    @CurrentReach() reach: Reach,
   ): Promise<CustomerExportResponse> {
-    const { record, related } = await this.customers.export(id, principal);
+    const { record, related } = await this.customers.export(id, principal, reach);
     return Object.assign(new CustomerExportResponse(), {
       customer: toCustomerResponse(record),
       related,
@@ -65,11 +80,16 @@ export class CustomersController {
   @Delete(':id/pii')
   @HttpCode(204)
   @RequireScopes(Scope.PiiErase)
+  @OwnershipRule(Ownership.Owned)
   @ApiOperation({
     summary: 'Erase the person: destroys the data key and blind indexes; orders keep their figures',
   })
   @ApiNoContentResponse()
-  async erase(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
-    await this.customers.erase(id, principal);
+  async erase(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentReach() reach: Reach,
+  ): Promise<void> {
+    await this.customers.erase(id, principal, reach);
   }
 }

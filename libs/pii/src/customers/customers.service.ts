@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import {
   InjectConfig,
+  ownerWhere,
   secretKeyOf,
   ValidationFailedError,
   type AppConfig,
   type Principal,
+  type Reach,
 } from '@orderops/core';
 import { ulid } from 'ulid';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
@@ -83,52 +85,76 @@ export class CustomersService {
   }
 
   /**
-   * The customer with this email (by blind index), or a new one from `details`. Runs in the
-   * caller's transaction; the unique email index makes a concurrent duplicate fail there.
+   * The owner's customer with this email (by blind index), or a new one of that owner's
+   * from `details`, in the caller's transaction. Concurrent requests creating the same new
+   * customer end with one: the insert yields to the one that got there first, whose row is
+   * then read (PostgreSQL waits for that transaction before deciding).
    */
   async findOrCreate(
     manager: EntityManager,
     details: CustomerDetails,
     actor: AuditActor,
+    owner: string,
   ): Promise<{ record: CustomerRecord; created: boolean }> {
     const repo = manager.getRepository(CustomerEntity);
-    const existing = await repo.findOneBy({ emailBidx: this.emailIndex(details.email) });
+    const emailBidx = this.emailIndex(details.email);
+    const existing = await repo.findOneBy({ emailBidx, owner });
     if (existing) return { record: this.decrypt(existing), created: false };
-    return { record: await this.create(manager, details, actor), created: true };
+    const created = await this.create(manager, details, actor, owner);
+    if (created) return { record: created, created: true };
+    return { record: this.decrypt(await repo.findOneByOrFail({ emailBidx, owner })), created: false };
   }
 
   /**
-   * For bulk loads (order imports): finds or creates customers by the batch inside the
-   * caller's transaction, with a bounded cache for the whole load.
+   * For bulk loads (order imports): finds or creates the owner's customers by the batch
+   * inside the caller's transaction, with a bounded cache for the whole load.
    */
-  batchResolver(manager: EntityManager): CustomerBatchResolver {
+  batchResolver(manager: EntityManager, owner: string): CustomerBatchResolver {
     return new CustomerBatchResolver(manager, {
+      owner,
       ring: this.ring,
       emailIndex: (email) => this.emailIndex(email),
       phoneIndex: (phone) => this.phoneIndex(phone),
     });
   }
 
-  /** Creates the customer and its `customer.created` event in the caller's transaction. */
-  async create(manager: EntityManager, details: CustomerDetails, actor: AuditActor): Promise<CustomerRecord> {
+  /**
+   * Creates the owner's customer and its `customer.created` event in the caller's
+   * transaction; undefined when the owner already has a customer with this email.
+   */
+  async create(
+    manager: EntityManager,
+    details: CustomerDetails,
+    actor: AuditActor,
+    owner: string,
+  ): Promise<CustomerRecord | undefined> {
     const id = `CUS-${ulid()}`;
     const dek = newDataKey();
     const { wrapped, kekVersion } = wrapDataKey(this.ring, id, dek);
     const enc = (column: PiiColumn, value: string | undefined): string | null =>
       value === undefined ? null : encryptField(dek, column, id, value);
-    await manager.getRepository(CustomerEntity).insert({
-      id,
-      wrappedDek: wrapped,
-      kekVersion,
-      nameEnc: enc('name', details.name),
-      emailEnc: enc('email', details.email.trim()),
-      phoneEnc: enc('phone', details.phone),
-      addressEnc: enc('address', details.address ? JSON.stringify(details.address) : undefined),
-      emailBidx: this.emailIndex(details.email),
-      phoneBidx: details.phone ? this.phoneIndex(details.phone) : null,
-      erasedAt: null,
-    });
+    const inserted = await manager
+      .getRepository(CustomerEntity)
+      .createQueryBuilder()
+      .insert()
+      .values({
+        id,
+        owner,
+        wrappedDek: wrapped,
+        kekVersion,
+        nameEnc: enc('name', details.name),
+        emailEnc: enc('email', details.email.trim()),
+        phoneEnc: enc('phone', details.phone),
+        addressEnc: enc('address', details.address ? JSON.stringify(details.address) : undefined),
+        emailBidx: this.emailIndex(details.email),
+        phoneBidx: details.phone ? this.phoneIndex(details.phone) : null,
+        erasedAt: null,
+      })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
     dek.fill(0);
+    if ((inserted.raw as unknown[]).length === 0) return undefined;
     await this.audit.record(manager, {
       action: 'customer.created',
       actor,
@@ -193,9 +219,14 @@ export class CustomersService {
     );
   }
 
-  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<CustomerRecord> {
+  /** The customer if `reach` covers it; any other is not found, exactly like a missing id. */
+  async get(
+    id: string,
+    reach: Reach,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<CustomerRecord> {
     this.assertId(id);
-    const entity = await manager.getRepository(CustomerEntity).findOneBy({ id });
+    const entity = await manager.getRepository(CustomerEntity).findOneBy({ id, ...ownerWhere(reach) });
     if (!entity) throw new CustomerNotFoundError();
     return this.decrypt(entity);
   }
@@ -207,7 +238,7 @@ export class CustomersService {
     return new Map(rows.map((row) => [row.id, this.decrypt(row)]));
   }
 
-  async search(query: { email?: string; phone?: string }): Promise<CustomerRecord[]> {
+  async search(query: { email?: string; phone?: string }, reach: Reach): Promise<CustomerRecord[]> {
     if ((query.email === undefined) === (query.phone === undefined)) {
       throw new ValidationFailedError([
         { field: 'email', code: 'exactlyOne', message: 'give exactly one of email or phone' },
@@ -215,8 +246,8 @@ export class CustomersService {
     }
     const where =
       query.email !== undefined
-        ? { emailBidx: this.emailIndex(query.email) }
-        : { phoneBidx: this.phoneIndex(query.phone!) };
+        ? { emailBidx: this.emailIndex(query.email), ...ownerWhere(reach) }
+        : { phoneBidx: this.phoneIndex(query.phone!), ...ownerWhere(reach) };
     const rows = await this.dataSource
       .getRepository(CustomerEntity)
       .find({ where, order: { createdAt: 'ASC' }, take: 50 });
@@ -224,10 +255,15 @@ export class CustomersService {
   }
 
   /** Plaintext for an explicit, purposeful reveal, audited with its purpose; erased customers are gone (410). */
-  async reveal(id: string, purpose: RevealPurpose, principal: Principal): Promise<CustomerRecord> {
+  async reveal(
+    id: string,
+    purpose: RevealPurpose,
+    principal: Principal,
+    reach: Reach,
+  ): Promise<CustomerRecord> {
     this.assertId(id);
     return this.dataSource.transaction(async (manager) => {
-      const record = await this.get(id, manager);
+      const record = await this.get(id, reach, manager);
       if (record.erasedAt !== null) throw new CustomerErasedError();
       await this.audit.record(manager, {
         action: 'pii.revealed',
@@ -242,12 +278,13 @@ export class CustomersService {
   async export(
     id: string,
     principal: Principal,
+    reach: Reach,
   ): Promise<{ record: CustomerRecord; related: Record<string, unknown> }> {
     this.assertId(id);
     return this.dataSource.transaction(async (manager) => {
-      const record = await this.get(id, manager);
+      const record = await this.get(id, reach, manager);
       if (record.erasedAt !== null) throw new CustomerErasedError();
-      const related = await this.exportRegistry.collect(id, manager);
+      const related = await this.exportRegistry.collect(id, manager, reach);
       await this.audit.record(manager, {
         action: 'pii.exported',
         actor: actorOf(principal),
@@ -262,11 +299,11 @@ export class CustomersService {
    * Crypto-shredding: the data key, the ciphertexts and the blind indexes are destroyed;
    * the row (and the orders pointing at it) stays, marked erased. Idempotent.
    */
-  async erase(id: string, principal: Principal): Promise<void> {
+  async erase(id: string, principal: Principal, reach: Reach): Promise<void> {
     this.assertId(id);
     await this.dataSource.transaction(async (manager) => {
       const result = await manager.getRepository(CustomerEntity).update(
-        { id },
+        { id, ...ownerWhere(reach) },
         {
           wrappedDek: null,
           kekVersion: null,
