@@ -19,11 +19,14 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY scripts/supply-chain/install-scripts.mjs ./scripts/supply-chain/install-scripts.mjs
+# Install scripts denied, then run for exactly the packages package.json allowScripts names.
+RUN npm ci --ignore-scripts --no-audit --no-fund && node scripts/supply-chain/install-scripts.mjs rebuild
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
-RUN npm run build
+# The CycloneDX SBOM of the production dependency tree, shipped in the image (see LABEL).
+RUN npm run build && npm run sbom
 
 # ---- deps: production dependencies only, without install scripts --------------------------
 FROM node:24-bookworm-slim AS deps
@@ -46,7 +49,8 @@ LABEL org.opencontainers.image.title="OrderOps" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.licenses="${LICENSES}"
+      org.opencontainers.image.licenses="${LICENSES}" \
+      io.orderops.image.sbom="/app/sbom/orderops.cdx.json"
 
 # Production defaults only; nothing secret. The app writes nothing outside /tmp when
 # DATABASE_URL is set, so the root filesystem can be mounted read-only. NODE_OPTIONS caps
@@ -62,6 +66,7 @@ WORKDIR /app
 # Files stay owned by root and read-only to the runtime user.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/sbom/orderops.cdx.json ./sbom/orderops.cdx.json
 COPY package.json ./
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 
