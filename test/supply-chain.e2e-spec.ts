@@ -266,6 +266,24 @@ describe('SBOM', () => {
   });
 });
 
+describe('the image build follows the same rules', () => {
+  const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+
+  it('every npm ci skips install scripts, and the allowed ones run from the one list', () => {
+    const installs = [...dockerfile.matchAll(/npm ci[^\n&]*/g)].map((m) => m[0]);
+    expect(installs.length).toBeGreaterThanOrEqual(2);
+    expect(installs.filter((command) => !command.includes('--ignore-scripts'))).toEqual([]);
+    expect(dockerfile).toContain('node scripts/supply-chain/install-scripts.mjs rebuild');
+  });
+
+  it('the SBOM is written by the build, copied into the image, and named by a label', () => {
+    expect(dockerfile).toMatch(/RUN [^\n]*npm run sbom/);
+    const label = /io\.orderops\.image\.sbom="([^"]+)"/.exec(dockerfile)?.[1];
+    expect(label).toBe('/app/sbom/orderops.cdx.json');
+    expect(dockerfile).toContain('COPY --from=build /app/sbom/orderops.cdx.json ./sbom/orderops.cdx.json');
+  });
+});
+
 describe('advisories', () => {
   let server: Server | undefined;
   afterAll(() => server?.close());
