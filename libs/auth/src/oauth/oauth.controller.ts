@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectConfig, Public, StrictRateLimit, type AppConfig } from '@orderops/core';
+import { rethrowAsOAuthError } from '../auth.errors.js';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
 import { ALL_SCOPES } from '../scopes.js';
 import { OAuthParams } from './oauth-params.js';
@@ -43,7 +44,7 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
   ): Promise<TokenResponse> {
-    return this.oauth.token(OAuthParams.from(contentType, body), authorization);
+    return this.oauth.token(OAuthParams.from(contentType, body), authorization).catch(rethrowAsOAuthError);
   }
 
   @Post('oauth/revoke')
@@ -64,7 +65,7 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
   ): Promise<void> {
-    await this.oauth.revoke(OAuthParams.from(contentType, body), authorization);
+    await this.oauth.revoke(OAuthParams.from(contentType, body), authorization).catch(rethrowAsOAuthError);
   }
 
   @Post('oauth/introspect')
@@ -77,7 +78,9 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
   ): Promise<IntrospectionResponse> {
-    return this.oauth.introspect(OAuthParams.from(contentType, body), authorization);
+    return this.oauth
+      .introspect(OAuthParams.from(contentType, body), authorization)
+      .catch(rethrowAsOAuthError);
   }
 
   @Get('.well-known/jwks.json')
