@@ -215,6 +215,16 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     }
   });
 
+  it('bounds every database session and pool wait in the configuration', () => {
+    expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data).toMatchObject({
+      DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+      DATABASE_LOCK_TIMEOUT_MS: '10000',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '15000',
+      DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '5000',
+      DATABASE_KEEPALIVE_IDLE_MS: '30000',
+    });
+  });
+
   it('puts DEFAULT_CURRENCY and IMPORT_MAX_BYTES (not secrets) in the configuration', () => {
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toMatch(/^[A-Z]{3}$/);
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.IMPORT_MAX_BYTES).toBe('52428800');

@@ -583,6 +583,7 @@ describe('negative values fixtures', () => {
   /** helm/ci-negative/lint: values the schema refuses, with the JSON pointer helm must name. */
   const LINT_CASES: Record<string, string> = {
     'http-issuer.yaml': "'/config/issuer'",
+    'unbounded-idle-transaction.yaml': "'/database/idleInTransactionTimeoutMs'",
     'latest-tag.yaml': "'/image/tag'",
     'lowercase-currency.yaml': "'/config/defaultCurrency'",
     'root-container-port.yaml': "'/containerPort'",

@@ -203,6 +203,11 @@ IMPORT_MAX_BYTES: {{ . | int64 | quote }}
 {{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
+DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.database.statementTimeoutMs | int64 | quote }}
+DATABASE_LOCK_TIMEOUT_MS: {{ .Values.database.lockTimeoutMs | int64 | quote }}
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: {{ .Values.database.idleInTransactionTimeoutMs | int64 | quote }}
+DATABASE_POOL_ACQUIRE_TIMEOUT_MS: {{ .Values.database.poolAcquireTimeoutMs | int64 | quote }}
+DATABASE_KEEPALIVE_IDLE_MS: {{ .Values.database.keepAliveIdleMs | int64 | quote }}
 DATABASE_MIGRATE_ON_START: "false"
 {{- if .Values.database.caCert }}
 DATABASE_SSL_CA: {{ .Values.database.caCert | quote }}

@@ -1,4 +1,9 @@
-import { AppError } from '@orderops/core';
+import {
+  AppError,
+  RETRY_AFTER_SECONDS,
+  ServiceUnavailableError,
+  isInfrastructureFailure,
+} from '@orderops/core';
 
 export const AuthErrorCode = {
   Unauthenticated: 'unauthenticated',
@@ -24,7 +29,8 @@ export type OAuthErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  | 'temporarily_unavailable';
 
 /**
  * An error of the OAuth endpoints, answered in RFC 6749 form (`error`, `error_description`)
@@ -35,12 +41,15 @@ export class OAuthError extends AppError {
     readonly oauthCode: OAuthErrorCode,
     description: string,
     status = oauthCode === 'invalid_client' ? 401 : 400,
+    cause?: unknown,
   ) {
     super(`oauth-${oauthCode.replaceAll('_', '-')}`, status, 'OAuth error', {
       detail: description,
+      cause,
       headers: {
         'Cache-Control': 'no-store',
         ...(oauthCode === 'invalid_client' ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {}),
+        ...(status === 503 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
       },
       representation: {
         contentType: 'application/json; charset=utf-8',
@@ -48,6 +57,25 @@ export class OAuthError extends AppError {
       },
     });
   }
+}
+
+/**
+ * Rethrows an outage met on an OAuth endpoint in RFC 6749 form: 503 `temporarily_unavailable`
+ * with Retry-After, so a client neither drops its credentials nor sees a problem document.
+ */
+export function rethrowAsOAuthError(error: unknown): never {
+  if (
+    error instanceof ServiceUnavailableError ||
+    (!(error instanceof AppError) && isInfrastructureFailure(error))
+  ) {
+    throw new OAuthError(
+      'temporarily_unavailable',
+      'The authorization server is temporarily unavailable; retry later.',
+      503,
+      error,
+    );
+  }
+  throw error;
 }
 
 /** 401 for a request without a usable bearer token (RFC 6750 §3). */

@@ -11,6 +11,7 @@ export * from './database/embedded-database.js';
 export * from './docs/openapi.js';
 export * from './errors/app-error.js';
 export * from './errors/core.errors.js';
+export * from './errors/infrastructure-failure.js';
 export * from './errors/problem.js';
 export * from './http/http-setup.js';
 export * from './http/public.decorator.js';

@@ -4,11 +4,13 @@ import { AuthGuard } from '@nestjs/passport';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
 import { AppError, IS_PUBLIC_KEY, recordRequestPrincipal } from '@orderops/core';
 import type { FastifyRequest } from 'fastify';
+import jwt from 'jsonwebtoken';
 import { InsufficientScopeError, TokenInQueryError, UnauthenticatedError } from '../auth.errors.js';
 import { REQUIRED_SCOPES_KEY } from '../decorators/require-scopes.decorator.js';
 import type { Principal } from '../principal.js';
 import type { Scope } from '../scopes.js';
-import { hasAuthorizationHeader } from './bearer.js';
+import { TokenRejectedError } from '../tokens/access-token-verifier.js';
+import { bearerTokenOf, hasAuthorizationHeader } from './bearer.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 
 /** A route that declares neither @Public() nor @RequireScopes(): a mistake, never open. */
@@ -110,16 +112,33 @@ export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
     return true;
   }
 
+  /**
+   * Passport reports a refused token through `info` (fail) and anything that went wrong
+   * through `error`; a failing key lookup arrives as `info` too. Only a token we looked at
+   * and refused is a 401: a database or pool error is rethrown for the filter (503), so
+   * clients keep good tokens through an outage instead of re-logging in.
+   */
   override handleRequest<TUser = Principal>(
     error: unknown,
     user: TUser | false,
-    _info: unknown,
+    info: unknown,
     context: ExecutionContext,
   ): TUser {
-    if (error || !user) {
-      const request = context.switchToHttp().getRequest<FastifyRequest>();
-      throw new UnauthenticatedError(hasAuthorizationHeader(request.headers));
+    if (!error && user) return user;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const problem = error ?? info;
+    if (
+      problem instanceof Error &&
+      !isTokenRejection(problem) &&
+      bearerTokenOf(request.headers) !== undefined
+    ) {
+      throw problem;
     }
-    return user;
+    throw new UnauthenticatedError(hasAuthorizationHeader(request.headers));
   }
+}
+
+/** A verdict on the token itself: its shape, signature, claims or standing. */
+function isTokenRejection(problem: unknown): boolean {
+  return problem instanceof TokenRejectedError || problem instanceof jwt.JsonWebTokenError;
 }

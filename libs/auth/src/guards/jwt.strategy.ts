@@ -5,7 +5,11 @@ import jwt, { type JwtHeader } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import { Strategy, type StrategyOptionsWithRequest } from 'passport-jwt';
 import type { Principal } from '../principal.js';
-import { AccessTokenVerifier, jwtVerifyOptions } from '../tokens/access-token-verifier.js';
+import {
+  AccessTokenVerifier,
+  TokenRejectedError,
+  jwtVerifyOptions,
+} from '../tokens/access-token-verifier.js';
 import { VerifiedTokenCache } from '../tokens/verified-token-cache.js';
 import { bearerTokenOf } from './bearer.js';
 
@@ -41,7 +45,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
         const done = callback as unknown as (error: unknown, key?: KeyObject) => void;
         const decoded = jwt.decode(rawToken, { complete: true });
         if (!decoded) {
-          done(new Error('malformed token'));
+          done(new TokenRejectedError('malformed'));
           return;
         }
         verifier.keyForHeader(decoded.header as TokenHeader).then(

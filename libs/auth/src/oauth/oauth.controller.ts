@@ -8,6 +8,7 @@ import {
   StrictRateLimit,
   type AppConfig,
 } from '@orderops/core';
+import { rethrowAsOAuthError } from '../auth.errors.js';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
 import { ALL_SCOPES } from '../scopes.js';
 import { OAuthParams } from './oauth-params.js';
@@ -50,7 +51,7 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
   ): Promise<TokenResponse> {
-    return this.oauth.token(OAuthParams.from(contentType, body), authorization);
+    return this.oauth.token(OAuthParams.from(contentType, body), authorization).catch(rethrowAsOAuthError);
   }
 
   @Post('oauth/revoke')
@@ -72,7 +73,7 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
   ): Promise<void> {
-    await this.oauth.revoke(OAuthParams.from(contentType, body), authorization);
+    await this.oauth.revoke(OAuthParams.from(contentType, body), authorization).catch(rethrowAsOAuthError);
   }
 
   @Post('oauth/introspect')
@@ -86,7 +87,9 @@ export class OAuthController {
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
   ): Promise<IntrospectionResponse> {
-    return this.oauth.introspect(OAuthParams.from(contentType, body), authorization);
+    return this.oauth
+      .introspect(OAuthParams.from(contentType, body), authorization)
+      .catch(rethrowAsOAuthError);
   }
 
   @Get('.well-known/jwks.json')

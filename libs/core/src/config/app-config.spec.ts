@@ -235,6 +235,14 @@ describe('loadConfig', () => {
       ['CORS_ORIGINS', 'https://app.example.com/path'],
       ['DATABASE_URL', 'mysql://db/x'],
       ['DATABASE_URL', 'postgres://u:p@db/x?sslmode=disable'],
+      ['DATABASE_URL', 'postgres://u:p@db/x?statement_timeout=0'],
+      ['DATABASE_URL', 'postgres://u:p@db/x?options=-c%20lock_timeout%3D0'],
+      ['DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+      ['DATABASE_LOCK_TIMEOUT_MS', '0'],
+      ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '0'],
+      ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '3600001'],
+      ['DATABASE_POOL_ACQUIRE_TIMEOUT_MS', '0'],
+      ['DATABASE_KEEPALIVE_IDLE_MS', '999'],
       ['REDIS_URL', 'http://cache:6379'],
       ['REFRESH_TOKEN_IDLE_SECONDS', '9999999'],
       ['IMPORT_MAX_BYTES', '1023'],
@@ -242,6 +250,17 @@ describe('loadConfig', () => {
       ['IMPORT_MAX_BYTES', '50MiB'],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
+    });
+
+    it('bounds every database session and pool wait by default', () => {
+      const { database } = loadConfig({ ORDEROPS_DATA_DIR: dir });
+      expect(database).toMatchObject({
+        statementTimeoutMs: 30_000,
+        lockTimeoutMs: 10_000,
+        idleInTransactionTimeoutMs: 15_000,
+        poolAcquireTimeoutMs: 5_000,
+        keepAliveIdleMs: 30_000,
+      });
     });
 
     it('accepts a list of exact CORS origins', () => {

@@ -23,6 +23,16 @@ export interface DatabaseConfig {
   readonly poolSize: number;
   /** Development runs pending migrations at start; production uses `orderops migrate`. */
   readonly migrateOnStart: boolean;
+  /** Server-side bound on one statement (PostgreSQL `statement_timeout`). */
+  readonly statementTimeoutMs: number;
+  /** Server-side bound on waiting for a lock (`lock_timeout`). */
+  readonly lockTimeoutMs: number;
+  /** The server ends a session left idle inside a transaction (and frees its locks) after this. */
+  readonly idleInTransactionTimeoutMs: number;
+  /** Longest wait for a pool connection, opening a new one included; then 503. */
+  readonly poolAcquireTimeoutMs: number;
+  /** Idle time before TCP keepalive probes start on a database connection. */
+  readonly keepAliveIdleMs: number;
 }
 
 export interface HttpConfig {
@@ -94,8 +104,22 @@ function isKnownDefault(value: string): boolean {
   return KNOWN_DEFAULT_SECRETS.has(value.trim().toLowerCase());
 }
 
+/** Upper bound of the database time limits: a longer wait is a hang by another name. */
+const HOUR_MS = 3_600_000;
+
 /** Query parameters that would let a URL silently override DATABASE_SSL_MODE in `pg`. */
 const SSL_URL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslcrl', 'uselibpqcompat'];
+/** ...and the ones that would silently lift the session time limits (DATABASE_*_TIMEOUT_MS). */
+const LIMIT_URL_PARAMS = [
+  'options',
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'query_timeout',
+  'connect_timeout',
+  'keepalives',
+  'keepalives_idle',
+];
 
 function readDatabaseUrl(reader: EnvReader, isProduction: boolean): Secret | undefined {
   const raw = reader.fileOrString('DATABASE_URL');
@@ -116,6 +140,14 @@ function readDatabaseUrl(reader: EnvReader, isProduction: boolean): Secret | und
     reader.fail(
       'DATABASE_URL',
       `must not carry ${sslParams.join(', ')}; use DATABASE_SSL_MODE/DATABASE_SSL_CA`,
+    );
+    return undefined;
+  }
+  const limitParams = LIMIT_URL_PARAMS.filter((p) => url.searchParams.has(p));
+  if (limitParams.length > 0) {
+    reader.fail(
+      'DATABASE_URL',
+      `must not carry ${limitParams.join(', ')}; use the DATABASE_*_TIMEOUT_MS settings`,
     );
     return undefined;
   }
@@ -309,6 +341,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
       sslCa,
       poolSize: reader.integer('DATABASE_POOL_SIZE', 10, 1, 100),
       migrateOnStart: reader.boolean('DATABASE_MIGRATE_ON_START', !isProduction),
+      // Zero (PostgreSQL's "never") is refused on purpose: no session may wait forever.
+      statementTimeoutMs: reader.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, HOUR_MS),
+      lockTimeoutMs: reader.integer('DATABASE_LOCK_TIMEOUT_MS', 10_000, 100, HOUR_MS),
+      idleInTransactionTimeoutMs: reader.integer(
+        'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        15_000,
+        100,
+        HOUR_MS,
+      ),
+      poolAcquireTimeoutMs: reader.integer('DATABASE_POOL_ACQUIRE_TIMEOUT_MS', 5_000, 100, 120_000),
+      keepAliveIdleMs: reader.integer('DATABASE_KEEPALIVE_IDLE_MS', 30_000, 1_000, HOUR_MS),
     },
     auth: {
       issuer: readIssuer(reader, isProduction, port),

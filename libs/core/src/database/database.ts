@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
+import { BoundedClient } from './bounded-client.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 
 type EntityList = MixedList<string | (new () => unknown)>;
@@ -16,7 +17,11 @@ export interface DatabaseSchema {
 
 /** Connections beyond the pool that the embedded server accepts (a CLI session, a probe). */
 const EMBEDDED_SPARE_CONNECTIONS = 4;
-const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How much longer than statement_timeout the client waits for an answer before it gives the
+ * connection up: room for the server's own cancellation to arrive, which keeps the session.
+ */
+const QUERY_READ_GRACE_MS = 2_000;
 /**
  * Hot reads are a handful of constant SQL texts; past this many, a text is run unprepared,
  * so that a caller passing varying SQL cannot pile up statements on every connection.
@@ -43,6 +48,34 @@ function connectionOptions(
 }
 
 /**
+ * `pg` pool and connection settings so that no request waits forever: the server bounds
+ * each statement, lock wait and idle transaction (startup parameters, set once per
+ * connection at no extra round trip; the embedded PGlite accepts and ignores them, its
+ * sessions live in this process); the client bounds the wait for a pool connection and for
+ * any answer, so a connection whose peer vanished without a FIN is dropped, not reused.
+ */
+export function poolOptions(database: DatabaseConfig): Record<string, unknown> {
+  return {
+    max: database.poolSize,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: database.poolAcquireTimeoutMs,
+    statement_timeout: database.statementTimeoutMs,
+    lock_timeout: database.lockTimeoutMs,
+    idle_in_transaction_session_timeout: database.idleInTransactionTimeoutMs,
+    query_timeout: database.statementTimeoutMs + QUERY_READ_GRACE_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: database.keepAliveIdleMs,
+    Client: BoundedClient,
+  };
+}
+
+/** A PGlite server behind DATABASE_URL (pglite-socket over TCP) shares one session too. */
+async function isPGlite(dataSource: DataSource): Promise<boolean> {
+  const [row] = await dataSource.query<{ version: string }[]>('SELECT version() AS version');
+  return row.version.includes('PGlite');
+}
+
+/**
  * The application's PostgreSQL: a TypeORM data source over the `pg` pool, pointed at a
  * real server from DATABASE_URL or at the embedded PGlite in the data directory.
  * Owns both lifetimes so shutdown closes the pool before the database under it.
@@ -53,6 +86,8 @@ export class Database implements OnApplicationShutdown {
   private constructor(
     readonly dataSource: DataSource,
     private readonly embedded: EmbeddedDatabase | undefined,
+    /** Every connection shares one session: PGlite, ours or one served over TCP. */
+    private readonly sharedSession: boolean,
   ) {}
 
   get isEmbedded(): boolean {
@@ -78,11 +113,11 @@ export class Database implements OnApplicationShutdown {
         // gen_random_uuid() is built into PostgreSQL 13+; no extension is ever installed.
         uuidExtension: 'pgcrypto',
         logging: false,
-        connectTimeoutMS: CONNECT_TIMEOUT_MS,
-        extra: { max: config.database.poolSize, idleTimeoutMillis: 30_000 },
+        connectTimeoutMS: config.database.poolAcquireTimeoutMs,
+        extra: poolOptions(config.database),
       } as DataSourceOptions);
       await dataSource.initialize();
-      return new Database(dataSource, embedded);
+      return new Database(dataSource, embedded, embedded !== undefined || (await isPGlite(dataSource)));
     } catch (error) {
       await embedded?.stop();
       throw error;
@@ -114,11 +149,11 @@ export class Database implements OnApplicationShutdown {
   }
 
   /**
-   * Undefined on the embedded database: its connections share one PGlite session, where a
+   * Undefined on PGlite: its connections share one session, where a
    * statement one connection prepared would collide with another connection preparing it.
    */
   private preparedNameFor(sql: string): string | undefined {
-    if (this.embedded) return undefined;
+    if (this.sharedSession) return undefined;
     let name = this.preparedNames.get(sql);
     if (name === undefined && this.preparedNames.size < MAX_PREPARED_READS) {
       name = `orderops_read_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;

@@ -48,8 +48,27 @@ export class MethodNotAllowedError extends AppError {
   }
 }
 
+/**
+ * How long a client should wait after one of our own failures. Short: an outage we answer
+ * for is usually a failover or a restart, and the pool reconnects on the next request.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** Our fault, not the caller's (database, pool, dependency): retrying later helps. */
 export class ServiceUnavailableError extends AppError {
-  constructor(detail: string, extensions?: Record<string, unknown>) {
-    super(CoreErrorCode.ServiceUnavailable, 503, 'Service Unavailable', { detail, extensions });
+  constructor(detail: string, extensions?: Record<string, unknown>, cause?: unknown) {
+    super(CoreErrorCode.ServiceUnavailable, 503, 'Service Unavailable', {
+      detail,
+      extensions,
+      cause,
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+  }
+}
+
+/** A database, pool or network failure met while handling a request. */
+export class DependencyUnavailableError extends ServiceUnavailableError {
+  constructor(cause: unknown) {
+    super('A service this request depends on is unavailable; retry later.', undefined, cause);
   }
 }

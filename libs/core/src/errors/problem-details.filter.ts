@@ -44,7 +44,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const instance = request.routeOptions.url ?? `urn:orderops:request:${request.id}`;
     const problem = toProblem(effective, { requestId: request.id, path: instance });
 
-    if (problem.unexpected) {
+    if (problem.failure) {
+      // Codes only: a driver message may quote SQL, and parameters may hold personal data.
+      this.logger.warn(
+        { requestId: request.id, status: problem.status, failure: problem.failure },
+        'Dependency unavailable',
+      );
+    } else if (problem.unexpected) {
       this.logger.error({ err: error, requestId: request.id }, 'Unhandled error');
     }
     if (reply.sent) return;

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, type ErrorRepresentation, type FieldProblem } from './app-error.js';
-import { CoreErrorCode, problemType } from './core.errors.js';
+import { CoreErrorCode, DependencyUnavailableError, problemType } from './core.errors.js';
+import { infrastructureFailureOf, type InfrastructureFailure } from './infrastructure-failure.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -24,6 +25,8 @@ export interface Problem {
   readonly unexpected: boolean;
   /** Set when the error's protocol defines its own body (sent instead of `body`). */
   readonly representation?: ErrorRepresentation;
+  /** Set when a database, pool or network failure is behind the error: log it as an outage. */
+  readonly failure?: InfrastructureFailure;
 }
 
 const BY_STATUS: Readonly<Record<number, { code: string; title: string; detail: string }>> = {
@@ -107,9 +110,15 @@ export interface ProblemContext {
  * parameter is echoed back.
  */
 export function toProblem(thrown: unknown, context: ProblemContext): Problem {
+  const failure = infrastructureFailureOf(thrown);
   // Nest wraps Fastify's own 4xx errors (body parsing, limits) in an HttpException.
+  // An outage that no code turned into an AppError is answered as one: 503, never 500 or 4xx.
   const error =
-    thrown instanceof HttpException && isFrameworkClientError(thrown.cause) ? thrown.cause : thrown;
+    thrown instanceof HttpException && isFrameworkClientError(thrown.cause)
+      ? thrown.cause
+      : failure !== undefined && !(thrown instanceof AppError)
+        ? new DependencyUnavailableError(thrown)
+        : thrown;
   let status: number;
   let code: string;
   let title: string;
@@ -143,6 +152,7 @@ export function toProblem(thrown: unknown, context: ProblemContext): Problem {
     status,
     headers,
     unexpected,
+    failure,
     representation: error instanceof AppError ? error.representation : undefined,
     body: {
       ...extensions,

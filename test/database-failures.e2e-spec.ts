@@ -1,0 +1,273 @@
+import { DataSource } from 'typeorm';
+import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  basic,
+  bearer,
+  createClient,
+  passwordGrant,
+  postForm,
+  TEST_ADMIN_PASSWORD,
+  tokenFor,
+  type TokenBody,
+} from './support/auth.js';
+import { order, postOrder } from './support/orders.js';
+import { databaseBehindProxy, type ProxiedDatabase, type TcpProxy } from './support/tcp-proxy.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { adminSsl, databaseKind, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `done` holds; the suite's test timeout is the only bound. */
+async function eventually<T>(attempt: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await attempt();
+    if (done(value)) return value;
+    await sleep(200);
+  }
+}
+
+function expectOutage(res: LightMyRequestResponse): void {
+  expect(res.statusCode, res.body).toBe(503);
+  expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  expect(res.headers['www-authenticate']).toBeUndefined();
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.json()).toMatchObject({
+    type: 'urn:orderops:problem:service-unavailable',
+    status: 503,
+    requestId: res.headers['x-request-id'],
+  });
+}
+
+function expectOAuthOutage(res: LightMyRequestResponse): void {
+  expect(res.statusCode, res.body).toBe(503);
+  expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  expect(res.headers['content-type']).toContain('application/json');
+  expect(res.json()).toEqual({
+    error: 'temporarily_unavailable',
+    error_description: expect.any(String) as string,
+  });
+}
+
+const baseEnv = {
+  ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+  STRICT_RATE_LIMIT_PER_MINUTE: '10000',
+  RATE_LIMIT_PER_MINUTE: '100000',
+};
+
+describe('a failure of ours is never reported as the caller’s fault', () => {
+  describe('while the database is down', () => {
+    let db: TestDatabase;
+    let behind: ProxiedDatabase;
+    let proxy: TcpProxy;
+    let t: TestApp;
+    let admin: TokenBody;
+    let partner: { clientId: string; clientSecret: string };
+
+    beforeAll(async () => {
+      db = await provisionTestDatabase();
+      behind = await databaseBehindProxy(db);
+      proxy = behind.proxy;
+      t = await startTestApp({ ...behind.env, ...baseEnv });
+      admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
+      partner = await createClient(t.app, admin.access_token, 'Partner', ['orders:read']);
+      proxy.cut();
+    });
+
+    afterAll(async () => {
+      await t?.close();
+      await behind?.dispose();
+      await db?.dispose();
+    });
+
+    it('answers a good token with 503 and Retry-After, not 401, and logs the outage with the request id', async () => {
+      for (const url of ['/orders', '/admin/operators']) {
+        const res = await t.app.inject({ method: 'GET', url, headers: bearer(admin.access_token) });
+        expectOutage(res);
+        const logged = t.logs
+          .records()
+          .find((r) => r.requestId === res.headers['x-request-id'] && r.msg === 'Dependency unavailable');
+        expect(logged).toMatchObject({ level: 'warn', failure: { code: expect.any(String) as string } });
+      }
+      // Neither the token nor anything else from the request reaches the log.
+      expect(t.logs.text).not.toContain(admin.access_token);
+    });
+
+    it('still answers a token it can refuse without the database with 401', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/orders', headers: bearer('not.a.jwt') });
+      expect(res.statusCode).toBe(401);
+      const none = await t.app.inject({ method: 'GET', url: '/orders' });
+      expect(none.statusCode).toBe(401);
+    });
+
+    it('answers the OAuth endpoints with 503 temporarily_unavailable and Retry-After', async () => {
+      expectOAuthOutage(await passwordGrant(t.app, 'admin', TEST_ADMIN_PASSWORD));
+      const client = basic(partner.clientId, partner.clientSecret);
+      expectOAuthOutage(await postForm(t.app, '/oauth/token', { grant_type: 'client_credentials' }, client));
+      expectOAuthOutage(await postForm(t.app, '/oauth/introspect', { token: admin.access_token }, client));
+      expectOAuthOutage(await postForm(t.app, '/oauth/revoke', { token: admin.access_token }, client));
+    });
+
+    it('serves the same token again once the database is back', async () => {
+      proxy.restore();
+      const res = await eventually(
+        () => t.app.inject({ method: 'GET', url: '/orders', headers: bearer(admin.access_token) }),
+        (r) => r.statusCode !== 503,
+      );
+      expect(res.statusCode).toBe(200);
+    });
+  });
+
+  describe('a black-holed connection', () => {
+    let db: TestDatabase;
+    let behind: ProxiedDatabase;
+    let proxy: TcpProxy;
+    let t: TestApp;
+    let admin: TokenBody;
+    const poolSize = 2;
+
+    beforeAll(async () => {
+      db = await provisionTestDatabase();
+      behind = await databaseBehindProxy(db);
+      proxy = behind.proxy;
+      t = await startTestApp({
+        ...behind.env,
+        ...baseEnv,
+        DATABASE_POOL_SIZE: String(poolSize),
+        DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+        DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+      });
+      admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
+    });
+
+    afterAll(async () => {
+      await t?.close();
+      await behind?.dispose();
+      await db?.dispose();
+    });
+
+    const orders = () => t.app.inject({ method: 'GET', url: '/orders', headers: bearer(admin.access_token) });
+    const ready = () => t.app.inject({ method: 'GET', url: '/health/ready' });
+
+    /** Fills the pool, so that every connection it holds is one that will be black-holed. */
+    const fillPool = async (): Promise<void> => {
+      const ds = t.app.get(DataSource);
+      await Promise.all(Array.from({ length: poolSize }, () => ds.query('SELECT pg_sleep(0.2)')));
+    };
+
+    it('is given up and replaced while new connections pass, so readiness and requests recover by themselves', async () => {
+      await fillPool();
+      proxy.blackHole({ newConnections: 'pass' });
+      // Readiness runs through the ORM's query runner, which hands a connection back to the
+      // pool without an error: a wedged connection must still never be handed out again.
+      const probe = await eventually(ready, (r) => r.statusCode !== 503);
+      expect(probe.statusCode).toBe(200);
+      expect((await orders()).statusCode).toBe(200);
+    });
+
+    it('fails requests with 503 and readiness while the database is unreachable, and heals once it is back', async () => {
+      await fillPool();
+      proxy.blackHole({ newConnections: 'swallow' });
+      // More requests than connections: some wait on a silent socket, the rest for the pool.
+      const during = await Promise.all(Array.from({ length: poolSize + 2 }, orders));
+      during.forEach(expectOutage);
+      const notReady = await ready();
+      expect(notReady.statusCode).toBe(503);
+      expect(notReady.json()).toMatchObject({ checks: { database: 'down' } });
+      expect((await t.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+
+      // The path to the database heals; the black-holed sockets stay silent for good.
+      proxy.restore();
+      expect((await eventually(orders, (r) => r.statusCode !== 503)).statusCode).toBe(200);
+      expect((await eventually(ready, (r) => r.statusCode !== 503)).statusCode).toBe(200);
+    });
+  });
+
+  describe.runIf(databaseKind === 'postgres')(
+    'two instances, one losing its session mid-transaction while it holds the audit chain-head lock',
+    () => {
+      // The embedded database has a single session inside its own process: no server-side
+      // session timeouts, and no second instance can share it.
+      let db: TestDatabase;
+      let behind: ProxiedDatabase;
+      let proxy: TcpProxy;
+      let lost: TestApp;
+      let other: TestApp;
+      let admin: TokenBody;
+      let locker: pg.Client;
+
+      beforeAll(async () => {
+        db = await provisionTestDatabase();
+        behind = await databaseBehindProxy(db);
+        proxy = behind.proxy;
+        other = await startTestApp({ ...db.env, ...baseEnv, DATABASE_LOCK_TIMEOUT_MS: '500' });
+        lost = await startTestApp({
+          ...behind.env,
+          ...baseEnv,
+          DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+          DATABASE_LOCK_TIMEOUT_MS: '5000',
+          DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1500',
+        });
+        admin = await tokenFor(other.app, 'admin', TEST_ADMIN_PASSWORD);
+        locker = new pg.Client({ connectionString: db.env.DATABASE_URL, ssl: adminSsl() });
+        await locker.connect();
+      });
+
+      afterAll(async () => {
+        await locker?.end();
+        await lost?.close();
+        await other?.close();
+        await behind?.dispose();
+        await db?.dispose();
+      });
+
+      /** The backend of `lost` that waits for a lock, as the server sees it. */
+      const waitingSessionOfLost = async (): Promise<number | undefined> => {
+        const { rows } = await locker.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND client_port = ANY($1)`,
+          [proxy.upstreamPorts],
+        );
+        return rows[0]?.pid;
+      };
+
+      it('lets the other instance’s audited writes continue once the idle transaction is ended', async () => {
+        // Hold the chain head, so that `lost` enters its audited transaction and waits for it.
+        await locker.query('BEGIN');
+        await locker.query('SELECT 1 FROM audit_chain_head WHERE singleton = 1 FOR UPDATE');
+        const inFlight = postOrder(lost.app, admin.access_token, order());
+        const pid = await eventually(waitingSessionOfLost, (p) => p !== undefined);
+
+        // Its connection goes silent; then the lock passes to it: the server sends the row
+        // nowhere and keeps the session idle inside the transaction, holding the lock.
+        proxy.blackHole({ newConnections: 'pass' });
+        await locker.query('COMMIT');
+        const held = await locker.query<{ granted: boolean }>(
+          `SELECT l.granted FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            WHERE l.pid = $1 AND c.relname = 'audit_chain_head' AND l.mode = 'RowShareLock'`,
+          [pid],
+        );
+        expect(held.rows).toEqual([{ granted: true }]);
+
+        // Until the server ends that session, the other instance answers 503 (never 401 or
+        // 500); after, its audited writes go through again.
+        const created = await eventually(
+          async () => {
+            const res = await postOrder(other.app, admin.access_token, order());
+            if (res.statusCode !== 201) expectOutage(res);
+            return res;
+          },
+          (res) => res.statusCode === 201,
+        );
+        expect(created.statusCode).toBe(201);
+        expect((await passwordGrant(other.app, 'admin', TEST_ADMIN_PASSWORD)).statusCode).toBe(200);
+        const ended = await locker.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+        expect(ended.rowCount).toBe(0);
+
+        // The instance that lost its connection gave the request up as an outage.
+        expectOutage(await inFlight);
+      });
+    },
+  );
+});
