@@ -33,7 +33,26 @@ describe('revocation, introspection, keys and metadata', () => {
     admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
     await createOperator(t.app, admin.access_token, 'lifecycle', ['orders:read']);
     rs = await createClient(t.app, admin.access_token, 'Resource server', ['orders:read']);
+    // A confidential first-party client that signs operators in (a backend-for-frontend):
+    // the tokens it introspects are its own (RFC 7662 §4).
+    await t.app.get(DataSource).query(
+      `UPDATE oauth_clients SET first_party = true, grant_types = ARRAY['password', 'refresh_token', 'client_credentials']
+          WHERE client_id = $1`,
+      [rs.clientId],
+    );
   });
+
+  /** Operator tokens issued to the resource server's own client. */
+  const rsTokenFor = async (): Promise<TokenBody> => {
+    const res = await postForm(
+      t.app,
+      '/oauth/token',
+      { grant_type: 'password', username: 'lifecycle', password: TEST_OPERATOR_PASSWORD },
+      basic(rs.clientId, rs.clientSecret),
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<TokenBody>();
+  };
 
   afterAll(async () => {
     await t?.close();
@@ -45,20 +64,20 @@ describe('revocation, introspection, keys and metadata', () => {
 
   describe('POST /oauth/introspect', () => {
     it('describes an active access token', async () => {
-      const token = await tokenFor(t.app, 'lifecycle', TEST_OPERATOR_PASSWORD);
+      const token = await rsTokenFor();
       const res = await introspect(token.access_token);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({
         active: true,
         scope: 'orders:read',
-        client_id: 'orderops-web',
+        client_id: rs.clientId,
         token_type: 'Bearer',
         sub: decodeJwt(token.access_token).payload.sub,
       });
     });
 
     it('describes an active refresh token', async () => {
-      const token = await tokenFor(t.app, 'lifecycle', TEST_OPERATOR_PASSWORD);
+      const token = await rsTokenFor();
       expect((await introspect(token.refresh_token!)).json()).toMatchObject({
         active: true,
         token_type: 'refresh_token',
@@ -128,12 +147,19 @@ describe('revocation, introspection, keys and metadata', () => {
         basic(rs.clientId, rs.clientSecret),
       );
       expect(res.statusCode).toBe(200);
-      expect((await introspect(token.access_token)).json()).toMatchObject({ active: true });
+      const use = await t.app.inject({ method: 'GET', url: '/orders', headers: bearer(token.access_token) });
+      expect(use.statusCode).toBe(200);
     });
 
     it('revoking an access token makes introspection report it inactive', async () => {
-      const token = await tokenFor(t.app, 'lifecycle', TEST_OPERATOR_PASSWORD);
-      await postForm(t.app, '/oauth/revoke', { token: token.access_token, client_id: 'orderops-web' });
+      const token = await rsTokenFor();
+      expect((await introspect(token.access_token)).json()).toMatchObject({ active: true });
+      await postForm(
+        t.app,
+        '/oauth/revoke',
+        { token: token.access_token },
+        basic(rs.clientId, rs.clientSecret),
+      );
       expect((await introspect(token.access_token)).body).toBe('{"active":false}');
     });
   });
@@ -231,14 +257,16 @@ describe('revocation, introspection, keys and metadata', () => {
       basic(partner.clientId, partner.clientSecret),
     );
     const token = grant.json<TokenBody>().access_token;
-    expect((await introspect(token)).json()).toMatchObject({ active: true });
+    const own = basic(partner.clientId, partner.clientSecret);
+    expect((await introspect(token, own)).json()).toMatchObject({ active: true });
     const del = await t.app.inject({
       method: 'DELETE',
       url: `/admin/clients/${partner.clientId}`,
       headers: bearer(admin.access_token),
     });
     expect(del.statusCode).toBe(204);
-    expect((await introspect(token)).body).toBe('{"active":false}');
+    const use = await t.app.inject({ method: 'GET', url: '/orders', headers: bearer(token) });
+    expect(use.statusCode).toBe(401);
     const again = await postForm(
       t.app,
       '/oauth/token',
