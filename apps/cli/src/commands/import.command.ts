@@ -2,10 +2,11 @@ import { systemActor } from '@orderops/audit';
 import {
   ImportRejectedError,
   ImportsService,
+  localFileSource,
   type ImportProgress,
   type ImportReport,
 } from '@orderops/orders';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
@@ -97,7 +98,7 @@ export class ImportCommand extends CommandRunner {
       const report = await this.imports.import(
         // The operating-system account is how a command-line run is attributed.
         { createdBy: `cli:${userInfo().username}`.slice(0, 80), actor: systemActor('cli') },
-        createReadStream(file),
+        localFileSource(file),
         {
           strict: options.strict === true,
           allowDuplicate: options.allowDuplicate === true,

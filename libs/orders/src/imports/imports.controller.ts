@@ -17,11 +17,15 @@ import {
   type Principal,
 } from '@orderops/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ImportMediaTypeError, ImportTooLargeError } from '../orders.errors.js';
 import { principalRef } from '../orders/orders.service.js';
 import { ImportQueryDto } from './dto/import-requests.dto.js';
 import { ImportReportResponse, StoredImportResponse } from './dto/import.response.js';
+import type { ImportReport } from './import-report.js';
+import { ImportSlots } from './import-slots.js';
+import { UploadSpool } from './import-spool.js';
 import { ImportsService } from './imports.service.js';
 
 @ApiTags('orders')
@@ -29,6 +33,7 @@ import { ImportsService } from './imports.service.js';
 export class ImportsController {
   constructor(
     private readonly imports: ImportsService,
+    private readonly slots: ImportSlots,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -54,11 +59,24 @@ export class ImportsController {
     if (contentLength !== undefined && Number(contentLength) > this.config.importMaxBytes) {
       throw new ImportTooLargeError(this.config.importMaxBytes);
     }
-    const report = await this.imports.import(
-      { createdBy: principalRef(principal), actor: auditActorOf(principal) },
-      request.body,
-      { strict: query.strict === 'true', allowDuplicate: query.allowDuplicate === 'true' },
-    );
+    // Refused before a byte of the body is read, so a refused upload costs nothing.
+    const slot = this.slots.acquire(principalRef(principal));
+    const upload = new UploadSpool(request.body, {
+      dir: join(this.config.dataDir, 'uploads'),
+      maxBytes: this.config.importMaxBytes,
+      idleTimeoutMs: this.config.importIdleTimeoutMs,
+    });
+    let report: ImportReport;
+    try {
+      report = await this.imports.import(
+        { createdBy: principalRef(principal), actor: auditActorOf(principal) },
+        upload,
+        { strict: query.strict === 'true', allowDuplicate: query.allowDuplicate === 'true' },
+      );
+    } finally {
+      slot.release();
+      await upload.dispose();
+    }
     void reply.header('Location', `/orders/imports/${report.id}`);
     return Object.assign(new ImportReportResponse(), report);
   }
