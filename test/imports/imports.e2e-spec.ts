@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../support/audit.js';
@@ -566,6 +567,26 @@ describe('order imports', () => {
         'content-type': 'text/csv; charset=utf-8',
       });
       expect(utf8.statusCode).toBe(201);
+    });
+
+    it('415 for a compressed (or otherwise encoded) upload; identity is the file itself', async () => {
+      const csv = uniqueCsv(['Zipped,1.00,1']);
+      const importsBefore = await ds.query<{ id: string }[]>('SELECT id FROM imports');
+      for (const [encoding, body] of [
+        ['gzip', gzipSync(csv)],
+        ['GZIP', gzipSync(csv)],
+        ['br', brotliCompressSync(csv)],
+        ['deflate', deflateSync(csv)],
+        ['gzip, identity', gzipSync(csv)],
+      ] as const) {
+        const res = await postImport(t.app, importer, body, '', { 'content-encoding': encoding });
+        expect(res.statusCode, `${encoding}: ${res.body}`).toBe(415);
+        expect(problem(res).type).toBe('urn:orderops:problem:unsupported-content-encoding');
+        expect(res.headers['accept-encoding']).toBe('identity');
+      }
+      expect(await ds.query<{ id: string }[]>('SELECT id FROM imports')).toEqual(importsBefore);
+      const plain = await postImport(t.app, importer, csv, '', { 'content-encoding': 'identity' });
+      expect(plain.statusCode, plain.body).toBe(201);
     });
 
     it('is not held to the 100 KiB JSON body limit', async () => {
