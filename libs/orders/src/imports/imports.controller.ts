@@ -5,6 +5,7 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { auditActorOf } from '@orderops/auth';
@@ -46,6 +47,23 @@ export class ImportsController {
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiCreatedResponse({ type: ImportReportResponse })
+  @ApiResponse({ status: 400, description: 'The upload broke off before the whole file arrived' })
+  @ApiResponse({ status: 408, description: 'No bytes arrived for IMPORT_IDLE_TIMEOUT_MS' })
+  @ApiResponse({ status: 409, description: 'The same file was imported before (importId names it)' })
+  @ApiResponse({ status: 413, description: 'The file exceeds IMPORT_MAX_BYTES' })
+  @ApiResponse({
+    status: 415,
+    description: 'Not text/csv in UTF-8, or a Content-Encoding other than identity (compressed)',
+  })
+  @ApiResponse({
+    status: 422,
+    description: 'Not an order file (empty, header only, encoding, CSV syntax), or strict and rows invalid',
+  })
+  @ApiResponse({
+    status: 429,
+    description: 'Too many imports running, for this caller or for the service; see Retry-After',
+  })
+  @ApiResponse({ status: 503, description: 'No room to receive the file right now; see Retry-After' })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ImportQueryDto,
