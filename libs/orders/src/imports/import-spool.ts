@@ -106,11 +106,12 @@ export class UploadSpool implements ImportSource {
 
   private async spool(): Promise<void> {
     const { upload } = this;
-    // Gone before we started reading (the client left while its token was checked).
-    if (upload.destroyed && !upload.readableEnded) throw new ImportInterruptedError();
     await mkdir(this.limits.dir, { recursive: true, mode: 0o700 });
     await chmod(this.limits.dir, 0o700);
     await sweepStale(this.limits.dir).catch(() => undefined);
+    // Gone before we started reading (while its token was checked, or just now): its
+    // 'close' has been and gone. No await from here to the listeners below.
+    if (upload.destroyed && !upload.readableEnded) throw new ImportInterruptedError();
     const gate = new UploadGate(this.limits);
     const interrupted = (): void => {
       if (!upload.readableEnded) gate.destroy(new ImportInterruptedError());
