@@ -229,6 +229,17 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toMatch(/^[A-Z]{3}$/);
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.IMPORT_MAX_BYTES).toBe('52428800');
   });
+
+  it('puts the import caps and idle timeout in the configuration, with room in /tmp for the uploads', () => {
+    const data = single<IConfigMap>(rendered.objects, 'ConfigMap').data;
+    expect([
+      data?.IMPORT_MAX_CONCURRENT,
+      data?.IMPORT_MAX_CONCURRENT_PER_PRINCIPAL,
+      data?.IMPORT_IDLE_TIMEOUT_MS,
+    ]).toEqual(['2', '1', '30000']);
+    const tmp = deploymentOf(rendered.objects).spec!.template.spec!.volumes!.find((v) => v.name === 'tmp')!;
+    expect(tmp.emptyDir?.sizeLimit).toBe('256Mi');
+  });
 });
 
 describe('fixture specifics', () => {

@@ -621,6 +621,8 @@ describe('negative values fixtures', () => {
     'redis-without-url.yaml': 'redis.enabled needs secrets.values.redisUrl',
     'missing-issuer.yaml': 'config.issuer is required',
     'ingress-without-tls.yaml': 'ingress.enabled needs ingress.tls',
+    'small-tmp-for-imports.yaml':
+      'tmpSizeLimit must exceed config.importMaxBytes x config.importMaxConcurrent (209715200 bytes)',
   };
 
   it('every render fixture is covered', () => {

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../support/audit.js';
@@ -87,6 +88,8 @@ describe('order imports', () => {
       ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       STRICT_RATE_LIMIT_PER_MINUTE: '10000',
       RATE_LIMIT_PER_MINUTE: '100000',
+      // The concurrent-duplicate case runs two uploads of one principal at once.
+      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: '2',
     });
     ds = t.app.get(DataSource);
     const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
@@ -512,10 +515,25 @@ describe('order imports', () => {
       expect(last.report.error?.code).toBe('import-invalid-file');
     });
 
-    it('an empty file or a header alone imports nothing and succeeds', async () => {
-      const res = await postImport(t.app, importer, 'product,price,quantity\n', '?allowDuplicate=true');
-      expect(res.statusCode).toBe(201);
-      expect(res.json<ImportReportBody>()).toMatchObject({ rows: 0, orders: 0 });
+    // Nothing to import is the wrong file, not a completed import.
+    const empty: [string, string, string, RegExp][] = [
+      ['0 bytes', '', 'import-invalid-file', /empty/],
+      ['only blank lines', '\n\r\n\n', 'import-invalid-file', /empty/],
+      ['a BOM alone', '\ufeff', 'import-invalid-file', /empty/],
+      ['a header alone', 'product,price,quantity\n', 'import-no-rows', /no data rows/],
+      ['a header and blank lines', 'product,price,quantity\n\n\r\n', 'import-no-rows', /no data rows/],
+    ];
+    it.each(empty)('422 for %s, no import completed', async (_name, csv, code, detail) => {
+      const importsBefore = await ds.query<{ id: string }[]>('SELECT id FROM imports');
+      const res = await postImport(t.app, importer, csv, '?allowDuplicate=true');
+      expect(res.statusCode, res.body).toBe(422);
+      const body = problem(res);
+      expect(body.type).toBe(`urn:orderops:problem:${code}`);
+      expect(body.detail).toMatch(detail);
+      const last = await lastImport(ds);
+      expect(importsBefore.map((r) => r.id)).not.toContain(last.id);
+      expect(last.status).toBe('failed');
+      expect(last.report.error?.code).toBe(code);
     });
 
     it('accepts a BOM, CRLF line ends, blank lines and header names in any case', async () => {
@@ -549,6 +567,26 @@ describe('order imports', () => {
         'content-type': 'text/csv; charset=utf-8',
       });
       expect(utf8.statusCode).toBe(201);
+    });
+
+    it('415 for a compressed (or otherwise encoded) upload; identity is the file itself', async () => {
+      const csv = uniqueCsv(['Zipped,1.00,1']);
+      const importsBefore = await ds.query<{ id: string }[]>('SELECT id FROM imports');
+      for (const [encoding, body] of [
+        ['gzip', gzipSync(csv)],
+        ['GZIP', gzipSync(csv)],
+        ['br', brotliCompressSync(csv)],
+        ['deflate', deflateSync(csv)],
+        ['gzip, identity', gzipSync(csv)],
+      ] as const) {
+        const res = await postImport(t.app, importer, body, '', { 'content-encoding': encoding });
+        expect(res.statusCode, `${encoding}: ${res.body}`).toBe(415);
+        expect(problem(res).type).toBe('urn:orderops:problem:unsupported-content-encoding');
+        expect(res.headers['accept-encoding']).toBe('identity');
+      }
+      expect(await ds.query<{ id: string }[]>('SELECT id FROM imports')).toEqual(importsBefore);
+      const plain = await postImport(t.app, importer, csv, '', { 'content-encoding': 'identity' });
+      expect(plain.statusCode, plain.body).toBe(201);
     });
 
     it('is not held to the 100 KiB JSON body limit', async () => {
@@ -664,12 +702,18 @@ describe('order imports', () => {
         ].join('\r\n'),
       );
       await new Promise((resolve) => socket.write(body.subarray(0, body.length / 2), resolve));
-      // Let the server read (and insert) part of the file before the client goes away. No
-      // database query here: on the embedded database it would wait for the import itself.
+      // Let the server receive part of the file before the client goes away.
       await new Promise((resolve) => setTimeout(resolve, 500));
       socket.destroy();
+      // The import's row is written once the upload has ended (here: broken off).
+      const imports = async () =>
+        Number((await ds.query<{ n: string }[]>('SELECT count(*) AS n FROM imports'))[0].n);
       let last = await lastImport(ds);
-      for (let i = 0; i < 200 && last.status === 'running'; i++) {
+      for (
+        let i = 0;
+        i < 200 && ((await imports()) === Number(importsBefore) || last.status === 'running');
+        i++
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         last = await lastImport(ds);
       }

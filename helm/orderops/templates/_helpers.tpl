@@ -180,6 +180,38 @@ app.kubernetes.io/component: {{ .component }}
   Non-secret settings, as a YAML map of environment variables. The ConfigMap holds them for
   the Deployment; the migration Job (a pre-install hook, before the ConfigMap exists) gets
   them inline. */}}
+{{/*
+  Bytes of a Kubernetes quantity (the suffixes values.schema.json allows; "m" rounds down).
+*/}}
+{{- define "orderops.quantityBytes" -}}
+{{- $q := toString . -}}
+{{- $units := dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 -}}
+{{- $suffix := regexFind "[a-zA-Z]+$" $q -}}
+{{- $number := trimSuffix $suffix $q | float64 -}}
+{{- if eq $suffix "m" -}}
+{{- divf $number 1000 | floor | int64 -}}
+{{- else if $suffix -}}
+{{- mulf $number (get $units $suffix) | floor | int64 -}}
+{{- else -}}
+{{- $number | floor | int64 -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  Uploads are received into the /tmp emptyDir before they are imported: room for every
+  import the pod may run at once, or the kubelet evicts the pod mid-import.
+*/}}
+{{- define "orderops.checkImportSpool" -}}
+{{- $c := .Values.config -}}
+{{- if gt ($c.importMaxConcurrentPerPrincipal | int64) ($c.importMaxConcurrent | int64) -}}
+{{- fail "orderops: config.importMaxConcurrentPerPrincipal must not exceed config.importMaxConcurrent" -}}
+{{- end -}}
+{{- $needed := mul ($c.importMaxBytes | int64) ($c.importMaxConcurrent | int64) -}}
+{{- if le (include "orderops.quantityBytes" .Values.tmpSizeLimit | int64) $needed -}}
+{{- fail (printf "orderops: tmpSizeLimit must exceed config.importMaxBytes x config.importMaxConcurrent (%d bytes): uploads are received into /tmp" $needed) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "orderops.configData" -}}
 {{- $c := .Values.config -}}
 {{- if not $c.issuer -}}
@@ -201,6 +233,10 @@ DEFAULT_CURRENCY: {{ . | quote }}
 {{- with $c.importMaxBytes }}
 IMPORT_MAX_BYTES: {{ . | int64 | quote }}
 {{- end }}
+{{- include "orderops.checkImportSpool" . }}
+IMPORT_MAX_CONCURRENT: {{ $c.importMaxConcurrent | int64 | quote }}
+IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: {{ $c.importMaxConcurrentPerPrincipal | int64 | quote }}
+IMPORT_IDLE_TIMEOUT_MS: {{ $c.importIdleTimeoutMs | int64 | quote }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.database.statementTimeoutMs | int64 | quote }}

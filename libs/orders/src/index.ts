@@ -10,5 +10,6 @@ export * from './orders/orders.service.js';
 export * from './imports/dto/import.response.js';
 export * from './imports/import-report.js';
 export * from './imports/import-run.js';
+export * from './imports/import-source.js';
 export * from './imports/import.entity.js';
 export * from './imports/imports.service.js';

@@ -20,6 +20,11 @@ export const OrdersErrorCode = {
   ImportInvalidFile: 'import-invalid-file',
   ImportInterrupted: 'import-interrupted',
   ImportMediaType: 'unsupported-media-type',
+  ImportContentEncoding: 'unsupported-content-encoding',
+  ImportNoRows: 'import-no-rows',
+  ImportIdleTimeout: 'import-idle-timeout',
+  ImportsBusy: 'imports-busy',
+  ImportSpoolFull: 'import-spool-full',
 } as const;
 
 export class OrderNotFoundError extends AppError {
@@ -165,6 +170,55 @@ export class ImportMediaTypeError extends AppError {
   constructor() {
     super(OrdersErrorCode.ImportMediaType, 415, 'Unsupported Media Type', {
       detail: 'Send the order file as text/csv.',
+    });
+  }
+}
+
+export class ImportContentEncodingError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.ImportContentEncoding, 415, 'Unsupported Media Type', {
+      detail: 'Send the order file uncompressed (no Content-Encoding, or identity).',
+      headers: { 'Accept-Encoding': 'identity' },
+    });
+  }
+}
+
+/** A header row and nothing else: there is nothing to import, which is not a completed import. */
+export class ImportNoRowsError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.ImportNoRows, 422, 'Unprocessable Content', {
+      detail: 'The file has a header row but no data rows; nothing was imported.',
+    });
+  }
+}
+
+export class ImportIdleTimeoutError extends AppError {
+  constructor(idleTimeoutMs: number) {
+    super(OrdersErrorCode.ImportIdleTimeout, 408, 'Request Timeout', {
+      detail: `No bytes of the upload arrived for ${idleTimeoutMs} ms; nothing was imported.`,
+    });
+  }
+}
+
+/** Too many imports at once, for the service or for this caller: ours to limit, theirs to retry. */
+export class ImportsBusyError extends AppError {
+  constructor(scope: 'service' | 'principal', retryAfterSeconds: number) {
+    super(OrdersErrorCode.ImportsBusy, 429, 'Too Many Requests', {
+      detail:
+        scope === 'principal'
+          ? 'You have as many imports running as allowed; retry when one has finished.'
+          : 'As many imports are running as the service allows; retry later.',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/** The disk that holds uploads while they arrive is full: ours, and gone once imports finish. */
+export class ImportSpoolFullError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(OrdersErrorCode.ImportSpoolFull, 503, 'Service Unavailable', {
+      detail: 'There is no room to receive the file right now; retry later.',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
     });
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditCoreModule } from '@orderops/audit';
 import { PiiCoreModule, PiiModule } from '@orderops/pii';
 import { CsvBodyParser } from './imports/csv-body.parser.js';
+import { ImportSlots } from './imports/import-slots.js';
 import { ImportsController } from './imports/imports.controller.js';
 import { ImportsService } from './imports/imports.service.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -10,7 +11,7 @@ import { OrdersService } from './orders/orders.service.js';
 @Module({
   imports: [PiiModule, AuditCoreModule],
   controllers: [OrdersController, ImportsController],
-  providers: [OrdersService, ImportsService, CsvBodyParser],
+  providers: [OrdersService, ImportsService, ImportSlots, CsvBodyParser],
   exports: [OrdersService, ImportsService],
 })
 export class OrdersModule {}

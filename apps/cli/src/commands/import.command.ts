@@ -3,10 +3,11 @@ import { HOUSE_REACH } from '@orderops/core';
 import {
   ImportRejectedError,
   ImportsService,
+  localFileSource,
   type ImportProgress,
   type ImportReport,
 } from '@orderops/orders';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
@@ -102,7 +103,7 @@ export class ImportCommand extends CommandRunner {
           actor: systemActor('cli'),
           reach: HOUSE_REACH,
         },
-        createReadStream(file),
+        localFileSource(file),
         {
           strict: options.strict === true,
           allowDuplicate: options.allowDuplicate === true,

@@ -55,10 +55,27 @@ describe('loadConfig', () => {
     expect(config.database.migrateOnStart).toBe(true);
     expect(config.dataDir).toBe(dir);
     expect(config.importMaxBytes).toBe(50 * 1024 * 1024);
+    expect(config.importMaxConcurrent).toBe(2);
+    expect(config.importMaxConcurrentPerPrincipal).toBe(1);
+    expect(config.importIdleTimeoutMs).toBe(30_000);
   });
 
   it('reads IMPORT_MAX_BYTES', () => {
     expect(loadConfig({ ORDEROPS_DATA_DIR: dir, IMPORT_MAX_BYTES: '1048576' }).importMaxBytes).toBe(1048576);
+  });
+
+  it('reads the import concurrency caps and idle timeout', () => {
+    const config = loadConfig({
+      ORDEROPS_DATA_DIR: dir,
+      IMPORT_MAX_CONCURRENT: '8',
+      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: '3',
+      IMPORT_IDLE_TIMEOUT_MS: '5000',
+    });
+    expect([
+      config.importMaxConcurrent,
+      config.importMaxConcurrentPerPrincipal,
+      config.importIdleTimeoutMs,
+    ]).toEqual([8, 3, 5000]);
   });
 
   it('accepts a complete production environment', () => {
@@ -248,6 +265,12 @@ describe('loadConfig', () => {
       ['IMPORT_MAX_BYTES', '1023'],
       ['IMPORT_MAX_BYTES', '1073741825'],
       ['IMPORT_MAX_BYTES', '50MiB'],
+      ['IMPORT_MAX_CONCURRENT', '0'],
+      ['IMPORT_MAX_CONCURRENT', '101'],
+      ['IMPORT_MAX_CONCURRENT_PER_PRINCIPAL', '0'],
+      ['IMPORT_MAX_CONCURRENT_PER_PRINCIPAL', '3'],
+      ['IMPORT_IDLE_TIMEOUT_MS', '999'],
+      ['IMPORT_IDLE_TIMEOUT_MS', '600001'],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
     });

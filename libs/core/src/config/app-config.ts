@@ -74,12 +74,19 @@ export interface AppConfig {
   readonly defaultCurrency: string;
   /** Largest order file an import accepts (bytes); the JSON body limit does not apply to it. */
   readonly importMaxBytes: number;
+  /** Imports running at once in this process, and per principal (429 beyond). */
+  readonly importMaxConcurrent: number;
+  readonly importMaxConcurrentPerPrincipal: number;
+  /** An upload that delivers no byte for this long is abandoned (408). */
+  readonly importIdleTimeoutMs: number;
   readonly redisUrl?: Secret;
 }
 
 export const MIN_SECRET_PASSWORD_LENGTH = 12;
 export const BODY_LIMIT_BYTES = 100 * 1024;
 export const IMPORT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024;
+export const IMPORT_MAX_CONCURRENT_DEFAULT = 2;
+export const IMPORT_IDLE_TIMEOUT_MS_DEFAULT = 30_000;
 
 /** Values seen in examples and tutorials; a production secret equal to one is refused. */
 const KNOWN_DEFAULT_SECRETS = new Set([
@@ -365,9 +372,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     blindIndexKey: readBlindIndexKey(reader, isProduction, dataDir),
     defaultCurrency: reader.string('DEFAULT_CURRENCY')?.toUpperCase() ?? 'EUR',
     importMaxBytes: reader.integer('IMPORT_MAX_BYTES', IMPORT_MAX_BYTES_DEFAULT, 1024, 1024 * 1024 * 1024),
+    importMaxConcurrent: reader.integer('IMPORT_MAX_CONCURRENT', IMPORT_MAX_CONCURRENT_DEFAULT, 1, 100),
+    importMaxConcurrentPerPrincipal: reader.integer('IMPORT_MAX_CONCURRENT_PER_PRINCIPAL', 1, 1, 100),
+    importIdleTimeoutMs: reader.integer(
+      'IMPORT_IDLE_TIMEOUT_MS',
+      IMPORT_IDLE_TIMEOUT_MS_DEFAULT,
+      1000,
+      600_000,
+    ),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
   };
 
+  if (config.importMaxConcurrentPerPrincipal > config.importMaxConcurrent) {
+    reader.fail('IMPORT_MAX_CONCURRENT_PER_PRINCIPAL', 'must not exceed IMPORT_MAX_CONCURRENT');
+  }
   if (!/^[A-Z]{3}$/.test(config.defaultCurrency))
     reader.fail('DEFAULT_CURRENCY', 'must be an ISO 4217 code such as EUR');
   if (reader.problems.length > 0 || config.masterKeys === undefined || config.blindIndexKey === undefined) {

@@ -100,6 +100,8 @@ export function mapHeader(header: readonly string[]): ImportColumn[] {
 export interface CsvReader {
   readonly gate: FileGate;
   readonly records: AsyncIterable<CsvRecord>;
+  /** Whether a header row was read (false for an empty file); valid once records have ended. */
+  hasHeader(): boolean;
 }
 
 /**
@@ -109,9 +111,13 @@ export interface CsvReader {
  */
 export function readCsv(source: Readable, limit: number, onBadRecord: (line: number) => void): CsvReader {
   const gate = new FileGate(limit);
+  let hasHeader = false;
   const parser = parse({
     bom: true,
-    columns: (header: string[]) => mapHeader(header),
+    columns: (header: string[]) => {
+      hasHeader = true;
+      return mapHeader(header);
+    },
     info: true,
     trim: true,
     skip_empty_lines: true,
@@ -147,5 +153,5 @@ export function readCsv(source: Readable, limit: number, onBadRecord: (line: num
       throw new ImportInterruptedError();
     }
   }
-  return { gate, records: records() };
+  return { gate, records: records(), hasHeader: () => hasHeader };
 }

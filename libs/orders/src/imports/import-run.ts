@@ -3,6 +3,7 @@ import type { CustomerBatchResolver } from '@orderops/pii';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
+import { ImportInvalidFileError, ImportNoRowsError } from '../orders.errors.js';
 import { readCsv, type CsvRecord } from './csv-rows.js';
 import { checkOrder, MAX_ITEMS_PER_ORDER } from './import-rows.js';
 import type { ImportTally } from './import-report.js';
@@ -79,6 +80,12 @@ export class ImportRun {
         this.bytesRead = reader.gate.bytes;
         this.add(record);
         if (this.pendingRows >= BATCH_ROWS) await this.flush(manager, customers);
+      }
+      // Nothing to import is not a completed import: the caller sent the wrong file.
+      if (this.tally.rows === 0) {
+        throw reader.hasHeader()
+          ? new ImportNoRowsError()
+          : new ImportInvalidFileError('The file is empty: an order file starts with a header row.');
       }
       this.closeGroup();
       await this.flush(manager, customers);

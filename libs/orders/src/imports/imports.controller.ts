@@ -5,6 +5,7 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { auditActorOf } from '@orderops/auth';
@@ -21,11 +22,15 @@ import {
   type Reach,
 } from '@orderops/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ImportMediaTypeError, ImportTooLargeError } from '../orders.errors.js';
 import { principalRef } from '../orders/orders.service.js';
 import { ImportQueryDto } from './dto/import-requests.dto.js';
 import { ImportReportResponse, StoredImportResponse } from './dto/import.response.js';
+import type { ImportReport } from './import-report.js';
+import { ImportSlots } from './import-slots.js';
+import { UploadSpool } from './import-spool.js';
 import { ImportsService } from './imports.service.js';
 
 @ApiTags('orders')
@@ -33,6 +38,7 @@ import { ImportsService } from './imports.service.js';
 export class ImportsController {
   constructor(
     private readonly imports: ImportsService,
+    private readonly slots: ImportSlots,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -46,6 +52,23 @@ export class ImportsController {
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiCreatedResponse({ type: ImportReportResponse })
+  @ApiResponse({ status: 400, description: 'The upload broke off before the whole file arrived' })
+  @ApiResponse({ status: 408, description: 'No bytes arrived for IMPORT_IDLE_TIMEOUT_MS' })
+  @ApiResponse({ status: 409, description: 'The same file was imported before (importId names it)' })
+  @ApiResponse({ status: 413, description: 'The file exceeds IMPORT_MAX_BYTES' })
+  @ApiResponse({
+    status: 415,
+    description: 'Not text/csv in UTF-8, or a Content-Encoding other than identity (compressed)',
+  })
+  @ApiResponse({
+    status: 422,
+    description: 'Not an order file (empty, header only, encoding, CSV syntax), or strict and rows invalid',
+  })
+  @ApiResponse({
+    status: 429,
+    description: 'Too many imports running, for this caller or for the service; see Retry-After',
+  })
+  @ApiResponse({ status: 503, description: 'No room to receive the file right now; see Retry-After' })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentReach() reach: Reach,
@@ -60,11 +83,24 @@ export class ImportsController {
     if (contentLength !== undefined && Number(contentLength) > this.config.importMaxBytes) {
       throw new ImportTooLargeError(this.config.importMaxBytes);
     }
-    const report = await this.imports.import(
-      { createdBy: principalRef(principal), actor: auditActorOf(principal), reach },
-      request.body,
-      { strict: query.strict === 'true', allowDuplicate: query.allowDuplicate === 'true' },
-    );
+    // Refused before a byte of the body is read, so a refused upload costs nothing.
+    const slot = this.slots.acquire(principalRef(principal));
+    const upload = new UploadSpool(request.body, {
+      dir: join(this.config.dataDir, 'uploads'),
+      maxBytes: this.config.importMaxBytes,
+      idleTimeoutMs: this.config.importIdleTimeoutMs,
+    });
+    let report: ImportReport;
+    try {
+      report = await this.imports.import(
+        { createdBy: principalRef(principal), actor: auditActorOf(principal), reach },
+        upload,
+        { strict: query.strict === 'true', allowDuplicate: query.allowDuplicate === 'true' },
+      );
+    } finally {
+      slot.release();
+      await upload.dispose();
+    }
     void reply.header('Location', `/orders/imports/${report.id}`);
     return Object.assign(new ImportReportResponse(), report);
   }

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import { AppError, InjectConfig, ownerWhere, type AppConfig, type Reach } from '@orderops/core';
 import { CustomersService } from '@orderops/pii';
-import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { ulid } from 'ulid';
@@ -15,6 +14,7 @@ import {
 import { ImportEntity, type ImportStatus } from './import.entity.js';
 import { ImportTally, type ImportReport } from './import-report.js';
 import { ImportRun, type ImportProgress } from './import-run.js';
+import type { ImportSource } from './import-source.js';
 
 export const IMPORT_ID_PATTERN = /^IMP-[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -71,9 +71,19 @@ export class ImportsService {
     if (!IMPORT_ID_PATTERN.test(id)) throw new InvalidImportIdError();
   }
 
-  async import(requester: ImportRequester, source: Readable, options: ImportOptions): Promise<ImportReport> {
+  async import(
+    requester: ImportRequester,
+    source: ImportSource,
+    options: ImportOptions,
+  ): Promise<ImportReport> {
     const started = performance.now();
     const id = `IMP-${ulid()}`;
+    // Every byte is here before the database is touched: no connection or transaction
+    // waits on a client's network. A file that did not arrive is recorded as failed below.
+    const notReceived = await source.receive().then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error : new Error('the upload failed')),
+    );
     await this.failAbandoned();
     await this.dataSource.getRepository(ImportEntity).insert({
       id,
@@ -96,11 +106,12 @@ export class ImportsService {
       onProgress: options.onProgress,
     });
     try {
+      if (notReceived !== undefined) throw notReceived;
       const report = await this.dataSource.transaction(async (manager) => {
         // Held until the end: tells a crash sweep (failAbandoned) that this import is alive.
         await manager.query(`SELECT 1 FROM "imports" WHERE "id" = $1 FOR UPDATE`, [id]);
         const resolver = this.customers.batchResolver(manager, requester.reach.owner);
-        await run.execute(source, manager, resolver);
+        await run.execute(source.open(), manager, resolver);
         const sha256 = run.sha256 ?? null;
         if (!options.allowDuplicate && sha256 !== null) {
           const first = await this.firstImportOf(manager, requester.reach.owner, sha256);
