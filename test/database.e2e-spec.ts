@@ -24,7 +24,10 @@ describe('database', () => {
       const rows = await ds.query<{ name: string }[]>('SELECT name FROM schema_migrations ORDER BY id');
       const expected = [
         'CreateInstance1732320000000',
-        ...APP_SCHEMAS.flatMap((s) => s.migrations.map((m) => m.name)),
+        // Applied in timestamp order, whichever lib a migration belongs to.
+        ...APP_SCHEMAS.flatMap((s) => s.migrations.map((m) => m.name)).sort(
+          (a, b) => Number(/\d{13}$/.exec(a)?.[0]) - Number(/\d{13}$/.exec(b)?.[0]),
+        ),
       ];
       expect(rows.map((r) => r.name)).toEqual(expected);
       expect(expected).toContain('CreateAuth1732400000000');
