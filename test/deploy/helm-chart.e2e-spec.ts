@@ -219,6 +219,12 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toMatch(/^[A-Z]{3}$/);
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.IMPORT_MAX_BYTES).toBe('52428800');
   });
+
+  it('puts the rate limits, and with Redis its key prefix, in the configuration', () => {
+    const data = single<IConfigMap>(rendered.objects, 'ConfigMap').data ?? {};
+    expect(data.RATE_LIMIT_PER_MINUTE).toMatch(/^\d+$/);
+    expect(data.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE).toMatch(/^\d+$/);
+  });
 });
 
 describe('fixture specifics', () => {
@@ -271,6 +277,7 @@ describe('fixture specifics', () => {
       expect(objectsOfKind(objects, 'PodDisruptionBudget')).toHaveLength(1);
       const env = envMap(apiContainer(objects));
       expect(env.get('REDIS_URL_FILE')).toBe('/var/run/secrets/orderops/REDIS_URL');
+      expect(single<IConfigMap>(objects, 'ConfigMap').data?.REDIS_KEY_PREFIX).toBe('orderops:');
       expect(env.get('ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD_FILE')).toBeDefined();
       // Key names of the existing Secret map onto the settings' file names.
       const items = deploymentOf(objects).spec!.template.spec!.volumes!.find((v) => v.name === 'credentials')!

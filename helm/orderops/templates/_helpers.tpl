@@ -201,6 +201,11 @@ DEFAULT_CURRENCY: {{ . | quote }}
 {{- with $c.importMaxBytes }}
 IMPORT_MAX_BYTES: {{ . | int64 | quote }}
 {{- end }}
+RATE_LIMIT_PER_MINUTE: {{ $c.rateLimitPerMinute | int64 | quote }}
+RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: {{ $c.rateLimitPerPrincipalPerMinute | int64 | quote }}
+{{- if .Values.redis.enabled }}
+REDIS_KEY_PREFIX: {{ .Values.redis.keyPrefix | quote }}
+{{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_MIGRATE_ON_START: "false"

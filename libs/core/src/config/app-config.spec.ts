@@ -240,8 +240,25 @@ describe('loadConfig', () => {
       ['IMPORT_MAX_BYTES', '1023'],
       ['IMPORT_MAX_BYTES', '1073741825'],
       ['IMPORT_MAX_BYTES', '50MiB'],
+      ['RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE', '0'],
+      ['RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE', '100001'],
+      ['REDIS_KEY_PREFIX', 'orderops prod:'],
+      ['REDIS_KEY_PREFIX', 'x'.repeat(65)],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
+    });
+
+    it('reads the rate limits and the Redis key prefix; the per-principal limit follows the per-address one', () => {
+      const defaults = loadConfig({ ORDEROPS_DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '42' });
+      expect(defaults.http.rateLimitPerPrincipalPerMinute).toBe(42);
+      expect(defaults.redisKeyPrefix).toBe('orderops:');
+      const set = loadConfig({
+        ORDEROPS_DATA_DIR: dir,
+        RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '900',
+        REDIS_KEY_PREFIX: 'orderops-staging:',
+      });
+      expect(set.http.rateLimitPerPrincipalPerMinute).toBe(900);
+      expect(set.redisKeyPrefix).toBe('orderops-staging:');
     });
 
     it('accepts a list of exact CORS origins', () => {

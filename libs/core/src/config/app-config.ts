@@ -33,8 +33,10 @@ export interface HttpConfig {
   readonly trustProxyHops: number;
   readonly bodyLimitBytes: number;
   readonly docsEnabled: boolean;
-  /** Requests per client address per minute on routes without their own limit. */
+  /** Requests per client address per minute, across routes, that carry no accepted bearer token. */
   readonly rateLimitPerMinute: number;
+  /** Requests per authenticated principal per minute, across routes. */
+  readonly rateLimitPerPrincipalPerMinute: number;
   /** Requests per client address per minute on credential endpoints (@StrictRateLimit). */
   readonly strictRateLimitPerMinute: number;
 }
@@ -65,6 +67,8 @@ export interface AppConfig {
   /** Largest order file an import accepts (bytes); the JSON body limit does not apply to it. */
   readonly importMaxBytes: number;
   readonly redisUrl?: Secret;
+  /** Starts every Redis key, so deployments can share one Redis. */
+  readonly redisKeyPrefix: string;
 }
 
 export const MIN_SECRET_PASSWORD_LENGTH = 12;
@@ -288,6 +292,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reader.fail('REDIS_URL', 'must use the redis:// or rediss:// scheme');
   }
 
+  const rateLimitPerMinute = reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000);
+  const redisKeyPrefix = reader.string('REDIS_KEY_PREFIX') ?? 'orderops:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisKeyPrefix)) {
+    reader.fail('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits and : _ . -');
+  }
+
   const config = {
     nodeEnv,
     isProduction,
@@ -300,7 +310,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
       bodyLimitBytes: BODY_LIMIT_BYTES,
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
-      rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
+      rateLimitPerMinute,
+      rateLimitPerPrincipalPerMinute: reader.integer(
+        'RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE',
+        rateLimitPerMinute,
+        1,
+        100_000,
+      ),
       strictRateLimitPerMinute: reader.integer('STRICT_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),
     },
     database: {
@@ -323,6 +339,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     defaultCurrency: reader.string('DEFAULT_CURRENCY')?.toUpperCase() ?? 'EUR',
     importMaxBytes: reader.integer('IMPORT_MAX_BYTES', IMPORT_MAX_BYTES_DEFAULT, 1024, 1024 * 1024 * 1024),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
+    redisKeyPrefix,
   };
 
   if (!/^[A-Z]{3}$/.test(config.defaultCurrency))
