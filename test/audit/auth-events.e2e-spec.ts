@@ -6,7 +6,6 @@ import {
   basic,
   bearer,
   decodeJwt,
-  passwordGrant,
   postForm,
   TEST_ADMIN_PASSWORD,
   tokenFor,
@@ -264,8 +263,14 @@ describe('audited auth actions', () => {
     expect(locked[0]).toMatchObject({ actor_type: 'system', target_id: id, details: { failures: 5 } });
     expect(locked[0].details.lockSeconds).toBeGreaterThan(0);
     expect(locked[0].details.lockSeconds).toBeLessThanOrEqual(30);
-    // The right password while locked: still a failure, recorded as such.
-    expect((await passwordGrant(t.app, CANARY.username, CANARY.newPassword)).statusCode).toBe(400);
+    // The right password from the locked address: still a failure, recorded as such.
+    const whileLocked = await form('/oauth/token', {
+      grant_type: 'password',
+      client_id: 'orderops-web',
+      username: CANARY.username,
+      password: CANARY.newPassword,
+    });
+    expect(whileLocked.statusCode).toBe(400);
     expect(await lastEvent('auth.login.failed')).toMatchObject({
       target_id: id,
       details: { reason: 'locked' },

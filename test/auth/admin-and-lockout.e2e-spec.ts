@@ -218,27 +218,7 @@ describe('admin API, password policy and brute-force protection', () => {
       });
       expect((await passwordGrant(t.app, 'target', 'fresh-start-passphrase-9')).statusCode).toBe(200);
     });
-
-    it('doubles the lock with each further failure, up to 15 minutes', async () => {
-      const op = await createOperator(t.app, admin.access_token, 'doubling', ['orders:read']);
-      const ds = t.app.get(DataSource);
-      const lockFor = async (): Promise<number> => {
-        const [row] = await ds.query<{ seconds: number }[]>(
-          `SELECT EXTRACT(EPOCH FROM (locked_until - now()))::float AS seconds FROM operators WHERE id = $1`,
-          [op.id],
-        );
-        return row.seconds;
-      };
-      for (let i = 0; i < LOCK_AFTER_FAILURES; i++)
-        await passwordGrant(t.app, 'doubling', 'nope-nope-nope-1');
-      const first = await lockFor();
-      await passwordGrant(t.app, 'doubling', 'nope-nope-nope-1');
-      const second = await lockFor();
-      expect(second).toBeGreaterThan(first * 1.5);
-      for (let i = 0; i < 10; i++) await passwordGrant(t.app, 'doubling', 'nope-nope-nope-1');
-      expect(await lockFor()).toBeLessThanOrEqual(15 * 60);
-      expect(await lockFor()).toBeGreaterThan(14 * 60);
-    });
+    // Doubling, per-address keying and saturation: test/auth/lockout.e2e-spec.ts.
   });
 });
 

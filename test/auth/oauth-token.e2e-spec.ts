@@ -71,7 +71,7 @@ describe('POST /oauth/token', () => {
       // No personal data in tokens: the subject is an opaque id, not the username.
       expect(Object.values(payload)).not.toContain('admin');
       expect(Object.keys(payload).sort()).toEqual(
-        ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'].sort(),
+        ['aud', 'client_id', 'exp', 'gen', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'].sort(),
       );
       expect(payload.sub).toMatch(/^[0-9a-f-]{36}$/);
     });

@@ -240,6 +240,12 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     const tmp = deploymentOf(rendered.objects).spec!.template.spec!.volumes!.find((v) => v.name === 'tmp')!;
     expect(tmp.emptyDir?.sizeLimit).toBe('256Mi');
   });
+
+  it('puts the rate limits, and with Redis its key prefix, in the configuration', () => {
+    const data = single<IConfigMap>(rendered.objects, 'ConfigMap').data ?? {};
+    expect(data.RATE_LIMIT_PER_MINUTE).toMatch(/^\d+$/);
+    expect(data.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE).toMatch(/^\d+$/);
+  });
 });
 
 describe('fixture specifics', () => {
@@ -292,6 +298,7 @@ describe('fixture specifics', () => {
       expect(objectsOfKind(objects, 'PodDisruptionBudget')).toHaveLength(1);
       const env = envMap(apiContainer(objects));
       expect(env.get('REDIS_URL_FILE')).toBe('/var/run/secrets/orderops/REDIS_URL');
+      expect(single<IConfigMap>(objects, 'ConfigMap').data?.REDIS_KEY_PREFIX).toBe('orderops:');
       expect(env.get('ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD_FILE')).toBeDefined();
       // Key names of the existing Secret map onto the settings' file names.
       const items = deploymentOf(objects).spec!.template.spec!.volumes!.find((v) => v.name === 'credentials')!

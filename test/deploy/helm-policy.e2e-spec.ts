@@ -590,6 +590,7 @@ describe('negative values fixtures', () => {
     'short-blind-index-key.yaml': "'/secrets/values/blindIndexKey'",
     'short-bootstrap-password.yaml': "'/secrets/values/bootstrapAdminPassword'",
     'tiny-import-limit.yaml': "'/config/importMaxBytes'",
+    'spaced-redis-prefix.yaml': "'/redis/keyPrefix'",
     'string-replicas.yaml': "'/replicaCount'",
     'unknown-key.yaml': "additional properties 'replicas' not allowed",
   };

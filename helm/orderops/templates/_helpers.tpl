@@ -237,6 +237,11 @@ IMPORT_MAX_BYTES: {{ . | int64 | quote }}
 IMPORT_MAX_CONCURRENT: {{ $c.importMaxConcurrent | int64 | quote }}
 IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: {{ $c.importMaxConcurrentPerPrincipal | int64 | quote }}
 IMPORT_IDLE_TIMEOUT_MS: {{ $c.importIdleTimeoutMs | int64 | quote }}
+RATE_LIMIT_PER_MINUTE: {{ $c.rateLimitPerMinute | int64 | quote }}
+RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: {{ $c.rateLimitPerPrincipalPerMinute | int64 | quote }}
+{{- if .Values.redis.enabled }}
+REDIS_KEY_PREFIX: {{ .Values.redis.keyPrefix | quote }}
+{{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.database.statementTimeoutMs | int64 | quote }}

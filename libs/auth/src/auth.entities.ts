@@ -1,5 +1,6 @@
 import { OAuthClientEntity } from './clients/oauth-client.entity.js';
 import { SigningKeyEntity } from './keys/signing-key.entity.js';
+import { LoginLockEntity } from './operators/login-lock.entity.js';
 import { OperatorEntity } from './operators/operator.entity.js';
 import { RefreshTokenEntity } from './tokens/refresh-token.entity.js';
 import { RevokedAccessTokenEntity } from './tokens/revoked-access-token.entity.js';
@@ -10,4 +11,5 @@ export const AUTH_ENTITIES = [
   SigningKeyEntity,
   RefreshTokenEntity,
   RevokedAccessTokenEntity,
+  LoginLockEntity,
 ];

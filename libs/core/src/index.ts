@@ -25,6 +25,7 @@ export * from './validation/proven-valid.js';
 export * from './crypto/random-pool.js';
 export * from './crypto/sealed-box.js';
 export * from './rate-limit/strict-rate-limit.decorator.js';
+export * from './rate-limit/rate-limit.errors.js';
 export * from './logging/scrub.js';
 export * from './access/current-principal.decorator.js';
 export * from './access/principal.js';

@@ -9,7 +9,7 @@ import { OperatorsService } from '../operators/operators.service.js';
 import { formatScopes, isScope, parseScopeParam, type Scope } from '../scopes.js';
 import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
 import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
-import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { familyStands, RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator.js';
 import type { OAuthParams } from './oauth-params.js';
 
@@ -35,6 +35,8 @@ export type IntrospectionResponse =
       aud?: string;
       jti?: string;
     };
+
+const SUPPORTED_GRANTS: ReadonlySet<string> = new Set(['password', 'client_credentials', 'refresh_token']);
 
 const invalidScope = (): OAuthError =>
   new OAuthError('invalid_scope', 'The requested scope is invalid or not allowed.');
@@ -97,6 +99,11 @@ export class OAuthService {
 
   async token(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
     const grantType = params.require('grant_type');
+    // RFC 6749 §5.2: an unknown grant is the request's fault, answered before (and without)
+    // client authentication, so it neither costs a secret check nor hints at clients.
+    if (!SUPPORTED_GRANTS.has(grantType)) {
+      throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
+    }
     const { client, withSecret } = await this.clientAuth.authenticate(params, authorization);
     switch (grantType) {
       case 'password':
@@ -123,13 +130,10 @@ export class OAuthService {
     if (!login.ok) throw invalidGrant('Invalid username or password.');
     const { operator } = login;
     const scopes = grantScopes(params.get('scope'), operator.scopes, client.scopes);
-    const notBefore = Math.ceil(operator.tokensValidAfter.getTime() / 1000);
-    const access = this.accessTokens.issue(
-      { type: 'operator', id: operator.id },
-      client.clientId,
-      scopes,
-      notBefore,
-    );
+    const access = this.accessTokens.issue({ type: 'operator', id: operator.id }, client.clientId, scopes, {
+      generation: operator.tokenGeneration,
+      notBefore: Math.ceil(operator.tokensValidAfter.getTime() / 1000),
+    });
     const response: TokenResponse = {
       access_token: access.token,
       token_type: 'Bearer',
@@ -139,7 +143,7 @@ export class OAuthService {
     // The refresh token and the issuance event commit together, or the caller gets nothing.
     const refreshToken = await this.dataSource.transaction(async (manager) => {
       const family = client.grantTypes.includes('refresh_token')
-        ? await this.refreshTokens.start(manager, operator.id, client.clientId, scopes)
+        ? await this.refreshTokens.start(manager, operator, client.clientId, scopes)
         : undefined;
       const subject: AuditActor = { type: 'operator', id: operator.id };
       await this.recordIssued(manager, 'password', subject, client.clientId, access, family?.familyId);
@@ -182,14 +186,17 @@ export class OAuthService {
     }
     const presented = params.require('refresh_token');
     const requested = params.get('scope');
-    let operatorCutoff = 0;
+    let standing = { generation: 0, notBefore: 0 };
     const issued: { access?: IssuedAccessToken } = {};
     const narrow = async (record: RefreshTokenEntity, manager: EntityManager): Promise<Scope[]> => {
       const operator = await this.operators.find(record.operatorId, manager);
-      if (!operator || operator.disabledAt !== null || record.familyIssuedAt < operator.tokensValidAfter) {
+      if (!operator || !familyStands(record, operator)) {
         throw invalidGrant('The refresh token is invalid, expired or revoked.');
       }
-      operatorCutoff = Math.ceil(operator.tokensValidAfter.getTime() / 1000);
+      standing = {
+        generation: operator.tokenGeneration,
+        notBefore: Math.ceil(operator.tokensValidAfter.getTime() / 1000),
+      };
       // RFC 6749 §6: asking for more than the original grant is an error, not a narrowing.
       if (
         requested !== undefined &&
@@ -210,7 +217,7 @@ export class OAuthService {
           subject,
           client.clientId,
           record.scopes.filter(isScope),
-          operatorCutoff,
+          standing,
         );
         await this.recordIssued(
           manager,
@@ -313,7 +320,7 @@ export class OAuthService {
       refresh.familyExpiresAt > now
     ) {
       const operator = await this.operators.find(refresh.operatorId);
-      if (operator && !operator.disabledAt && refresh.familyIssuedAt >= operator.tokensValidAfter) {
+      if (familyStands(refresh, operator)) {
         return {
           active: true,
           scope: formatScopes(refresh.scopes.filter(isScope)),

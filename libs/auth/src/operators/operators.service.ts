@@ -1,16 +1,45 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
+import { currentRequestContext, InjectConfig, ROOT_LOGGER, type AppConfig } from '@orderops/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OperatorNotFoundError, UsernameTakenError, WeakPasswordError } from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import type { Scope } from '../scopes.js';
+import { clientKeyOf } from './client-key.js';
+import { LoginLockEntity } from './login-lock.entity.js';
 import { OperatorEntity } from './operator.entity.js';
 
-/** Consecutive failures before the account locks; each further failure doubles the lock. */
+/**
+ * Consecutive failures from one client address before sign-in from that address locks; each
+ * further failure (made after the lock ended) doubles the lock, up to MAX_LOCK_SECONDS.
+ */
 export const LOCK_AFTER_FAILURES = 5;
-const FIRST_LOCK_SECONDS = 30;
+export const FIRST_LOCK_SECONDS = 30;
 export const MAX_LOCK_SECONDS = 15 * 60;
+/** The doubling stops here: FIRST_LOCK_SECONDS * 2^5 already passes MAX_LOCK_SECONDS. */
+const MAX_LOCK_EXPONENT = Math.ceil(Math.log2(MAX_LOCK_SECONDS / FIRST_LOCK_SECONDS));
+/** Counters saturate here instead of ever overflowing an integer column. */
+const MAX_FAILURE_COUNT = 1_000_000;
+/** A client's failures older than this are forgotten (the count starts again). */
+const FAILURE_MEMORY_SECONDS = 24 * 60 * 60;
+
+/**
+ * The bounded account-wide brake: once this many consecutive failures came from anywhere,
+ * every sign-in of the account waits ACCOUNT_SLOWDOWN_MS first. It never refuses, so an
+ * attacker can slow the owner down by at most that much, never lock them out.
+ */
+export const ACCOUNT_SLOWDOWN_AFTER_FAILURES = 20;
+export const ACCOUNT_SLOWDOWN_MS = 1_000;
+
+/** Seconds a lock lasts once a client has `failures` consecutive failures (none below the threshold). */
+export function lockSecondsFor(failures: number): number | null {
+  if (failures < LOCK_AFTER_FAILURES) return null;
+  const exponent = Math.min(failures - LOCK_AFTER_FAILURES, MAX_LOCK_EXPONENT);
+  return Math.min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** exponent);
+}
 
 export type LoginResult = { ok: true; operator: OperatorEntity } | { ok: false };
 
@@ -31,7 +60,10 @@ export function normalizeUsername(username: string): string {
   return username.trim().toLowerCase();
 }
 
-/** Whole seconds, rounded up: a token whose iat is at or after this is newer than the change. */
+/**
+ * Whole seconds, rounded up: the cut-off for tokens without a generation claim (issued
+ * before generations existed, or by a previous version's replica during an upgrade).
+ */
 function nextSecond(): Date {
   return new Date(Math.ceil(Date.now() / 1000) * 1000);
 }
@@ -44,7 +76,13 @@ export class OperatorsService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
-  ) {}
+    @InjectConfig() private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ context: 'Operators' });
+  }
+
+  private readonly logger: Logger;
 
   private get repo() {
     return this.dataSource.getRepository(OperatorEntity);
@@ -125,8 +163,12 @@ export class OperatorsService {
     patch.tokensValidAfter = nextSecond();
     return this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(OperatorEntity);
-      const result = await repo.update({ id }, patch);
+      // Atomic in the database: two concurrent changes give two generations, never one.
+      const result = await repo.update({ id }, { ...patch, tokenGeneration: () => 'token_generation + 1' });
       if (!result.affected) throw new OperatorNotFoundError();
+      // A new password lifts every address's lock: the admin has vouched for the owner.
+      if (changes.password !== undefined)
+        await manager.getRepository(LoginLockEntity).delete({ operatorId: id });
       const updated: string[] = [];
       if (changes.password !== undefined) updated.push('password');
       if (changes.scopes !== undefined) updated.push('scopes');
@@ -158,7 +200,9 @@ export class OperatorsService {
    * one argon2 verification and give the same answer as a wrong password, so the response
    * says nothing about which it was. Every failure is audited (`auth.login.failed`; an
    * unknown username only as a keyed fingerprint), and so is each lock it sets
-   * (`auth.account.locked`).
+   * (`auth.account.locked`). Locks hold per (account, client address): the owner signs in
+   * from elsewhere while an attacker's address is locked, and an attempt during a lock
+   * neither counts nor extends it.
    */
   async authenticate(username: string, password: string): Promise<LoginResult> {
     const normalized = normalizeUsername(username);
@@ -173,25 +217,39 @@ export class OperatorsService {
       });
       return { ok: false };
     }
-    const locked = operator.lockedUntil !== null && operator.lockedUntil > new Date();
+    const clientKey = this.requestClientKey();
+    if (operator.failedLoginCount >= ACCOUNT_SLOWDOWN_AFTER_FAILURES) await sleep(ACCOUNT_SLOWDOWN_MS);
+    const locked = await this.isLocked(operator.id, clientKey);
     if (locked || operator.disabledAt !== null) {
       await this.hasher.verifyDecoy(password);
-      await this.recordFailure(operator.id, locked ? 'locked' : 'disabled', locked);
+      await this.recordFailure(operator.id, clientKey, locked ? 'locked' : 'disabled');
       return { ok: false };
     }
     if (!(await this.hasher.verify(operator.passwordHash, password))) {
-      await this.recordFailure(operator.id, 'bad_password', true);
+      await this.recordFailure(operator.id, clientKey, 'bad_password');
       return { ok: false };
     }
     await this.dataSource.transaction(async (manager) => {
-      await manager
-        .getRepository(OperatorEntity)
-        .update({ id: operator.id }, { failedLoginCount: 0, lockedUntil: null });
+      await manager.getRepository(OperatorEntity).update({ id: operator.id }, { failedLoginCount: 0 });
+      await manager.getRepository(LoginLockEntity).delete({ operatorId: operator.id, clientKey });
       if (this.hasher.needsRehash(operator.passwordHash)) {
         await this.rehash(manager, operator.id, password);
       }
     });
     return { ok: true, operator: await this.get(operator.id) };
+  }
+
+  /** The current request's client as a keyed fingerprint (the CLI and tests outside a request share one). */
+  private requestClientKey(): string {
+    return clientKeyOf(currentRequestContext()?.clientIp, this.config.masterKeys.reveal().current);
+  }
+
+  private async isLocked(operatorId: string, clientKey: string): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ locked: boolean }[]>(
+      `SELECT locked_until > now() AS locked FROM login_locks WHERE operator_id = $1 AND client_key = $2`,
+      [operatorId, clientKey],
+    );
+    return row?.locked === true;
   }
 
   private failureDetails(reason: LoginFailure, extra: Record<string, string> = {}) {
@@ -201,44 +259,85 @@ export class OperatorsService {
 
   /**
    * The failure, its audit event and (when it sets a lock) the lock's event in one
-   * transaction. The counter is atomic in the database, so replicas share one count and lock.
+   * transaction. Should the counters fail, the failure is still recorded on its own: the
+   * attempt must never vanish from the trail, and the caller still gets a plain refusal.
    */
-  private async recordFailure(id: string, reason: LoginFailure, count: boolean): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      let lock: { failed_login_count: number; locked_seconds: number | null } | undefined;
-      if (count) {
-        const [rows] = await manager.query<[{ failed_login_count: number; locked_seconds: number | null }[]]>(
-          `UPDATE operators
-              SET failed_login_count = failed_login_count + 1,
-                  locked_until = CASE
-                    WHEN failed_login_count + 1 >= $2
-                    THEN now() + make_interval(secs => LEAST($3::double precision,
-                           $4::double precision * power(2, failed_login_count + 1 - $2)))
-                    ELSE locked_until END
-            WHERE id = $1
-        RETURNING failed_login_count,
-                  CASE WHEN failed_login_count >= $2
-                       THEN ceil(extract(epoch FROM locked_until - now()))::int END AS locked_seconds`,
-          [id, LOCK_AFTER_FAILURES, MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS],
+  private async recordFailure(id: string, clientKey: string, reason: LoginFailure): Promise<void> {
+    const failed = {
+      action: 'auth.login.failed',
+      actor: ANONYMOUS_ACTOR,
+      outcome: 'failure' as const,
+      target: operatorTarget(id),
+      details: this.failureDetails(reason),
+    };
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const lock = reason === 'bad_password' ? await this.countFailure(manager, id, clientKey) : undefined;
+        await manager.query(
+          `UPDATE operators SET failed_login_count = LEAST(failed_login_count, $2::integer - 1) + 1 WHERE id = $1`,
+          [id, MAX_FAILURE_COUNT],
         );
-        lock = rows[0];
-      }
-      await this.audit.record(manager, {
-        action: 'auth.login.failed',
-        actor: ANONYMOUS_ACTOR,
-        outcome: 'failure',
-        target: operatorTarget(id),
-        details: this.failureDetails(reason),
+        await this.audit.record(manager, failed);
+        if (lock !== undefined) {
+          await this.audit.record(manager, {
+            action: 'auth.account.locked',
+            actor: { type: 'system', id: 'lockout' },
+            target: operatorTarget(id),
+            details: { failures: lock.failures, lockSeconds: lock.seconds, ...this.networkDetail() },
+          });
+        }
       });
-      if (lock && lock.locked_seconds !== null) {
-        await this.audit.record(manager, {
-          action: 'auth.account.locked',
-          actor: { type: 'system', id: 'lockout' },
-          target: operatorTarget(id),
-          details: { failures: lock.failed_login_count, lockSeconds: lock.locked_seconds },
-        });
-      }
-    });
+    } catch (error) {
+      this.logger.error(
+        { err: error, operatorId: id },
+        'Counting a failed sign-in failed; recording it alone',
+      );
+      await this.audit.recordAlone(failed);
+    }
+  }
+
+  private networkDetail(): { network?: string } {
+    const network = this.audit.requestNetwork();
+    return network ? { network } : {};
+  }
+
+  /**
+   * One more failure from this client, unless the client is locked (an attempt during a lock
+   * changes nothing). Returns the lock it sets, if any. The row is locked for the update, so
+   * concurrent failures from one client on any replica count one by one.
+   */
+  private async countFailure(
+    manager: EntityManager,
+    operatorId: string,
+    clientKey: string,
+  ): Promise<{ failures: number; seconds: number } | undefined> {
+    await manager.query(
+      `INSERT INTO login_locks (operator_id, client_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [operatorId, clientKey],
+    );
+    const [row] = await manager.query<{ failed_count: number; locked: boolean; stale: boolean }[]>(
+      `SELECT failed_count, locked_until > now() AS locked,
+              updated_at < now() - make_interval(secs => $3::integer) AS stale
+         FROM login_locks WHERE operator_id = $1 AND client_key = $2 FOR UPDATE`,
+      [operatorId, clientKey, FAILURE_MEMORY_SECONDS],
+    );
+    if (row.locked) return undefined;
+    const failures = Math.min((row.stale ? 0 : row.failed_count) + 1, MAX_FAILURE_COUNT);
+    const seconds = lockSecondsFor(failures);
+    await manager.query(
+      `UPDATE login_locks
+          SET failed_count = $3, updated_at = now(),
+              locked_until = CASE WHEN $4::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $4::integer) END
+        WHERE operator_id = $1 AND client_key = $2`,
+      [operatorId, clientKey, failures, seconds],
+    );
+    if (seconds === null) return undefined;
+    // The admin view shows the account as locked while any address is.
+    await manager.query(
+      `UPDATE operators SET locked_until = GREATEST(locked_until, now() + make_interval(secs => $2::integer)) WHERE id = $1`,
+      [operatorId, seconds],
+    );
+    return { failures, seconds };
   }
 
   private async rehash(manager: EntityManager, id: string, password: string): Promise<void> {

@@ -19,6 +19,22 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 /** Header members that would point a verifier at keys chosen by the token's author. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
 
+/**
+ * Whether an operator's token still stands: its generation is the operator's current one.
+ * A token without a generation (issued before generations existed, or by a previous
+ * version's replica during an upgrade) stands only while no change was made since
+ * generations began, and then under the old whole-second cut-off.
+ */
+export function isCurrent(
+  tokenGeneration: number | undefined,
+  iat: number,
+  currentGeneration: number,
+  validAfter: Date,
+): boolean {
+  if (tokenGeneration !== undefined) return tokenGeneration === currentGeneration;
+  return currentGeneration === 0 && iat * 1000 >= new Date(validAfter).getTime();
+}
+
 export class TokenRejectedError extends Error {
   override readonly name = 'TokenRejectedError';
 }
@@ -65,7 +81,7 @@ export class AccessTokenVerifier {
   /** Claims shape, revocation and the subject's current standing. */
   async principalFor(payload: unknown): Promise<Principal> {
     const claims = payload as Partial<AccessTokenClaims>;
-    const { sub, sub_type: subType, client_id: clientId, scope, jti, iat } = claims;
+    const { sub, sub_type: subType, client_id: clientId, scope, jti, iat, gen } = claims;
     if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof scope !== 'string') {
       throw new TokenRejectedError('claims');
     }
@@ -77,6 +93,7 @@ export class AccessTokenVerifier {
       throw new TokenRejectedError('claims');
     }
     if (!UUID.test(jti)) throw new TokenRejectedError('jti');
+    if (gen !== undefined && !Number.isSafeInteger(gen)) throw new TokenRejectedError('claims');
     const isOperator = subType === 'operator';
     if (isOperator && !UUID.test(sub)) throw new TokenRejectedError('subject');
     // One round trip for the three per-request checks: revoked, client still there, subject's standing.
@@ -85,10 +102,12 @@ export class AccessTokenVerifier {
       client: boolean;
       disabled: boolean | null;
       valid_after: Date | null;
+      generation: number | null;
     }>(
       `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS revoked,
               EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = $2) AS client,
-              o.disabled_at IS NOT NULL AS disabled, o.tokens_valid_after AS valid_after
+              o.disabled_at IS NOT NULL AS disabled, o.tokens_valid_after AS valid_after,
+              o.token_generation AS generation
          FROM (SELECT 1) AS one
          LEFT JOIN operators o ON $3::boolean AND o.id = $4::uuid`,
       [jti, clientId, isOperator, isOperator ? sub : '00000000-0000-0000-0000-000000000000'],
@@ -97,7 +116,8 @@ export class AccessTokenVerifier {
     if (!standing.client) throw new TokenRejectedError('client gone');
     if (isOperator) {
       if (standing.disabled === null || standing.disabled) throw new TokenRejectedError('subject');
-      if (iat * 1000 < new Date(standing.valid_after!).getTime()) throw new TokenRejectedError('stale');
+      if (!isCurrent(gen, iat, standing.generation!, standing.valid_after!))
+        throw new TokenRejectedError('stale');
     } else if (sub !== clientId) {
       throw new TokenRejectedError('subject');
     }

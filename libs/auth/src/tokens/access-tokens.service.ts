@@ -20,6 +20,11 @@ export interface AccessTokenClaims {
   exp: number;
   /** Who `sub` names; lets the guard look the subject up without guessing. */
   sub_type: PrincipalType;
+  /**
+   * Operators only: the operator's token generation at issue. The verifier refuses the token
+   * once the generation moved on (scopes, disable, password), however soon after issue.
+   */
+  gen?: number;
 }
 
 export interface IssuedAccessToken {
@@ -42,18 +47,19 @@ export class AccessTokensService {
   ) {}
 
   /**
-   * @param notBefore epoch seconds the token must not predate (the subject's token cut-off),
-   *   so a token issued in the same second as a password change still counts as newer.
+   * @param operator for operator subjects: the generation the token belongs to, and the
+   *   legacy cut-off in epoch seconds (`iat` never predates it, so a replica of the previous
+   *   version, which checks only the cut-off, accepts the token during a rolling upgrade).
    */
   issue(
     subject: { type: PrincipalType; id: string },
     clientId: string,
     scopes: readonly Scope[],
-    notBefore = 0,
+    operator?: { generation: number; notBefore: number },
   ): IssuedAccessToken {
     const { kid, privateKey } = this.keys.currentSigner();
     const ttl = this.config.auth.accessTokenTtlSeconds;
-    const iat = Math.max(Math.floor(Date.now() / 1000), notBefore);
+    const iat = Math.max(Math.floor(Date.now() / 1000), operator?.notBefore ?? 0);
     const jti = randomUUID();
     const scope = formatScopes(scopes);
     const claims: AccessTokenClaims = {
@@ -66,6 +72,7 @@ export class AccessTokensService {
       jti,
       iat,
       exp: iat + ttl,
+      ...(operator ? { gen: operator.generation } : {}),
     };
     const token = jwt.sign(claims, privateKey, {
       algorithm: SIGNING_ALGORITHM,

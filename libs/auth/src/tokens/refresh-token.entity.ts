@@ -45,6 +45,10 @@ export class RefreshTokenEntity {
   @Column({ name: 'family_issued_at', type: 'timestamptz' })
   familyIssuedAt!: Date;
 
+  /** The operator's token generation at login; the family dies once it is no longer current. */
+  @Column({ name: 'operator_generation', type: 'integer', default: 0 })
+  operatorGeneration!: number;
+
   @Column({ name: 'idle_expires_at', type: 'timestamptz' })
   idleExpiresAt!: Date;
 

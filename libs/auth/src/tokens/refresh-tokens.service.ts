@@ -14,6 +14,21 @@ function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * A family stands while its operator is enabled and still at the token generation the
+ * family was started under: any change to scopes, password or status ends it.
+ */
+export function familyStands(
+  record: Pick<RefreshTokenEntity, 'operatorGeneration'>,
+  operator: { disabledAt: Date | null; tokenGeneration: number } | null,
+): boolean {
+  return (
+    operator !== null &&
+    operator.disabledAt === null &&
+    record.operatorGeneration === operator.tokenGeneration
+  );
+}
+
 export type RefreshOutcome =
   | { ok: true; record: RefreshTokenEntity; token: string }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'wrong_client' };
@@ -33,7 +48,7 @@ export class RefreshTokensService {
   /** Starts a new family at login, in the caller's transaction. */
   async start(
     manager: EntityManager,
-    operatorId: string,
+    operator: { id: string; tokenGeneration: number },
     clientId: string,
     scopes: readonly string[],
   ): Promise<{ token: string; familyId: string }> {
@@ -42,7 +57,8 @@ export class RefreshTokensService {
     const familyId = randomUUID();
     const token = await this.insert(manager, {
       familyId,
-      operatorId,
+      operatorId: operator.id,
+      operatorGeneration: operator.tokenGeneration,
       clientId,
       scopes: [...scopes],
       familyIssuedAt: now,
@@ -92,6 +108,7 @@ export class RefreshTokensService {
       const successor = await this.insert(manager, {
         familyId: record.familyId,
         operatorId: record.operatorId,
+        operatorGeneration: record.operatorGeneration,
         clientId: record.clientId,
         scopes: [...scopes],
         familyIssuedAt: record.familyIssuedAt,
@@ -151,7 +168,13 @@ export class RefreshTokensService {
     manager: EntityManager,
     fields: Pick<
       RefreshTokenEntity,
-      'familyId' | 'operatorId' | 'clientId' | 'scopes' | 'familyIssuedAt' | 'familyExpiresAt'
+      | 'familyId'
+      | 'operatorId'
+      | 'operatorGeneration'
+      | 'clientId'
+      | 'scopes'
+      | 'familyIssuedAt'
+      | 'familyExpiresAt'
     >,
   ): Promise<string> {
     const token = newRefreshToken();

@@ -271,6 +271,10 @@ describe('loadConfig', () => {
       ['IMPORT_MAX_CONCURRENT_PER_PRINCIPAL', '3'],
       ['IMPORT_IDLE_TIMEOUT_MS', '999'],
       ['IMPORT_IDLE_TIMEOUT_MS', '600001'],
+      ['RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE', '0'],
+      ['RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE', '100001'],
+      ['REDIS_KEY_PREFIX', 'orderops prod:'],
+      ['REDIS_KEY_PREFIX', 'x'.repeat(65)],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
     });
@@ -284,6 +288,19 @@ describe('loadConfig', () => {
         poolAcquireTimeoutMs: 5_000,
         keepAliveIdleMs: 30_000,
       });
+    });
+
+    it('reads the rate limits and the Redis key prefix; the per-principal limit follows the per-address one', () => {
+      const defaults = loadConfig({ ORDEROPS_DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '42' });
+      expect(defaults.http.rateLimitPerPrincipalPerMinute).toBe(42);
+      expect(defaults.redisKeyPrefix).toBe('orderops:');
+      const set = loadConfig({
+        ORDEROPS_DATA_DIR: dir,
+        RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '900',
+        REDIS_KEY_PREFIX: 'orderops-staging:',
+      });
+      expect(set.http.rateLimitPerPrincipalPerMinute).toBe(900);
+      expect(set.redisKeyPrefix).toBe('orderops-staging:');
     });
 
     it('accepts a list of exact CORS origins', () => {

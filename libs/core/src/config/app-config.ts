@@ -43,8 +43,10 @@ export interface HttpConfig {
   readonly trustProxyHops: number;
   readonly bodyLimitBytes: number;
   readonly docsEnabled: boolean;
-  /** Requests per client address per minute on routes without their own limit. */
+  /** Requests per client address per minute, across routes, that carry no accepted bearer token. */
   readonly rateLimitPerMinute: number;
+  /** Requests per authenticated principal per minute, across routes. */
+  readonly rateLimitPerPrincipalPerMinute: number;
   /** Requests per client address per minute on credential endpoints (@StrictRateLimit). */
   readonly strictRateLimitPerMinute: number;
 }
@@ -80,6 +82,8 @@ export interface AppConfig {
   /** An upload that delivers no byte for this long is abandoned (408). */
   readonly importIdleTimeoutMs: number;
   readonly redisUrl?: Secret;
+  /** Starts every Redis key, so deployments can share one Redis. */
+  readonly redisKeyPrefix: string;
 }
 
 export const MIN_SECRET_PASSWORD_LENGTH = 12;
@@ -327,6 +331,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reader.fail('REDIS_URL', 'must use the redis:// or rediss:// scheme');
   }
 
+  const rateLimitPerMinute = reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000);
+  const redisKeyPrefix = reader.string('REDIS_KEY_PREFIX') ?? 'orderops:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisKeyPrefix)) {
+    reader.fail('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits and : _ . -');
+  }
+
   const config = {
     nodeEnv,
     isProduction,
@@ -339,7 +349,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
       bodyLimitBytes: BODY_LIMIT_BYTES,
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
-      rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
+      rateLimitPerMinute,
+      rateLimitPerPrincipalPerMinute: reader.integer(
+        'RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE',
+        rateLimitPerMinute,
+        1,
+        100_000,
+      ),
       strictRateLimitPerMinute: reader.integer('STRICT_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),
     },
     database: {
@@ -381,6 +397,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       600_000,
     ),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
+    redisKeyPrefix,
   };
 
   if (config.importMaxConcurrentPerPrincipal > config.importMaxConcurrent) {

@@ -5,6 +5,7 @@ import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
 import { registerRequestContext } from './request-context.js';
 import { requestPrincipalOf } from './request-principal.js';
 import { ROOT_LOGGER } from '../logging/root-logger.js';
+import { RateLimiter, registerRateLimits } from '../rate-limit/rate-limiter.js';
 import type { Logger } from 'pino';
 
 export const DOCS_PATH = '/docs';
@@ -74,6 +75,7 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
 
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestContext(fastify);
+  registerRateLimits(fastify, app.get(RateLimiter));
   // Once shutdown starts, responses to in-flight requests close their connection: a
   // keep-alive socket that turns idle after close() began would otherwise hold the server
   // open for the whole keep-alive timeout.

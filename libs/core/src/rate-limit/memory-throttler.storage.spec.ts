@@ -60,3 +60,19 @@ describe('MemoryThrottlerStorage', () => {
     expect(storage.size).toBe(1);
   });
 });
+
+describe('MemoryThrottlerStorage.waitFor', () => {
+  it('reports a full window without counting, and the time until its oldest hit expires', async () => {
+    const { clock, storage, hit } = storageAt();
+    expect(await storage.waitFor('client-a', 3, 'default')).toBe(0);
+    await hit();
+    clock.now += 10_000;
+    await hit();
+    await hit();
+    expect(await storage.waitFor('client-a', 3, 'default')).toBe(50);
+    expect(await storage.waitFor('client-a', 3, 'default')).toBe(50);
+    expect(await storage.waitFor('client-a', 4, 'default')).toBe(0);
+    clock.now += 50_000;
+    expect(await storage.waitFor('client-a', 3, 'default')).toBe(0);
+  });
+});

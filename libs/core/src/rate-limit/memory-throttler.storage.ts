@@ -1,6 +1,11 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
-interface ThrottlerStorageRecord {
+/** The throttler's storage contract, plus a look at a limit without counting a hit. */
+export interface RateLimitStorage extends ThrottlerStorage {
+  waitFor(key: string, limit: number, throttlerName: string): Promise<number>;
+}
+
+export interface ThrottlerStorageRecord {
   totalHits: number;
   timeToExpire: number;
   isBlocked: boolean;
@@ -23,7 +28,7 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
  * (O(limit) per request: a tenth of a request's time under load at bench limits); here
  * expired hits leave from the front, so a request costs O(1) amortised.
  */
-export class MemoryThrottlerStorage implements ThrottlerStorage {
+export class MemoryThrottlerStorage implements RateLimitStorage {
   private readonly logs = new Map<string, HitLog>();
   private nextSweepAt = 0;
 
@@ -55,6 +60,20 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
     const blocked = this.liveHits(log) > limit;
     if (blocked) log.blockedUntil = now + (blockDuration > 0 ? blockDuration : ttl);
     return Promise.resolve(this.record(log, now, blocked));
+  }
+
+  /**
+   * Seconds before `key` may make another hit under `limit` without counting one: while it
+   * is blocked, or while its window already holds `limit` hits (0: it may proceed).
+   */
+  waitFor(key: string, limit: number, throttlerName: string): Promise<number> {
+    const log = this.logs.get(`${throttlerName}:${key}`);
+    if (log === undefined) return Promise.resolve(0);
+    const now = this.now();
+    if (log.blockedUntil > now) return Promise.resolve(seconds(log.blockedUntil - now));
+    this.dropExpired(log, now);
+    if (this.liveHits(log) < limit) return Promise.resolve(0);
+    return Promise.resolve(Math.max(1, seconds(log.expiries[log.head] - now)));
   }
 
   /** Number of logs held (for tests: idle clients must not accumulate). */

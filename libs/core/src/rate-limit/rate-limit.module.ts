@@ -1,15 +1,13 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
-import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
+import { MemoryThrottlerStorage, type RateLimitStorage } from './memory-throttler.storage.js';
+import { PrincipalRateLimitInterceptor } from './principal-rate-limit.interceptor.js';
+import { RATE_LIMIT_WINDOW_MS, RateLimiter } from './rate-limiter.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
-import { isStrictlyLimited, STRICT_THROTTLER } from './strict-rate-limit.decorator.js';
-
-export const RATE_LIMIT_WINDOW_MS = 60_000;
+import { ResilientThrottlerStorage } from './resilient-throttler.storage.js';
 
 /** Closes the Redis connection with the app. */
 class RedisConnection implements OnApplicationShutdown {
@@ -31,8 +29,10 @@ function connectRedis(url: string): Redis {
 }
 
 /**
- * A per-client-address request limit on every route that does not opt out, held in Redis
- * when REDIS_URL is set (shared by replicas), in memory otherwise.
+ * Request limits (see RateLimiter), held in Redis when REDIS_URL is set (shared by
+ * replicas, with a per-replica memory fallback while Redis is unreachable), in memory
+ * otherwise. The address limits are Fastify hooks (registerRateLimits, from configureHttp);
+ * the per-principal limit is a global interceptor.
  */
 @Module({})
 export class RateLimitModule {
@@ -40,28 +40,27 @@ export class RateLimitModule {
     const redis = config.redisUrl ? connectRedis(config.redisUrl.reveal()) : undefined;
     // ioredis reports connection trouble as events; the storage logs the failed calls.
     redis?.on('error', () => undefined);
+    const memory = new MemoryThrottlerStorage(RATE_LIMIT_WINDOW_MS);
+    const storage: RateLimitStorage = redis
+      ? new ResilientThrottlerStorage(
+          new RedisThrottlerStorage(redis, config.redisKeyPrefix),
+          memory,
+          logger.child({ context: 'RateLimit' }),
+        )
+      : memory;
+    const limiter = new RateLimiter(storage, {
+      perAddress: config.http.rateLimitPerMinute,
+      perPrincipal: config.http.rateLimitPerPrincipalPerMinute,
+      strict: config.http.strictRateLimitPerMinute,
+    });
     return {
       module: RateLimitModule,
-      imports: [
-        ThrottlerModule.forRoot({
-          throttlers: [
-            { name: 'default', ttl: RATE_LIMIT_WINDOW_MS, limit: config.http.rateLimitPerMinute },
-            {
-              name: STRICT_THROTTLER,
-              ttl: RATE_LIMIT_WINDOW_MS,
-              limit: config.http.strictRateLimitPerMinute,
-              skipIf: (context) => !isStrictlyLimited(context),
-            },
-          ],
-          storage: redis
-            ? new RedisThrottlerStorage(redis, logger.child({ context: 'RateLimit' }))
-            : new MemoryThrottlerStorage(RATE_LIMIT_WINDOW_MS),
-        }),
-      ],
       providers: [
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: RateLimiter, useValue: limiter },
+        { provide: APP_INTERCEPTOR, useClass: PrincipalRateLimitInterceptor },
         ...(redis ? [{ provide: RedisConnection, useValue: new RedisConnection(redis) }] : []),
       ],
+      exports: [RateLimiter],
     };
   }
 }

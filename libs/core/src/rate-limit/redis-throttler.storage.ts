@@ -1,13 +1,5 @@
-import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-
-interface ThrottlerStorageRecord {
-  totalHits: number;
-  timeToExpire: number;
-  isBlocked: boolean;
-  timeToBlockExpire: number;
-}
+import type { RateLimitStorage, ThrottlerStorageRecord } from './memory-throttler.storage.js';
 
 /**
  * One round trip, atomic on the server: count the hit in a fixed window, and once the
@@ -29,22 +21,28 @@ end
 return {hits, ttl, 0, 0}
 `;
 
+/** The wait before another hit, without counting one: {blockTtlMs, hits, windowTtlMs}. */
+const PEEK_SCRIPT = `
+return {redis.call('PTTL', KEYS[2]), tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}
+`;
+
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 /**
  * Rate-limit counters in Redis, so N replicas share one limit instead of each granting
- * the full allowance. The guard's keys are already hashes: no client address is stored.
- * If Redis cannot answer, the request is let through and a warning logged: the limit is
- * a load and abuse brake, while account lockout (in the database) guards credentials.
+ * the full allowance. Keys start with REDIS_KEY_PREFIX, so deployments can share a Redis;
+ * the limiter's keys are already hashes, so no client address is stored. Failures are
+ * thrown: the caller (ResilientThrottlerStorage) decides what counts instead.
  */
-export class RedisThrottlerStorage implements ThrottlerStorage {
-  /** While Redis is down every request fails over; one warning a minute is enough. */
-  private lastWarningAt = 0;
-
+export class RedisThrottlerStorage implements RateLimitStorage {
   constructor(
     private readonly redis: Redis,
-    private readonly logger: Logger,
+    private readonly keyPrefix: string,
   ) {}
+
+  private base(key: string, throttlerName: string): string {
+    return `${this.keyPrefix}throttle:${throttlerName}:${key}`;
+  }
 
   async increment(
     key: string,
@@ -53,29 +51,33 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    const base = `orderops:throttle:${throttlerName}:${key}`;
-    try {
-      const [hits, windowMs, blocked, blockMs] = (await this.redis.eval(
-        INCREMENT_SCRIPT,
-        2,
-        `${base}:hits`,
-        `${base}:block`,
-        String(ttl),
-        String(limit),
-        String(blockDuration > 0 ? blockDuration : ttl),
-      )) as [number, number, number, number];
-      return {
-        totalHits: hits,
-        timeToExpire: seconds(windowMs),
-        isBlocked: blocked === 1,
-        timeToBlockExpire: seconds(blockMs),
-      };
-    } catch (error) {
-      if (Date.now() - this.lastWarningAt > 60_000) {
-        this.lastWarningAt = Date.now();
-        this.logger.warn({ err: error }, 'Rate-limit storage unavailable; requests are not being counted');
-      }
-      return { totalHits: 0, timeToExpire: seconds(ttl), isBlocked: false, timeToBlockExpire: 0 };
-    }
+    const base = this.base(key, throttlerName);
+    const [hits, windowMs, blocked, blockMs] = (await this.redis.eval(
+      INCREMENT_SCRIPT,
+      2,
+      `${base}:hits`,
+      `${base}:block`,
+      String(ttl),
+      String(limit),
+      String(blockDuration > 0 ? blockDuration : ttl),
+    )) as [number, number, number, number];
+    return {
+      totalHits: hits,
+      timeToExpire: seconds(windowMs),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: seconds(blockMs),
+    };
+  }
+
+  async waitFor(key: string, limit: number, throttlerName: string): Promise<number> {
+    const base = this.base(key, throttlerName);
+    const [blockMs, hits, windowMs] = (await this.redis.eval(
+      PEEK_SCRIPT,
+      2,
+      `${base}:hits`,
+      `${base}:block`,
+    )) as [number, number, number];
+    if (blockMs > 0) return seconds(blockMs);
+    return hits >= limit ? Math.max(1, seconds(windowMs)) : 0;
   }
 }

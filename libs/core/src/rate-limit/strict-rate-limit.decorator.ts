@@ -1,14 +1,28 @@
-import { SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 
-export const STRICT_THROTTLER = 'strict';
-const STRICT_RATE_LIMIT_KEY = 'orderops:strict-rate-limit';
+/**
+ * How a route is limited, carried in its Fastify route config: the limiter runs in an
+ * `onRequest` hook, before any guard, so it must not depend on Nest metadata or guard order.
+ */
+export type RouteRateLimit = 'default' | 'strict' | 'off';
+
+interface RateLimitRouteConfig {
+  readonly orderopsRateLimit?: RouteRateLimit;
+}
 
 /**
  * Adds the strict per-address limit (STRICT_RATE_LIMIT_PER_MINUTE) to a route, on top of
- * the default one: for endpoints that take credentials, where guessing must be slow.
+ * the others: for endpoints that take credentials, where guessing must be slow.
  */
-export const StrictRateLimit = (): MethodDecorator => SetMetadata(STRICT_RATE_LIMIT_KEY, true);
+export const StrictRateLimit = (): MethodDecorator =>
+  RouteConfig({ orderopsRateLimit: 'strict' } satisfies RateLimitRouteConfig);
 
-export function isStrictlyLimited(context: ExecutionContext): boolean {
-  return Reflect.getMetadata(STRICT_RATE_LIMIT_KEY, context.getHandler()) === true;
+/** No limit at all: for orchestrator probes, which arrive every few seconds from one address. */
+export const SkipRateLimit = (): MethodDecorator =>
+  RouteConfig({ orderopsRateLimit: 'off' } satisfies RateLimitRouteConfig);
+
+export function routeRateLimit(request: FastifyRequest): RouteRateLimit {
+  const config = request.routeOptions.config as RateLimitRouteConfig | undefined;
+  return config?.orderopsRateLimit ?? 'default';
 }

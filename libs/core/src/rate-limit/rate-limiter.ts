@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { toProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import type { RateLimitStorage } from './memory-throttler.storage.js';
+import { RateLimitedError } from './rate-limit.errors.js';
+import { routeRateLimit } from './strict-rate-limit.decorator.js';
+
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+export interface RateLimits {
+  /** Requests per address and minute, across routes, that carry no valid bearer token. */
+  readonly perAddress: number;
+  /** Requests per authenticated principal and minute, across routes. */
+  readonly perPrincipal: number;
+  /** Requests per address and minute on each credential endpoint. */
+  readonly strict: number;
+}
+
+const ADDRESS = 'address';
+const PRINCIPAL = 'principal';
+const STRICT = 'strict';
+
+/** An IPv4 address, or the /64 of an IPv6 one (a subscriber usually holds a whole /64). */
+function clientOf(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  const [head, tail] = ip.includes('::') ? ip.split('::', 2) : [ip, undefined];
+  const front = head ? head.split(':') : [];
+  const back = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0');
+  return `${[...front, ...fill, ...back].slice(0, 4).join(':').toLowerCase()}::/64`;
+}
+
+/** Counter keys are hashes: neither Redis nor memory ever holds an address or a principal id. */
+const keyOf = (...parts: string[]): string => createHash('sha256').update(parts.join('|')).digest('hex');
+
+function presentsBearer(request: FastifyRequest): boolean {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && /^bearer\s/i.test(header);
+}
+
+/**
+ * The request limits (DESIGN §1: in-memory limits multiply by replica count, so Redis holds
+ * them when configured):
+ * - per address, across every route, for requests that do not authenticate: no bearer token,
+ *   or one that was refused (401). Counted before any guard runs, so neither a missing nor
+ *   a bad token escapes the count, and spreading a burst over routes does not multiply it;
+ * - per principal, across routes, once a token was accepted: partners behind one address
+ *   (a NAT) each have their own allowance;
+ * - per address on each credential endpoint (@StrictRateLimit), on top.
+ */
+export class RateLimiter {
+  constructor(
+    private readonly storage: RateLimitStorage,
+    private readonly limits: RateLimits,
+  ) {}
+
+  private async hit(name: string, key: string, limit: number): Promise<number> {
+    const record = await this.storage.increment(key, RATE_LIMIT_WINDOW_MS, limit, RATE_LIMIT_WINDOW_MS, name);
+    return record.isBlocked ? Math.max(1, record.timeToBlockExpire) : 0;
+  }
+
+  /** Seconds the request must wait under the address limits (0: it may proceed). */
+  async beforeRequest(request: FastifyRequest): Promise<number> {
+    const kind = routeRateLimit(request);
+    if (kind === 'off') return 0;
+    const client = clientOf(request.ip);
+    if (kind === 'strict') {
+      const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+      const wait = await this.hit(STRICT, keyOf(STRICT, route, client), this.limits.strict);
+      if (wait > 0) return wait;
+    }
+    const addressKey = keyOf(ADDRESS, client);
+    // A bearer request counts only if it is refused (afterResponse); an address whose
+    // allowance is used up may not try further tokens meanwhile.
+    if (presentsBearer(request)) return this.storage.waitFor(addressKey, this.limits.perAddress, ADDRESS);
+    return this.hit(ADDRESS, addressKey, this.limits.perAddress);
+  }
+
+  /** A bearer token refused with 401 counts against its address, like no token at all. */
+  async afterResponse(request: FastifyRequest, status: number): Promise<void> {
+    if (status !== 401 || !presentsBearer(request) || routeRateLimit(request) === 'off') return;
+    await this.hit(ADDRESS, keyOf(ADDRESS, clientOf(request.ip)), this.limits.perAddress);
+  }
+
+  /** Seconds an authenticated principal must wait (0: it may proceed). */
+  async forPrincipal(principal: string): Promise<number> {
+    return this.hit(PRINCIPAL, keyOf(PRINCIPAL, principal), this.limits.perPrincipal);
+  }
+}
+
+/** The address limits as Fastify hooks: before routing to Nest, so before every guard. */
+export function registerRateLimits(fastify: FastifyInstance, limiter: RateLimiter): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    const wait = await limiter.beforeRequest(request);
+    if (wait === 0) return;
+    const problem = toProblem(new RateLimitedError(wait), {
+      requestId: request.id,
+      path: request.routeOptions.url ?? `urn:orderops:request:${request.id}`,
+    });
+    await reply
+      .status(problem.status)
+      .headers(problem.headers)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem.body));
+  });
+  // Before the response leaves (onSend, not onResponse): the client cannot send its next
+  // attempt before this one is counted.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    limiter.afterResponse(request, reply.statusCode).then(
+      () => done(null, payload),
+      () => done(null, payload),
+    );
+  });
+}
