@@ -32,6 +32,8 @@ export interface HttpConfig {
   /** Number of reverse-proxy hops whose X-Forwarded-For entries are believed. */
   readonly trustProxyHops: number;
   readonly bodyLimitBytes: number;
+  /** Deepest array/object nesting a JSON body may have (refused with 400 beyond). */
+  readonly jsonMaxDepth: number;
   readonly docsEnabled: boolean;
   /** Requests per client address per minute on routes without their own limit. */
   readonly rateLimitPerMinute: number;
@@ -69,6 +71,8 @@ export interface AppConfig {
 
 export const MIN_SECRET_PASSWORD_LENGTH = 12;
 export const BODY_LIMIT_BYTES = 100 * 1024;
+/** No request DTO nests beyond 4 levels; 32 leaves room and keeps recursive walkers far from the stack limit. */
+export const JSON_MAX_DEPTH = 32;
 export const IMPORT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024;
 
 /** Values seen in examples and tutorials; a production secret equal to one is refused. */
@@ -299,6 +303,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       corsOrigins: readCorsOrigins(reader),
       trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
       bodyLimitBytes: BODY_LIMIT_BYTES,
+      jsonMaxDepth: JSON_MAX_DEPTH,
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
       rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
       strictRateLimitPerMinute: reader.integer('STRICT_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),

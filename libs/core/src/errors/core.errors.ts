@@ -53,3 +53,12 @@ export class ServiceUnavailableError extends AppError {
     super(CoreErrorCode.ServiceUnavailable, 503, 'Service Unavailable', { detail, extensions });
   }
 }
+
+/** A JSON body nested deeper than the bound: refused before anything walks it recursively. */
+export class BodyTooDeepError extends AppError {
+  constructor(maxDepth: number) {
+    super(CoreErrorCode.MalformedBody, 400, 'Bad Request', {
+      detail: `The request body nests arrays or objects deeper than ${maxDepth} levels.`,
+    });
+  }
+}

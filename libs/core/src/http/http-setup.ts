@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
 import { registerRequestContext } from './request-context.js';
 import { requestPrincipalOf } from './request-principal.js';
+import { registerJsonBodyParser } from './json-body.parser.js';
 import { ROOT_LOGGER } from '../logging/root-logger.js';
 import type { Logger } from 'pino';
 
@@ -71,6 +72,8 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Location'],
     maxAge: 600,
   });
+
+  registerJsonBodyParser(app, config.http);
 
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestContext(fastify);
