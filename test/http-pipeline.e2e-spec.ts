@@ -172,7 +172,7 @@ describe('HTTP pipeline', () => {
         payload: { name: 'ok', count: 3 },
       });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ name: 'ok', count: 3 });
+      expect(res.json()).toEqual({ label: 'ok', count: 3 });
     });
 
     it('500 shows the request id and nothing internal, and logs the error', async () => {
@@ -192,6 +192,24 @@ describe('HTTP pipeline', () => {
         .records()
         .find((r) => r.requestId === body.requestId && r.msg === 'Unhandled error');
       expect(logged).toBeDefined();
+    });
+  });
+
+  describe('personal data in responses', () => {
+    it('is masked by field name on any shape a handler returns (plain, spread, nested)', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/probe/personal' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        name: 'J*** V*** D***',
+        email: 'j***@example.com',
+        phone: '***67',
+        address: { city: 'Amsterdam', country: 'NL' },
+        contacts: [{ customerEmail: 'm***@example.org', billing_phone: '***58' }],
+        owner: { lastName: 'S***', username: 'jdoe', product: 'Laptop' },
+      });
+      for (const clear of ['Jane', 'jane.doe', '123 4567', 'Main Street', 'max@', '7946', 'Smith']) {
+        expect(res.body).not.toContain(clear);
+      }
     });
   });
 

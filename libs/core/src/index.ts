@@ -29,3 +29,4 @@ export * from './access/current-principal.decorator.js';
 export * from './access/principal.js';
 export * from './access/require-scopes.decorator.js';
 export * from './access/scopes.js';
+export * from './privacy/not-personal-data.decorator.js';

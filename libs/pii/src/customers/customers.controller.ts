@@ -26,7 +26,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'Find customers by exact email or phone (blind index); masked results' })
   @ApiOkResponse({ type: CustomerResponse, isArray: true })
   async search(@Body() body: SearchCustomersDto): Promise<CustomerResponse[]> {
-    return (await this.customers.search(body)).map(toCustomerResponse);
+    return (await this.customers.search(body)).map((record) => toCustomerResponse(record));
   }
 
   @Post(':id/reveal')
@@ -41,7 +41,7 @@ export class CustomersController {
     @Body() body: RevealCustomerDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CustomerResponse> {
-    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal));
+    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal), { reveal: true });
   }
 
   @Get(':id/export')
@@ -56,7 +56,7 @@ export class CustomersController {
   ): Promise<CustomerExportResponse> {
     const { record, related } = await this.customers.export(id, principal);
     return Object.assign(new CustomerExportResponse(), {
-      customer: toCustomerResponse(record),
+      customer: toCustomerResponse(record, { reveal: true }),
       related,
       exportedAt: new Date().toISOString(),
     });
