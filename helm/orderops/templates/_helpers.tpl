@@ -201,6 +201,9 @@ DEFAULT_CURRENCY: {{ . | quote }}
 {{- with $c.importMaxBytes }}
 IMPORT_MAX_BYTES: {{ . | int64 | quote }}
 {{- end }}
+{{- with $c.bodyTimeoutMs }}
+HTTP_BODY_TIMEOUT_MS: {{ . | int64 | quote }}
+{{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_MIGRATE_ON_START: "false"

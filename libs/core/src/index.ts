@@ -13,6 +13,7 @@ export * from './errors/app-error.js';
 export * from './errors/core.errors.js';
 export * from './errors/problem.js';
 export * from './http/http-setup.js';
+export * from './http/body-timeout.js';
 export * from './http/public.decorator.js';
 export * from './http/request-context.js';
 export * from './http/request-id.js';

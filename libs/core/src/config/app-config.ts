@@ -34,6 +34,8 @@ export interface HttpConfig {
   readonly bodyLimitBytes: number;
   /** Deepest array/object nesting a JSON body may have (refused with 400 beyond). */
   readonly jsonMaxDepth: number;
+  /** A request body must be received within this long (408 beyond); routes with @OwnBodyTimeout bound themselves. */
+  readonly bodyTimeoutMs: number;
   readonly docsEnabled: boolean;
   /** Requests per client address per minute on routes without their own limit. */
   readonly rateLimitPerMinute: number;
@@ -304,6 +306,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
       bodyLimitBytes: BODY_LIMIT_BYTES,
       jsonMaxDepth: JSON_MAX_DEPTH,
+      bodyTimeoutMs: reader.integer('HTTP_BODY_TIMEOUT_MS', 20_000, 1_000, 600_000),
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
       rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
       strictRateLimitPerMinute: reader.integer('STRICT_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),

@@ -11,6 +11,7 @@ import { auditActorOf } from '@orderops/auth';
 import {
   CurrentPrincipal,
   InjectConfig,
+  OwnBodyTimeout,
   RequireScopes,
   Scope,
   type AppConfig,
@@ -33,6 +34,8 @@ export class ImportsController {
   ) {}
 
   @Post()
+  // Up to IMPORT_MAX_BYTES over slow links: the general HTTP_BODY_TIMEOUT_MS would cut it.
+  @OwnBodyTimeout()
   @HttpCode(201)
   @RequireScopes(Scope.OrdersImport)
   @ApiOperation({
