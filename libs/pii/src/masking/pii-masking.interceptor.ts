@@ -21,12 +21,20 @@ const KIND_BY_NAME: ReadonlyMap<string, PiiKind> = new Map([
  */
 const COMPOUND = /(?:[a-z0-9](Name|Email|Phone|Address)|_(name|email|phone|address))$/;
 
+/** Response keys come from code, a few dozen in all; the bound only guards against surprises. */
+const KIND_CACHE_LIMIT = 1024;
+const kindCache = new Map<string, PiiKind | null>();
+
 function kindByName(key: string): PiiKind | undefined {
-  const exact = KIND_BY_NAME.get(key);
-  if (exact !== undefined) return exact;
-  const match = COMPOUND.exec(key);
-  if (match === null) return undefined;
-  return KIND_BY_NAME.get((match[1] ?? match[2]).toLowerCase());
+  let kind = kindCache.get(key);
+  if (kind === undefined) {
+    const match = KIND_BY_NAME.has(key) ? null : COMPOUND.exec(key);
+    kind =
+      KIND_BY_NAME.get(key) ??
+      (match ? (KIND_BY_NAME.get((match[1] ?? match[2]).toLowerCase()) ?? null) : null);
+    if (kindCache.size < KIND_CACHE_LIMIT) kindCache.set(key, kind);
+  }
+  return kind ?? undefined;
 }
 
 /** Objects that serialize as something else than their keys (or are not data at all). */
