@@ -96,6 +96,54 @@ describe('HTTP pipeline', () => {
       expect(expectProblem(res, 400).type).toBe('urn:orderops:problem:malformed-body');
     });
 
+    describe('JSON nesting bound (32 levels)', () => {
+      const postJson = (payload: string, url = '/probe/echo') =>
+        t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+      const arrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+      const objects = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+      // Thousands of levels (under the body limit) overflowed the stack in class-transformer: a 500.
+      it.each([
+        ['arrays', arrays(20_000)],
+        ['objects', objects(10_000)],
+        ['arrays in a field', `{"name":${arrays(20_000)},"count":1}`],
+        ['33 levels', arrays(33)],
+        ['33 levels of objects', objects(33)],
+      ])('refuses %s deeper than 32 levels with 400 malformed-body', async (_, payload) => {
+        const res = await postJson(payload);
+        expect(res.statusCode).toBe(400);
+        const body = expectProblem(res, 400);
+        expect(body.type).toBe('urn:orderops:problem:malformed-body');
+        expect(body.detail).toContain('32 levels');
+      });
+
+      it('refuses a deep body on a real route before the guard, unauthenticated or not', async () => {
+        for (const url of ['/orders', '/customers/search', '/admin/operators']) {
+          const res = await postJson(objects(10_000), url);
+          expect(res.statusCode).toBe(400);
+          expect(expectProblem(res, 400).type).toBe('urn:orderops:problem:malformed-body');
+        }
+      });
+
+      it('lets 32 levels through to validation, and brackets inside strings do not count', async () => {
+        const atBound = await postJson(arrays(32));
+        expect(atBound.statusCode).toBe(400);
+        expect(expectProblem(atBound, 400).type).toBe('urn:orderops:problem:validation-failed');
+        const inString = await postJson(JSON.stringify({ name: `${'[{'.repeat(20)}"\\`, count: 1 }));
+        expect(inString.statusCode).toBe(200);
+      });
+
+      it.each([
+        '{"__proto__":{"polluted":true},"name":"ok","count":1}',
+        '{"constructor":{"prototype":{"polluted":true}},"name":"ok","count":1}',
+      ])('still refuses prototype poisoning: %s', async (payload) => {
+        const res = await postJson(payload);
+        expect(res.statusCode).toBe(400);
+        expect(expectProblem(res, 400).type).toBe('urn:orderops:problem:malformed-body');
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      });
+    });
+
     it('400 validation-failed with field errors, refusing unknown properties and implicit conversion', async () => {
       const res = await t.app.inject({
         method: 'POST',
@@ -124,7 +172,7 @@ describe('HTTP pipeline', () => {
         payload: { name: 'ok', count: 3 },
       });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ name: 'ok', count: 3 });
+      expect(res.json()).toEqual({ label: 'ok', count: 3 });
     });
 
     it('500 shows the request id and nothing internal, and logs the error', async () => {
@@ -144,6 +192,24 @@ describe('HTTP pipeline', () => {
         .records()
         .find((r) => r.requestId === body.requestId && r.msg === 'Unhandled error');
       expect(logged).toBeDefined();
+    });
+  });
+
+  describe('personal data in responses', () => {
+    it('is masked by field name on any shape a handler returns (plain, spread, nested)', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/probe/personal' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        name: 'J*** V*** D***',
+        email: 'j***@example.com',
+        phone: '***67',
+        address: { city: 'Amsterdam', country: 'NL' },
+        contacts: [{ customerEmail: 'm***@example.org', billing_phone: '***58' }],
+        owner: { lastName: 'S***', username: 'jdoe', product: 'Laptop' },
+      });
+      for (const clear of ['Jane', 'jane.doe', '123 4567', 'Main Street', 'max@', '7946', 'Smith']) {
+        expect(res.body).not.toContain(clear);
+      }
     });
   });
 

@@ -225,9 +225,10 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     });
   });
 
-  it('puts DEFAULT_CURRENCY and IMPORT_MAX_BYTES (not secrets) in the configuration', () => {
+  it('puts DEFAULT_CURRENCY, IMPORT_MAX_BYTES and HTTP_BODY_TIMEOUT_MS (not secrets) in the configuration', () => {
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.DEFAULT_CURRENCY).toMatch(/^[A-Z]{3}$/);
     expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.IMPORT_MAX_BYTES).toBe('52428800');
+    expect(single<IConfigMap>(rendered.objects, 'ConfigMap').data?.HTTP_BODY_TIMEOUT_MS).toBe('20000');
   });
 
   it('puts the import caps and idle timeout in the configuration, with room in /tmp for the uploads', () => {

@@ -22,8 +22,21 @@ export class ProbeEchoDto {
 export class ProbeController {
   @Post('echo')
   @HttpCode(200)
-  echo(@Body() body: ProbeEchoDto): { name: string; count: number } {
-    return { name: body.name, count: body.count };
+  echo(@Body() body: ProbeEchoDto): { label: string; count: number } {
+    // Not `name`: the masking backstop would mask it, as on every response.
+    return { label: body.name, count: body.count };
+  }
+
+  /** A handler that forgot its mapper: plain objects, a spread copy, nesting. */
+  @Get('personal')
+  personal(): Record<string, unknown> {
+    const person = { name: 'Jane van Doe', email: 'jane.doe@example.com', phone: '+31 20 123 4567' };
+    return {
+      ...person,
+      address: { line1: '1 Main Street', city: 'Amsterdam', postalCode: '1011 AB', country: 'NL' },
+      contacts: [{ customerEmail: 'max@example.org', billing_phone: '+44 20 7946 0958' }],
+      owner: { lastName: 'Smith', username: 'jdoe', product: 'Laptop' },
+    };
   }
 
   @Get('boom')

@@ -242,6 +242,9 @@ RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: {{ $c.rateLimitPerPrincipalPerMinute | int6
 {{- if .Values.redis.enabled }}
 REDIS_KEY_PREFIX: {{ .Values.redis.keyPrefix | quote }}
 {{- end }}
+{{- with $c.bodyTimeoutMs }}
+HTTP_BODY_TIMEOUT_MS: {{ . | int64 | quote }}
+{{- end }}
 DATABASE_SSL_MODE: "verify-full"
 DATABASE_POOL_SIZE: {{ .Values.database.poolSize | int64 | quote }}
 DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.database.statementTimeoutMs | int64 | quote }}

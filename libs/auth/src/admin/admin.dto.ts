@@ -11,6 +11,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { NotPersonalData } from '@orderops/core';
 import { ALL_SCOPES, type Scope } from '../scopes.js';
 
 const scopeList = { isArray: true, enum: ALL_SCOPES, example: ['orders:read'] };
@@ -84,7 +85,10 @@ export class CreateClientDto {
 
 export class ClientResponse {
   @ApiProperty() clientId!: string;
-  @ApiProperty() name!: string;
+  /** The partner system's name, not a person's. */
+  @ApiProperty()
+  @NotPersonalData()
+  name!: string;
   @ApiProperty({ enum: ['public', 'confidential'] }) type!: string;
   @ApiProperty() firstParty!: boolean;
   @ApiProperty({ isArray: true, type: String }) grantTypes!: string[];

@@ -78,6 +78,18 @@ describe('loadConfig', () => {
     ]).toEqual([8, 3, 5000]);
   });
 
+  it('reads HTTP_BODY_TIMEOUT_MS (default 20 s) within 1 s-10 min', () => {
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir }).http.bodyTimeoutMs).toBe(20_000);
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir, HTTP_BODY_TIMEOUT_MS: '5000' }).http.bodyTimeoutMs).toBe(
+      5000,
+    );
+    for (const value of ['999', '600001', 'soon']) {
+      expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, HTTP_BODY_TIMEOUT_MS: value }))).toContain(
+        'HTTP_BODY_TIMEOUT_MS',
+      );
+    }
+  });
+
   it('accepts a complete production environment', () => {
     const config = loadConfig(production());
     expect(config.isProduction).toBe(true);

@@ -42,6 +42,10 @@ export interface HttpConfig {
   /** Number of reverse-proxy hops whose X-Forwarded-For entries are believed. */
   readonly trustProxyHops: number;
   readonly bodyLimitBytes: number;
+  /** Deepest array/object nesting a JSON body may have (refused with 400 beyond). */
+  readonly jsonMaxDepth: number;
+  /** A request body must be received within this long (408 beyond); routes with @OwnBodyTimeout bound themselves. */
+  readonly bodyTimeoutMs: number;
   readonly docsEnabled: boolean;
   /** Requests per client address per minute, across routes, that carry no accepted bearer token. */
   readonly rateLimitPerMinute: number;
@@ -88,6 +92,8 @@ export interface AppConfig {
 
 export const MIN_SECRET_PASSWORD_LENGTH = 12;
 export const BODY_LIMIT_BYTES = 100 * 1024;
+/** No request DTO nests beyond 4 levels; 32 leaves room and keeps recursive walkers far from the stack limit. */
+export const JSON_MAX_DEPTH = 32;
 export const IMPORT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024;
 export const IMPORT_MAX_CONCURRENT_DEFAULT = 2;
 export const IMPORT_IDLE_TIMEOUT_MS_DEFAULT = 30_000;
@@ -348,6 +354,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       corsOrigins: readCorsOrigins(reader),
       trustProxyHops: reader.integer('TRUST_PROXY', 0, 0, 10),
       bodyLimitBytes: BODY_LIMIT_BYTES,
+      jsonMaxDepth: JSON_MAX_DEPTH,
+      bodyTimeoutMs: reader.integer('HTTP_BODY_TIMEOUT_MS', 20_000, 1_000, 600_000),
       docsEnabled: reader.boolean('DOCS_ENABLED', !isProduction),
       rateLimitPerMinute,
       rateLimitPerPrincipalPerMinute: reader.integer(

@@ -72,3 +72,12 @@ export class DependencyUnavailableError extends ServiceUnavailableError {
     super('A service this request depends on is unavailable; retry later.', undefined, cause);
   }
 }
+
+/** A JSON body nested deeper than the bound: refused before anything walks it recursively. */
+export class BodyTooDeepError extends AppError {
+  constructor(maxDepth: number) {
+    super(CoreErrorCode.MalformedBody, 400, 'Bad Request', {
+      detail: `The request body nests arrays or objects deeper than ${maxDepth} levels.`,
+    });
+  }
+}

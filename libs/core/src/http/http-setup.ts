@@ -4,6 +4,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
 import { registerRequestContext } from './request-context.js';
 import { requestPrincipalOf } from './request-principal.js';
+import { registerJsonBodyParser } from './json-body.parser.js';
+import { registerBodyTimeout } from './body-timeout.js';
 import { ROOT_LOGGER } from '../logging/root-logger.js';
 import { RateLimiter, registerRateLimits } from '../rate-limit/rate-limiter.js';
 import type { Logger } from 'pino';
@@ -73,6 +75,8 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
     maxAge: 600,
   });
 
+  registerJsonBodyParser(app, config.http);
+
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestContext(fastify);
   registerRateLimits(fastify, app.get(RateLimiter));
@@ -95,6 +99,7 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   });
 
   const requestLog = app.get<Logger>(ROOT_LOGGER).child({ context: 'HTTP' });
+  registerBodyTimeout(fastify, config.http.bodyTimeoutMs, requestLog);
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the concrete URL: paths and queries may carry ids or data.
     requestLog.info(

@@ -7,8 +7,15 @@
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-/** 13-19 digits, optionally grouped by single spaces or dashes. */
-const CARD_CANDIDATE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
+/**
+ * A card number as people write one: 13-19 digits in a row, 4-4-4-4 (plus up to 3) or
+ * 4-6-4/4-6-5 (Diners, Amex), grouped by one kind of separator, and standing alone (no
+ * letter, digit or underscore either side). Digits with a dash anywhere are not enough:
+ * that rewrote one UUID in 700 (`736aa8e0-4f[card]fc83`), whose hex groups end in digit
+ * runs. Prefixed ULIDs (ORD-, CUS-, IMP-) cannot match: their 26 characters run on.
+ */
+const CARD_CANDIDATE =
+  /(?<!\w)(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})(?!\w)/g;
 /** International form: + and 7-15 digits with common separators. */
 const PHONE_INTERNATIONAL = /\+\d(?:[\s().-]{0,2}\d){6,14}/g;
 /** National forms: (555) 123-4567, 555-123-4567, 0612 345 678, and bare runs of 9-15 digits. */

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { nullOptionalFields } from './null-fields.js';
 import type { ClassTransformOptions } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import type { FieldProblem } from '../errors/app-error.js';
@@ -25,12 +26,28 @@ export const VALIDATOR_OPTIONS: ValidatorOptions = {
 /** Nothing is converted implicitly ("12" stays a string). */
 export const TRANSFORM_OPTIONS: ClassTransformOptions = { enableImplicitConversion: false };
 
+export const NOT_NULL_CODE = 'isNotNull';
+
+/** class-validator's rules, plus the house rule that an optional field is absent, never `null`. */
+class RequestValidationPipe extends ValidationPipe {
+  protected override async validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> {
+    const errors = await super.validate(object, options);
+    const nulls = nullOptionalFields(object).map((field): ValidationError => ({
+      property: field,
+      constraints: { [NOT_NULL_CODE]: `${field} must not be null` },
+      children: [],
+    }));
+    return nulls.length === 0 ? errors : [...errors, ...nulls];
+  }
+}
+
 /**
  * The one global pipe: unknown properties are refused (not silently dropped), payloads are
- * turned into DTO instances, and nothing is converted implicitly ("12" stays a string).
+ * turned into DTO instances, nothing is converted implicitly ("12" stays a string), and
+ * `null` in an optional field is refused (400 `isNotNull`) instead of skipping its rules.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     ...VALIDATOR_OPTIONS,
     transform: true,
     transformOptions: TRANSFORM_OPTIONS,

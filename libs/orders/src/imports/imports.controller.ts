@@ -15,6 +15,7 @@ import {
   InjectConfig,
   Ownership,
   OwnershipRule,
+  OwnBodyTimeout,
   RequireScopes,
   Scope,
   type AppConfig,
@@ -43,6 +44,8 @@ export class ImportsController {
   ) {}
 
   @Post()
+  // Up to IMPORT_MAX_BYTES over slow links: the general HTTP_BODY_TIMEOUT_MS would cut it.
+  @OwnBodyTimeout()
   @HttpCode(201)
   @RequireScopes(Scope.OrdersImport)
   @OwnershipRule(Ownership.Owned)

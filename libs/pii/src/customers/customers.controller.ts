@@ -37,7 +37,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'Find customers by exact email or phone (blind index); masked results' })
   @ApiOkResponse({ type: CustomerResponse, isArray: true })
   async search(@Body() body: SearchCustomersDto, @CurrentReach() reach: Reach): Promise<CustomerResponse[]> {
-    return (await this.customers.search(body, reach)).map(toCustomerResponse);
+    return (await this.customers.search(body, reach)).map((record) => toCustomerResponse(record));
   }
 
   @Post(':id/reveal')
@@ -54,7 +54,9 @@ export class CustomersController {
     @CurrentPrincipal() principal: Principal,
     @CurrentReach() reach: Reach,
   ): Promise<CustomerResponse> {
-    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal, reach));
+    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal, reach), {
+      reveal: true,
+    });
   }
 
   @Get(':id/export')
@@ -71,7 +73,7 @@ export class CustomersController {
   ): Promise<CustomerExportResponse> {
     const { record, related } = await this.customers.export(id, principal, reach);
     return Object.assign(new CustomerExportResponse(), {
-      customer: toCustomerResponse(record),
+      customer: toCustomerResponse(record, { reveal: true }),
       related,
       exportedAt: new Date().toISOString(),
     });
