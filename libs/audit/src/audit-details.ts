@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { ipv6Groups, unmappedAddress } from '@orderops/core';
 import { InvalidAuditEventError } from './audit.errors.js';
 import type { AuditDetails, AuditJson } from './audit-hash.js';
 
@@ -151,23 +152,11 @@ export function validateAuditDetails(details: unknown): AuditDetails {
  */
 export function networkOf(ip: string | undefined): string | undefined {
   if (!ip) return undefined;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  const address = mapped ? mapped[1] : ip;
+  const address = unmappedAddress(ip);
   const version = isIP(address);
   if (version === 4) return `${address.split('.').slice(0, 3).join('.')}.0/24`;
-  if (version === 6) {
-    const groups = expandIpv6(address).slice(0, 3);
-    return `${groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/48`;
-  }
+  if (version === 6) return `${ipv6Groups(address).slice(0, 3).join(':')}::/48`;
   return undefined;
-}
-
-function expandIpv6(address: string): string[] {
-  const [head, tail] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const missing = tail === undefined ? 0 : 8 - left.length - right.length;
-  return [...left, ...Array.from({ length: missing }, () => '0'), ...right].map((g) => g.padStart(4, '0'));
 }
 
 export type { AuditJson };

@@ -35,3 +35,4 @@ export * from './access/scopes.js';
 export * from './access/ownership.js';
 export * from './access/current-reach.decorator.js';
 export * from './privacy/not-personal-data.decorator.js';
+export * from './http/client-address.js';

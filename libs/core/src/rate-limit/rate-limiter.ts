@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { clientAddressOf } from '../http/client-address.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import type { RateLimitStorage } from './memory-throttler.storage.js';
@@ -20,18 +20,6 @@ export interface RateLimits {
 const ADDRESS = 'address';
 const PRINCIPAL = 'principal';
 const STRICT = 'strict';
-
-/** An IPv4 address, or the /64 of an IPv6 one (a subscriber usually holds a whole /64). */
-function clientOf(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1];
-  const [head, tail] = ip.includes('::') ? ip.split('::', 2) : [ip, undefined];
-  const front = head ? head.split(':') : [];
-  const back = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0');
-  return `${[...front, ...fill, ...back].slice(0, 4).join(':').toLowerCase()}::/64`;
-}
 
 /** Counter keys are hashes: neither Redis nor memory ever holds an address or a principal id. */
 const keyOf = (...parts: string[]): string => createHash('sha256').update(parts.join('|')).digest('hex');
@@ -66,7 +54,7 @@ export class RateLimiter {
   async beforeRequest(request: FastifyRequest): Promise<number> {
     const kind = routeRateLimit(request);
     if (kind === 'off') return 0;
-    const client = clientOf(request.ip);
+    const client = clientAddressOf(request.ip);
     if (kind === 'strict') {
       const route = `${request.method} ${request.routeOptions.url ?? ''}`;
       const wait = await this.hit(STRICT, keyOf(STRICT, route, client), this.limits.strict);
@@ -82,7 +70,7 @@ export class RateLimiter {
   /** A bearer token refused with 401 counts against its address, like no token at all. */
   async afterResponse(request: FastifyRequest, status: number): Promise<void> {
     if (status !== 401 || !presentsBearer(request) || routeRateLimit(request) === 'off') return;
-    await this.hit(ADDRESS, keyOf(ADDRESS, clientOf(request.ip)), this.limits.perAddress);
+    await this.hit(ADDRESS, keyOf(ADDRESS, clientAddressOf(request.ip)), this.limits.perAddress);
   }
 
   /** Seconds an authenticated principal must wait (0: it may proceed). */

@@ -8,13 +8,15 @@ export class OrderOwners1733000000000 implements MigrationInterface {
   name = 'OrderOwners1733000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['orders', 'imports']) {
-      await queryRunner.query(
-        `ALTER TABLE "${table}" ADD "owner" character varying(100) NOT NULL DEFAULT 'house'`,
-      );
-      // New rows must name their owner: no default to fall back on silently.
-      await queryRunner.query(`ALTER TABLE "${table}" ALTER COLUMN "owner" DROP DEFAULT`);
-    }
+    await queryRunner.query(
+      `ALTER TABLE "orders" ADD "owner" character varying(100) NOT NULL DEFAULT 'house'`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "imports" ADD "owner" character varying(100) NOT NULL DEFAULT 'house'`,
+    );
+    // New rows must name their owner: no default to fall back on silently.
+    await queryRunner.query(`ALTER TABLE "orders" ALTER COLUMN "owner" DROP DEFAULT`);
+    await queryRunner.query(`ALTER TABLE "imports" ALTER COLUMN "owner" DROP DEFAULT`);
     await queryRunner.query(`CREATE INDEX "IDX_orders_owner" ON "orders" ("owner", "id")`);
     // A file is a duplicate only of the same owner's earlier import.
     await queryRunner.query(`DROP INDEX "UQ_imports_sha256_completed"`);
@@ -27,7 +29,7 @@ export class OrderOwners1733000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX "UQ_imports_sha256_completed" ON "imports" ("sha256")
       WHERE "status" = 'completed' AND NOT "allow_duplicate"`);
     await queryRunner.query(`DROP INDEX "IDX_orders_owner"`);
-    for (const table of ['orders', 'imports'])
-      await queryRunner.query(`ALTER TABLE "${table}" DROP COLUMN "owner"`);
+    await queryRunner.query(`ALTER TABLE "orders" DROP COLUMN "owner"`);
+    await queryRunner.query(`ALTER TABLE "imports" DROP COLUMN "owner"`);
   }
 }
