@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { currentRequestContext, deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditEventEntity } from './audit-event.entity.js';
+import type { AuditEventEntity } from './audit-event.entity.js';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
 import { networkOf, validateAuditDetails, validateAuditIdentifier } from './audit-details.js';
 import {
@@ -14,7 +14,7 @@ import {
   type AuditDetails,
   type AuditOutcome,
 } from './audit-hash.js';
-import { AuditThrottleEntity } from './audit-throttle.entity.js';
+import { AuditRepository } from './audit.repository.js';
 import { InvalidAuditEventError } from './audit.errors.js';
 
 /** Who did it: an operator (uuid), a client (client id), the system (`cli`, `bootstrap`) or nobody known. */
@@ -92,6 +92,7 @@ const FINGERPRINT_PURPOSE = 'audit-fingerprint';
 export class AuditService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly repository: AuditRepository,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -106,33 +107,12 @@ export class AuditService {
       throw new InvalidAuditEventError('record() must run inside the transaction of the change it records');
     }
     const fields = this.validate(event);
-    const [head] = await manager.query<{ seq: string; hash: string }[]>(
-      `SELECT "seq", "hash" FROM "audit_chain_head" WHERE "singleton" = 1 FOR UPDATE`,
-    );
+    const head = await this.repository.lockHead(manager);
     if (!head) throw new Error('audit chain head is missing: run the migrations');
     const seq = (BigInt(head.seq) + 1n).toString();
     const row = { seq, id: randomUUID(), at: new Date(), ...fields };
     const hash = computeAuditHash(head.hash, row);
-    await manager.query(
-      `INSERT INTO "audit_events" ("seq", "id", "at", "actor", "actor_type", "action", "target_type",
-         "target_id", "outcome", "request_id", "details", "prev_hash", "hash")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
-      [
-        row.seq,
-        row.id,
-        row.at,
-        row.actor,
-        row.actorType,
-        row.action,
-        row.targetType,
-        row.targetId,
-        row.outcome,
-        row.requestId,
-        JSON.stringify(row.details),
-        head.hash,
-        hash,
-      ],
-    );
+    await this.repository.append({ ...row, prevHash: head.hash, hash }, manager);
     return { seq, id: row.id, hash };
   }
 
@@ -151,17 +131,8 @@ export class AuditService {
     const window = Math.floor(now / (windowSeconds * 1000));
     const digest = createHash('sha256').update(`${event.action}\n${key}\n${window}`, 'utf8').digest('hex');
     const expiresAt = new Date((window + 1) * windowSeconds * 1000);
-    const inserted = await manager.query<unknown[]>(
-      `INSERT INTO "audit_throttle" ("key", "expires_at") VALUES ($1, $2) ON CONFLICT ("key") DO NOTHING RETURNING "key"`,
-      [digest, expiresAt],
-    );
-    if (inserted.length === 0) return undefined;
-    await manager
-      .createQueryBuilder()
-      .delete()
-      .from(AuditThrottleEntity)
-      .where('expires_at < :cutoff', { cutoff: new Date(now - windowSeconds * 1000) })
-      .execute();
+    if (!(await this.repository.claimThrottleKey(digest, expiresAt, manager))) return undefined;
+    await this.repository.deleteThrottleKeysExpiredBefore(new Date(now - windowSeconds * 1000), manager);
     return this.record(manager, event);
   }
 
@@ -194,12 +165,10 @@ export class AuditService {
     return networkOf(currentRequestContext()?.clientIp);
   }
 
-  async head(manager: EntityManager = this.dataSource.manager): Promise<AuditHead> {
-    const [head] = await manager.query<{ seq: string; hash: string }[]>(
-      `SELECT "seq", "hash" FROM "audit_chain_head" WHERE "singleton" = 1`,
-    );
+  async head(manager?: EntityManager): Promise<AuditHead> {
+    const head = await this.repository.getHead(manager);
     if (!head) throw new Error('audit chain head is missing: run the migrations');
-    return { seq: String(head.seq), hash: head.hash };
+    return head;
   }
 
   /**
@@ -227,13 +196,7 @@ export class AuditService {
       return result({ seq: '0', reason: 'checkpoint_mismatch' });
     }
     for (;;) {
-      const batch = await this.dataSource
-        .getRepository(AuditEventEntity)
-        .createQueryBuilder('e')
-        .where('e.seq >= :from AND e.seq <= :to', { from: expected.toString(), to: head.seq })
-        .orderBy('e.seq', 'ASC')
-        .limit(VERIFY_BATCH)
-        .getMany();
+      const batch = await this.repository.getRange(expected.toString(), head.seq, VERIFY_BATCH);
       for (const event of batch) {
         if (BigInt(event.seq) !== expected) return result({ seq: expected.toString(), reason: 'gap' });
         if (event.prevHash !== prevHash || computeAuditHash(event.prevHash, event) !== event.hash) {
@@ -258,18 +221,18 @@ export class AuditService {
 
   /** A page of events, newest first, after the cursor of the previous page. */
   async list(query: AuditQuery): Promise<AuditPage> {
-    const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e');
-    if (query.cursor !== undefined)
-      qb.andWhere('e.seq < :before', { before: decodeAuditCursor(query.cursor) });
-    if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
-    if (query.actor !== undefined) qb.andWhere('e.actor = :actor', { actor: query.actor });
-    if (query.targetId !== undefined) qb.andWhere('e.target_id = :targetId', { targetId: query.targetId });
-    if (query.from !== undefined) qb.andWhere('e.at >= :from', { from: query.from });
-    if (query.to !== undefined) qb.andWhere('e.at < :to', { to: query.to });
-    const rows = await qb
-      .orderBy('e.seq', 'DESC')
-      .limit(query.limit + 1)
-      .getMany();
+    // One row more than the page tells whether another page follows.
+    const rows = await this.repository.search(
+      {
+        beforeSeq: query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor),
+        action: query.action,
+        actor: query.actor,
+        targetId: query.targetId,
+        from: query.from,
+        to: query.to,
+      },
+      query.limit + 1,
+    );
     const events = rows.slice(0, query.limit);
     const more = rows.length > query.limit;
     return { events, nextCursor: more ? encodeAuditCursor(events[events.length - 1].seq) : null };
