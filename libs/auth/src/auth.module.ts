@@ -1,21 +1,35 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AuditCoreModule } from '@orderops/audit';
 import { AdminController } from './admin/admin.controller.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
+import { ClientsRepository } from './clients/clients.repository.js';
 import { ClientsService } from './clients/clients.service.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
-import { JwtStrategy } from './guards/jwt.strategy.js';
+import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthService } from './oauth/oauth.service.js';
+import { LoginLocksRepository } from './operators/login-locks.repository.js';
+import { OperatorsRepository } from './operators/operators.repository.js';
 import { OperatorsService } from './operators/operators.service.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
+import { AccessTokensRepository } from './tokens/access-tokens.repository.js';
 import { AccessTokensService } from './tokens/access-tokens.service.js';
+import { RefreshTokensRepository } from './tokens/refresh-tokens.repository.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
+
+/** The only code that queries the auth tables; no other lib needs them, so none is exported. */
+const repositories = [
+  OperatorsRepository,
+  LoginLocksRepository,
+  ClientsRepository,
+  SigningKeysRepository,
+  RefreshTokensRepository,
+  AccessTokensRepository,
+];
 
 const services = [
   PasswordHasher,
@@ -31,13 +45,18 @@ const services = [
 
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
-  imports: [PassportModule.register({ session: false }), AuditCoreModule],
+  imports: [AuditCoreModule],
   controllers: [OAuthController, AdminController],
-  providers: [...services, JwtStrategy, BootstrapService, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [
+    ...repositories,
+    ...services,
+    BootstrapService,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
   exports: services,
 })
 export class AuthModule {}
 
 /** The same services without HTTP, bootstrap or guard: for the command line. */
-@Module({ imports: [AuditCoreModule], providers: services, exports: services })
+@Module({ imports: [AuditCoreModule], providers: [...repositories, ...services], exports: services })
 export class AuthCoreModule {}

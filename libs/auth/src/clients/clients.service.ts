@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import { BuiltInClientError, ClientIdTakenError, ClientNotFoundError } from '../auth.errors.js';
 import { isUniqueViolation } from '../operators/operators.service.js';
 import { ALL_SCOPES, type Scope } from '../scopes.js';
-import { OAuthClientEntity, type ClientType, type GrantType } from './oauth-client.entity.js';
+import { ClientsRepository } from './clients.repository.js';
+import type { ClientType, GrantType, OAuthClientEntity } from './oauth-client.entity.js';
 
 export const WEB_CLIENT_ID = 'orderops-web';
 export const DOCS_CLIENT_ID = 'orderops-docs';
@@ -30,13 +31,10 @@ export interface CreatedClient {
 export class ClientsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly clients: ClientsRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {}
-
-  private get repo() {
-    return this.dataSource.getRepository(OAuthClientEntity);
-  }
 
   /**
    * Server-generated secrets carry 256 random bits, so HMAC-SHA-256 under a key derived
@@ -70,15 +68,14 @@ export class ClientsService {
     };
     try {
       const created = await this.dataSource.transaction(async (manager) => {
-        const repo = manager.getRepository(OAuthClientEntity);
-        await repo.insert(client);
+        const stored = await this.clients.create(client, manager);
         await this.audit.record(manager, {
           action: 'admin.client.created',
           actor,
           target: { type: 'client', id: clientId },
           details: { scopes: client.scopes, grantTypes: client.grantTypes },
         });
-        return repo.findOneByOrFail({ clientId });
+        return stored;
       });
       return { client: created, secret };
     } catch (error) {
@@ -88,21 +85,17 @@ export class ClientsService {
   }
 
   async list(): Promise<OAuthClientEntity[]> {
-    return this.repo.find({ order: { createdAt: 'ASC' } });
+    return this.clients.list();
   }
 
   async get(clientId: string): Promise<OAuthClientEntity> {
-    const client = await this.repo.findOneBy({ clientId });
+    const client = await this.clients.getById(clientId);
     if (!client) throw new ClientNotFoundError();
     return client;
   }
 
   async find(clientId: string): Promise<OAuthClientEntity | null> {
-    return this.repo.findOneBy({ clientId });
-  }
-
-  async exists(clientId: string): Promise<boolean> {
-    return this.repo.existsBy({ clientId });
+    return this.clients.getById(clientId);
   }
 
   /**
@@ -112,8 +105,7 @@ export class ClientsService {
   async delete(clientId: string, actor: AuditActor): Promise<void> {
     if (BUILT_IN_CLIENT_IDS.includes(clientId)) throw new BuiltInClientError();
     await this.dataSource.transaction(async (manager) => {
-      const result = await manager.getRepository(OAuthClientEntity).delete({ clientId });
-      if (!result.affected) throw new ClientNotFoundError();
+      if (!(await this.clients.delete(clientId, manager))) throw new ClientNotFoundError();
       await this.audit.record(manager, {
         action: 'admin.client.deleted',
         actor,
@@ -124,7 +116,7 @@ export class ClientsService {
 
   /** The client if `secret` is its secret; undefined otherwise (also for public clients). */
   async authenticate(clientId: string, secret: string): Promise<OAuthClientEntity | undefined> {
-    const client = await this.repo.findOneBy({ clientId });
+    const client = await this.clients.getById(clientId);
     const version = client?.secretKeyVersion ?? this.config.masterKeys.reveal().current.version;
     const presented = Buffer.from(this.secretHash(secret, version) ?? '', 'hex');
     const stored = Buffer.from(client?.secretHash ?? '', 'hex');
@@ -139,21 +131,16 @@ export class ClientsService {
       [DOCS_CLIENT_ID, 'OrderOps API docs (Swagger UI)'],
     ];
     for (const [clientId, name] of builtIns) {
-      await this.repo
-        .createQueryBuilder()
-        .insert()
-        .values({
-          clientId,
-          name,
-          type: 'public' satisfies ClientType,
-          firstParty: true,
-          grantTypes: ['password', 'refresh_token'],
-          scopes: [...ALL_SCOPES],
-          secretHash: null,
-          secretKeyVersion: null,
-        })
-        .orIgnore()
-        .execute();
+      await this.clients.createIfAbsent({
+        clientId,
+        name,
+        type: 'public' satisfies ClientType,
+        firstParty: true,
+        grantTypes: ['password', 'refresh_token'],
+        scopes: [...ALL_SCOPES],
+        secretHash: null,
+        secretKeyVersion: null,
+      });
     }
   }
 }

@@ -1,17 +1,14 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
 import { AppError, IS_PUBLIC_KEY, recordRequestPrincipal } from '@orderops/core';
 import type { FastifyRequest } from 'fastify';
-import jwt from 'jsonwebtoken';
 import { InsufficientScopeError, TokenInQueryError, UnauthenticatedError } from '../auth.errors.js';
 import { REQUIRED_SCOPES_KEY } from '../decorators/require-scopes.decorator.js';
 import type { Principal } from '../principal.js';
 import type { Scope } from '../scopes.js';
-import { TokenRejectedError } from '../tokens/access-token-verifier.js';
+import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
 import { bearerTokenOf, hasAuthorizationHeader } from './bearer.js';
-import { JWT_STRATEGY } from './jwt.strategy.js';
 
 /** A route that declares neither @Public() nor @RequireScopes(): a mistake, never open. */
 export class UndeclaredRouteError extends AppError {
@@ -26,25 +23,24 @@ export const ACCESS_DENIED_AUDIT_WINDOW_SECONDS = 60;
 /** Query parameters that carry tokens (RFC 6750 §2.3); refused wherever they appear. */
 const TOKEN_QUERY_PARAMS = ['access_token', 'token', 'bearer'];
 
-/**
- * The global guard: deny by default. Public routes pass; routes with @RequireScopes need a
- * valid bearer token with every listed scope; anything else is refused.
- */
 interface RouteDeclaration {
   readonly isPublic: boolean;
   readonly required: readonly Scope[] | undefined;
 }
 
+/**
+ * The global guard: deny by default. Public routes pass; routes with @RequireScopes need a
+ * valid bearer token with every listed scope; anything else is refused.
+ */
 @Injectable()
-export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
+export class AccessTokenGuard implements CanActivate {
   private readonly declarations = new WeakMap<object, RouteDeclaration>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
-  ) {
-    super();
-  }
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
 
   /**
    * 403s are audited, at most once per principal, route and minute across all replicas (a
@@ -87,7 +83,7 @@ export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
     return declaration;
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const query = (request.query ?? {}) as Record<string, unknown>;
     if (TOKEN_QUERY_PARAMS.some((name) => name in query)) throw new TokenInQueryError();
@@ -99,9 +95,8 @@ export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
       throw new UndeclaredRouteError();
     }
 
-    await super.canActivate(context);
-    const principal = request.user;
-    if (!principal) throw new UnauthenticatedError(hasAuthorizationHeader(request.headers));
+    const principal = await this.principalOf(request);
+    request.user = principal;
     recordRequestPrincipal(request, `${principal.type}:${principal.id}`);
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
     if (missing.length > 0) {
@@ -113,32 +108,18 @@ export class AccessTokenGuard extends AuthGuard(JWT_STRATEGY) {
   }
 
   /**
-   * Passport reports a refused token through `info` (fail) and anything that went wrong
-   * through `error`; a failing key lookup arrives as `info` too. Only a token we looked at
-   * and refused is a 401: a database or pool error is rethrown for the filter (503), so
-   * clients keep good tokens through an outage instead of re-logging in.
+   * The bearer token's principal. Only a token we looked at and refused is a 401: a database
+   * or pool error goes to the filter (503), so clients keep good tokens through an outage
+   * instead of re-logging in.
    */
-  override handleRequest<TUser = Principal>(
-    error: unknown,
-    user: TUser | false,
-    info: unknown,
-    context: ExecutionContext,
-  ): TUser {
-    if (!error && user) return user;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const problem = error ?? info;
-    if (
-      problem instanceof Error &&
-      !isTokenRejection(problem) &&
-      bearerTokenOf(request.headers) !== undefined
-    ) {
-      throw problem;
+  private async principalOf(request: FastifyRequest): Promise<Principal> {
+    const token = bearerTokenOf(request.headers);
+    if (token === undefined) throw new UnauthenticatedError(hasAuthorizationHeader(request.headers));
+    try {
+      return (await this.verifier.verify(token)).principal;
+    } catch (error) {
+      if (error instanceof TokenRejectedError) throw new UnauthenticatedError(true);
+      throw error;
     }
-    throw new UnauthenticatedError(hasAuthorizationHeader(request.headers));
   }
-}
-
-/** A verdict on the token itself: its shape, signature, claims or standing. */
-function isTokenRejection(problem: unknown): boolean {
-  return problem instanceof TokenRejectedError || problem instanceof jwt.JsonWebTokenError;
 }

@@ -8,8 +8,8 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
-import { SigningKeyEntity } from './signing-key.entity.js';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SigningKeysRepository } from './signing-keys.repository.js';
 
 export const SIGNING_ALGORITHM = 'ES256';
 /** Access tokens never live longer than this (ACCESS_TOKEN_TTL_SECONDS is capped at it). */
@@ -67,6 +67,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly signingKeys: SigningKeysRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {}
@@ -103,7 +104,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(): Promise<SigningKeySummary[]> {
-    const rows = await this.dataSource.getRepository(SigningKeyEntity).find({ order: { createdAt: 'DESC' } });
+    const rows = await this.signingKeys.list();
     const now = new Date();
     return rows.map((r) => ({
       kid: r.kid,
@@ -123,19 +124,13 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    */
   async rotate(actor: AuditActor): Promise<{ kid: string; retired: string[] }> {
     const result = await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(SigningKeyEntity);
-      const active = await repo.find({ where: { retiredAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+      const active = await this.signingKeys.listActiveForUpdate(manager);
       const now = new Date();
       const verifyUntil = new Date(
         now.getTime() + (MAX_ACCESS_TOKEN_TTL_SECONDS + VERIFY_LEEWAY_SECONDS) * 1000 + REFRESH_INTERVAL_MS,
       );
-      for (const key of active) await repo.update({ kid: key.kid }, { retiredAt: now, verifyUntil });
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from(SigningKeyEntity)
-        .where('verify_until IS NOT NULL AND verify_until < now()')
-        .execute();
+      for (const key of active) await this.signingKeys.retire(key.kid, now, verifyUntil, manager);
+      await this.signingKeys.deleteExpired(manager);
       const kid = await this.createKey(manager);
       const retired = active.map((k) => k.kid);
       await this.audit.record(manager, {
@@ -157,20 +152,21 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private async resealUnderCurrentMasterKey(): Promise<void> {
     const ring = this.config.masterKeys.reveal();
     await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(SigningKeyEntity);
-      for (const key of await repo.find({ lock: { mode: 'pessimistic_write' } })) {
+      for (const key of await this.signingKeys.listAllForUpdate(manager)) {
         if (sealedKeyVersion(key.privateKeySealed) === ring.current.version) continue;
         const der = open(ring, key.privateKeySealed, sealContext(key.kid));
-        await repo.update({ kid: key.kid }, { privateKeySealed: seal(ring, der, sealContext(key.kid)) });
+        await this.signingKeys.updateSealedPrivateKey(
+          key.kid,
+          seal(ring, der, sealContext(key.kid)),
+          manager,
+        );
       }
     });
   }
 
   private async ensureActiveKey(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(SigningKeyEntity);
-      const active = await repo.count({ where: { retiredAt: IsNull() } });
-      if (active === 0) await this.createKey(manager);
+      if ((await this.signingKeys.countActive(manager)) === 0) await this.createKey(manager);
     });
   }
 
@@ -179,14 +175,17 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const jwk = publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string; y: string };
     const kid = thumbprint(jwk);
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    await manager.getRepository(SigningKeyEntity).insert({
-      kid,
-      algorithm: SIGNING_ALGORITHM,
-      publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
-      privateKeySealed: seal(this.config.masterKeys.reveal(), pkcs8, sealContext(kid)),
-      retiredAt: null,
-      verifyUntil: null,
-    });
+    await this.signingKeys.create(
+      {
+        kid,
+        algorithm: SIGNING_ALGORITHM,
+        publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
+        privateKeySealed: seal(this.config.masterKeys.reveal(), pkcs8, sealContext(kid)),
+        retiredAt: null,
+        verifyUntil: null,
+      },
+      manager,
+    );
     return kid;
   }
 
@@ -195,17 +194,14 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    * (audit checkpoints). Keys deleted after their verification window are gone for good.
    */
   async storedPublicKey(kid: string): Promise<KeyObject | undefined> {
-    const row = await this.dataSource.getRepository(SigningKeyEntity).findOneBy({ kid });
+    const row = await this.signingKeys.getByKid(kid);
     return row ? createPublicKey({ key: row.publicJwk, format: 'jwk' }) : undefined;
   }
 
   /** Re-reads the keys that still verify, and the newest active key as signer. */
   async reload(): Promise<void> {
     this.lastReload = Date.now();
-    const rows = await this.dataSource.getRepository(SigningKeyEntity).find({
-      where: [{ verifyUntil: IsNull() }, { verifyUntil: MoreThan(new Date()) }],
-      order: { createdAt: 'DESC' },
-    });
+    const rows = await this.signingKeys.listVerifying(new Date());
     const verifying = new Map<string, LoadedKey>();
     for (const row of rows) {
       const jwk = row.publicJwk as { kty: string; crv: string; x: string; y: string };

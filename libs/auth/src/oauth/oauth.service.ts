@@ -10,7 +10,7 @@ import { formatScopes, isScope, parseScopeParam, type Scope } from '../scopes.js
 import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
 import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
 import { familyStands, RefreshTokensService } from '../tokens/refresh-tokens.service.js';
-import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator.js';
+import { ClientAuthenticator } from './client-authenticator.js';
 import type { OAuthParams } from './oauth-params.js';
 
 export interface TokenResponse {
@@ -335,5 +335,3 @@ export class OAuthService {
     return { active: false };
   }
 }
-
-export type { AuthenticatedClient };

@@ -9,8 +9,9 @@ import { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import type { Scope } from '../scopes.js';
 import { clientKeyOf } from './client-key.js';
-import { LoginLockEntity } from './login-lock.entity.js';
-import { OperatorEntity } from './operator.entity.js';
+import { LoginLocksRepository } from './login-locks.repository.js';
+import type { OperatorEntity } from './operator.entity.js';
+import { OperatorsRepository, type OperatorPatch } from './operators.repository.js';
 
 /**
  * Consecutive failures from one client address before sign-in from that address locks; each
@@ -74,6 +75,8 @@ const operatorTarget = (id: string) => ({ type: 'operator', id });
 export class OperatorsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly operators: OperatorsRepository,
+    private readonly loginLocks: LoginLocksRepository,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
@@ -83,10 +86,6 @@ export class OperatorsService {
   }
 
   private readonly logger: Logger;
-
-  private get repo() {
-    return this.dataSource.getRepository(OperatorEntity);
-  }
 
   /** Audited as `admin.operator.created` by `actor`; the username is not recorded, only the id. */
   async create(
@@ -101,21 +100,17 @@ export class OperatorsService {
     const passwordHash = await this.hasher.hash(password);
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const repo = manager.getRepository(OperatorEntity);
-        const result = await repo.insert({
-          username: name,
-          passwordHash,
-          scopes: [...scopes],
-          tokensValidAfter: new Date(0),
-        });
-        const id = (result.identifiers[0] as { id: string }).id;
+        const operator = await this.operators.create(
+          { username: name, passwordHash, scopes, tokensValidAfter: new Date(0) },
+          manager,
+        );
         await this.audit.record(manager, {
           action: 'admin.operator.created',
           actor,
-          target: operatorTarget(id),
+          target: operatorTarget(operator.id),
           details: { scopes: [...scopes] },
         });
-        return repo.findOneByOrFail({ id });
+        return operator;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UsernameTakenError();
@@ -124,21 +119,21 @@ export class OperatorsService {
   }
 
   async list(): Promise<OperatorEntity[]> {
-    return this.repo.find({ order: { createdAt: 'ASC' } });
+    return this.operators.list();
   }
 
   async count(): Promise<number> {
-    return this.repo.count();
+    return this.operators.count();
   }
 
   async get(id: string): Promise<OperatorEntity> {
-    const operator = await this.repo.findOneBy({ id });
+    const operator = await this.operators.getById(id);
     if (!operator) throw new OperatorNotFoundError();
     return operator;
   }
 
-  async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<OperatorEntity | null> {
-    return manager.getRepository(OperatorEntity).findOneBy({ id });
+  async find(id: string, manager?: EntityManager): Promise<OperatorEntity | null> {
+    return this.operators.getById(id, manager);
   }
 
   /**
@@ -149,7 +144,7 @@ export class OperatorsService {
    */
   async update(id: string, changes: OperatorChanges, actor: AuditActor): Promise<OperatorEntity> {
     const operator = await this.get(id);
-    const patch: Partial<OperatorEntity> = {};
+    const patch: OperatorPatch = {};
     if (changes.password !== undefined) {
       const violation = passwordPolicyViolation(changes.password, operator.username);
       if (violation) throw new WeakPasswordError(`Password ${violation}.`);
@@ -162,13 +157,9 @@ export class OperatorsService {
     if (Object.keys(patch).length === 0) return operator;
     patch.tokensValidAfter = nextSecond();
     return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(OperatorEntity);
-      // Atomic in the database: two concurrent changes give two generations, never one.
-      const result = await repo.update({ id }, { ...patch, tokenGeneration: () => 'token_generation + 1' });
-      if (!result.affected) throw new OperatorNotFoundError();
+      if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
       // A new password lifts every address's lock: the admin has vouched for the owner.
-      if (changes.password !== undefined)
-        await manager.getRepository(LoginLockEntity).delete({ operatorId: id });
+      if (changes.password !== undefined) await this.loginLocks.deleteAllOf(id, manager);
       const updated: string[] = [];
       if (changes.password !== undefined) updated.push('password');
       if (changes.scopes !== undefined) updated.push('scopes');
@@ -191,7 +182,9 @@ export class OperatorsService {
           target: operatorTarget(id),
         });
       }
-      return repo.findOneByOrFail({ id });
+      const updatedOperator = await this.operators.getById(id, manager);
+      if (!updatedOperator) throw new OperatorNotFoundError();
+      return updatedOperator;
     });
   }
 
@@ -206,7 +199,7 @@ export class OperatorsService {
    */
   async authenticate(username: string, password: string): Promise<LoginResult> {
     const normalized = normalizeUsername(username);
-    const operator = await this.repo.findOneBy({ username: normalized });
+    const operator = await this.operators.getByUsername(normalized);
     if (!operator) {
       await this.hasher.verifyDecoy(password);
       await this.audit.recordAlone({
@@ -219,7 +212,7 @@ export class OperatorsService {
     }
     const clientKey = this.requestClientKey();
     if (operator.failedLoginCount >= ACCOUNT_SLOWDOWN_AFTER_FAILURES) await sleep(ACCOUNT_SLOWDOWN_MS);
-    const locked = await this.isLocked(operator.id, clientKey);
+    const locked = await this.loginLocks.isLocked(operator.id, clientKey);
     if (locked || operator.disabledAt !== null) {
       await this.hasher.verifyDecoy(password);
       await this.recordFailure(operator.id, clientKey, locked ? 'locked' : 'disabled');
@@ -230,10 +223,10 @@ export class OperatorsService {
       return { ok: false };
     }
     await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(OperatorEntity).update({ id: operator.id }, { failedLoginCount: 0 });
-      await manager.getRepository(LoginLockEntity).delete({ operatorId: operator.id, clientKey });
+      await this.operators.resetFailedLoginCount(operator.id, manager);
+      await this.loginLocks.delete(operator.id, clientKey, manager);
       if (this.hasher.needsRehash(operator.passwordHash)) {
-        await this.rehash(manager, operator.id, password);
+        await this.operators.updatePasswordHash(operator.id, await this.hasher.hash(password), manager);
       }
     });
     return { ok: true, operator: await this.get(operator.id) };
@@ -242,14 +235,6 @@ export class OperatorsService {
   /** The current request's client as a keyed fingerprint (the CLI and tests outside a request share one). */
   private requestClientKey(): string {
     return clientKeyOf(currentRequestContext()?.clientIp, this.config.masterKeys.reveal().current);
-  }
-
-  private async isLocked(operatorId: string, clientKey: string): Promise<boolean> {
-    const [row] = await this.dataSource.query<{ locked: boolean }[]>(
-      `SELECT locked_until > now() AS locked FROM login_locks WHERE operator_id = $1 AND client_key = $2`,
-      [operatorId, clientKey],
-    );
-    return row?.locked === true;
   }
 
   private failureDetails(reason: LoginFailure, extra: Record<string, string> = {}) {
@@ -273,10 +258,7 @@ export class OperatorsService {
     try {
       await this.dataSource.transaction(async (manager) => {
         const lock = reason === 'bad_password' ? await this.countFailure(manager, id, clientKey) : undefined;
-        await manager.query(
-          `UPDATE operators SET failed_login_count = LEAST(failed_login_count, $2::integer - 1) + 1 WHERE id = $1`,
-          [id, MAX_FAILURE_COUNT],
-        );
+        await this.operators.incrementFailedLoginCount(id, MAX_FAILURE_COUNT, manager);
         await this.audit.record(manager, failed);
         if (lock !== undefined) {
           await this.audit.record(manager, {
@@ -311,38 +293,19 @@ export class OperatorsService {
     operatorId: string,
     clientKey: string,
   ): Promise<{ failures: number; seconds: number } | undefined> {
-    await manager.query(
-      `INSERT INTO login_locks (operator_id, client_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      [operatorId, clientKey],
+    const counter = await this.loginLocks.getForUpdate(
+      operatorId,
+      clientKey,
+      FAILURE_MEMORY_SECONDS,
+      manager,
     );
-    const [row] = await manager.query<{ failed_count: number; locked: boolean; stale: boolean }[]>(
-      `SELECT failed_count, locked_until > now() AS locked,
-              updated_at < now() - make_interval(secs => $3::integer) AS stale
-         FROM login_locks WHERE operator_id = $1 AND client_key = $2 FOR UPDATE`,
-      [operatorId, clientKey, FAILURE_MEMORY_SECONDS],
-    );
-    if (row.locked) return undefined;
-    const failures = Math.min((row.stale ? 0 : row.failed_count) + 1, MAX_FAILURE_COUNT);
+    if (counter.locked) return undefined;
+    const failures = Math.min((counter.stale ? 0 : counter.failedCount) + 1, MAX_FAILURE_COUNT);
     const seconds = lockSecondsFor(failures);
-    await manager.query(
-      `UPDATE login_locks
-          SET failed_count = $3, updated_at = now(),
-              locked_until = CASE WHEN $4::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $4::integer) END
-        WHERE operator_id = $1 AND client_key = $2`,
-      [operatorId, clientKey, failures, seconds],
-    );
+    await this.loginLocks.setFailures(operatorId, clientKey, failures, seconds, manager);
     if (seconds === null) return undefined;
     // The admin view shows the account as locked while any address is.
-    await manager.query(
-      `UPDATE operators SET locked_until = GREATEST(locked_until, now() + make_interval(secs => $2::integer)) WHERE id = $1`,
-      [operatorId, seconds],
-    );
+    await this.operators.extendLockedUntil(operatorId, seconds, manager);
     return { failures, seconds };
-  }
-
-  private async rehash(manager: EntityManager, id: string, password: string): Promise<void> {
-    await manager
-      .getRepository(OperatorEntity)
-      .update({ id }, { passwordHash: await this.hasher.hash(password) });
   }
 }

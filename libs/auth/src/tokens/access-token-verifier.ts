@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { Database, InjectConfig, type AppConfig } from '@orderops/core';
+import { InjectConfig, type AppConfig } from '@orderops/core';
 import jwt, { type JwtHeader, type VerifyOptions } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
-import { ClientsService } from '../clients/clients.service.js';
+import type { EntityManager } from 'typeorm';
 import { SIGNING_ALGORITHM, SigningKeysService } from '../keys/signing-keys.service.js';
-import { OperatorsService } from '../operators/operators.service.js';
 import type { Principal } from '../principal.js';
 import { isScope, type Scope } from '../scopes.js';
-import { RevokedAccessTokenEntity } from './revoked-access-token.entity.js';
+import { AccessTokensRepository } from './access-tokens.repository.js';
 import { ACCESS_TOKEN_TYP, accessTokenAudience, type AccessTokenClaims } from './access-tokens.service.js';
+import { VerifiedTokenCache, type VerifiedToken } from './verified-token-cache.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -35,11 +34,14 @@ export function isCurrent(
   return currentGeneration === 0 && iat * 1000 >= new Date(validAfter).getTime();
 }
 
+type TokenHeader = JwtHeader & Record<string, unknown>;
+
+/** A token refused on its own merits (shape, signature, claims, standing): a 401, never a 503. */
 export class TokenRejectedError extends Error {
   override readonly name = 'TokenRejectedError';
 }
 
-export function jwtVerifyOptions(config: AppConfig): VerifyOptions & { complete?: false } {
+function verifyOptions(config: AppConfig): VerifyOptions & { complete?: false } {
   return {
     algorithms: [SIGNING_ALGORITHM],
     issuer: config.auth.issuer,
@@ -49,22 +51,61 @@ export function jwtVerifyOptions(config: AppConfig): VerifyOptions & { complete?
 }
 
 /**
- * The checks an access token must pass beyond its signature. Shared by the bearer guard
- * (through passport-jwt) and by introspection, so both accept exactly the same tokens.
+ * The one way an access token is checked: by the bearer guard, introspection and revocation
+ * alike, so all three accept exactly the same tokens. A token string whose signature and
+ * claims passed once skips the signature check until its `exp` (while its key still
+ * verifies); key selection, revocation and the subject's standing are checked every time.
+ * Anything but a verdict on the token itself (a database error) is thrown as it is.
  */
 @Injectable()
 export class AccessTokenVerifier {
+  private readonly verifiedSignatures = new VerifiedTokenCache();
+  private readonly options: VerifyOptions & { complete?: false };
+
   constructor(
     private readonly keys: SigningKeysService,
-    private readonly operators: OperatorsService,
-    private readonly clients: ClientsService,
-    private readonly dataSource: DataSource,
-    private readonly database: Database,
-    @InjectConfig() private readonly config: AppConfig,
-  ) {}
+    private readonly accessTokens: AccessTokensRepository,
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.options = verifyOptions(config);
+  }
+
+  async verify(token: string): Promise<{ principal: Principal; claims: AccessTokenClaims }> {
+    const verified = await this.verifiedSignature(token);
+    const principal = await this.principalFor(verified.payload);
+    return { principal, claims: verified.payload as unknown as AccessTokenClaims };
+  }
+
+  /** Records an access token as revoked until it would have expired anyway. */
+  async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>, manager: EntityManager): Promise<void> {
+    await this.accessTokens.createRevocation(claims.jti, new Date(claims.exp * 1000), manager);
+  }
+
+  /** Header, key, signature, issuer, audience and lifetime, or what a previous pass of them remembered. */
+  private async verifiedSignature(token: string): Promise<VerifiedToken> {
+    const remembered = this.verifiedSignatures.get(token);
+    if (remembered !== undefined) {
+      // The same header selects the key again: a key that stopped verifying (retired past
+      // its window) fails here as it would in a full check.
+      await this.keyForHeader(remembered.header);
+      return remembered;
+    }
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw new TokenRejectedError('malformed');
+    const key = await this.keyForHeader(decoded.header as TokenHeader);
+    let payload: Record<string, unknown>;
+    try {
+      payload = jwt.verify(token, key, this.options) as Record<string, unknown>;
+    } catch {
+      throw new TokenRejectedError('signature or claims');
+    }
+    const verified: VerifiedToken = { header: decoded.header as TokenHeader, payload };
+    this.verifiedSignatures.remember(token, verified);
+    return verified;
+  }
 
   /** Selects the verification key from a token header, refusing anything unusual. */
-  async keyForHeader(header: JwtHeader & Record<string, unknown>): Promise<KeyObject> {
+  private async keyForHeader(header: Readonly<TokenHeader>): Promise<KeyObject> {
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
     if (typ !== ACCESS_TOKEN_TYP && typ !== `application/${ACCESS_TOKEN_TYP}`)
       throw new TokenRejectedError('typ');
@@ -79,7 +120,7 @@ export class AccessTokenVerifier {
   }
 
   /** Claims shape, revocation and the subject's current standing. */
-  async principalFor(payload: unknown): Promise<Principal> {
+  private async principalFor(payload: Readonly<Record<string, unknown>>): Promise<Principal> {
     const claims = payload as Partial<AccessTokenClaims>;
     const { sub, sub_type: subType, client_id: clientId, scope, jti, iat, gen } = claims;
     if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof scope !== 'string') {
@@ -96,57 +137,22 @@ export class AccessTokenVerifier {
     if (gen !== undefined && !Number.isSafeInteger(gen)) throw new TokenRejectedError('claims');
     const isOperator = subType === 'operator';
     if (isOperator && !UUID.test(sub)) throw new TokenRejectedError('subject');
-    // One round trip for the three per-request checks: revoked, client still there, subject's standing.
-    const [standing] = await this.database.read<{
-      revoked: boolean;
-      client: boolean;
-      disabled: boolean | null;
-      valid_after: Date | null;
-      generation: number | null;
-    }>(
-      `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS revoked,
-              EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = $2) AS client,
-              o.disabled_at IS NOT NULL AS disabled, o.tokens_valid_after AS valid_after,
-              o.token_generation AS generation
-         FROM (SELECT 1) AS one
-         LEFT JOIN operators o ON $3::boolean AND o.id = $4::uuid`,
-      [jti, clientId, isOperator, isOperator ? sub : '00000000-0000-0000-0000-000000000000'],
-    );
+    const standing = await this.accessTokens.getStanding({
+      jti,
+      clientId,
+      ...(isOperator ? { operatorId: sub } : {}),
+    });
     if (standing.revoked) throw new TokenRejectedError('revoked');
-    if (!standing.client) throw new TokenRejectedError('client gone');
+    if (!standing.clientExists) throw new TokenRejectedError('client gone');
     if (isOperator) {
-      if (standing.disabled === null || standing.disabled) throw new TokenRejectedError('subject');
-      if (!isCurrent(gen, iat, standing.generation!, standing.valid_after!))
+      const { operator } = standing;
+      if (operator === undefined || operator.disabled) throw new TokenRejectedError('subject');
+      if (!isCurrent(gen, iat, operator.tokenGeneration, operator.tokensValidAfter))
         throw new TokenRejectedError('stale');
     } else if (sub !== clientId) {
       throw new TokenRejectedError('subject');
     }
     const scopes = scope.split(' ').filter((s): s is Scope => isScope(s));
     return { type: subType, id: sub, clientId, scopes, tokenId: jti };
-  }
-
-  /** Full verification of a raw token (introspection, revocation). */
-  async verify(token: string): Promise<{ principal: Principal; claims: AccessTokenClaims }> {
-    const decoded = jwt.decode(token, { complete: true });
-    if (!decoded || typeof decoded.payload === 'string') throw new TokenRejectedError('malformed');
-    const key = await this.keyForHeader(decoded.header as JwtHeader & Record<string, unknown>);
-    let claims: AccessTokenClaims;
-    try {
-      claims = jwt.verify(token, key, jwtVerifyOptions(this.config)) as unknown as AccessTokenClaims;
-    } catch {
-      throw new TokenRejectedError('signature or claims');
-    }
-    return { principal: await this.principalFor(claims), claims };
-  }
-
-  /** Records an access token as revoked until it would have expired anyway. */
-  async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>, manager: EntityManager): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(RevokedAccessTokenEntity)
-      .values({ jti: claims.jti, expiresAt: new Date(claims.exp * 1000) })
-      .orIgnore()
-      .execute();
   }
 }

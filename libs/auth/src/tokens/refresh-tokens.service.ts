@@ -3,7 +3,8 @@ import { AuditService } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { RefreshTokenEntity } from './refresh-token.entity.js';
+import type { RefreshTokenEntity } from './refresh-token.entity.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 
 export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -41,6 +42,7 @@ export type RefreshOutcome =
 export class RefreshTokensService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly refreshTokens: RefreshTokensRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {}
@@ -80,21 +82,17 @@ export class RefreshTokensService {
     issued: (record: RefreshTokenEntity, manager: EntityManager) => Promise<void>,
   ): Promise<RefreshOutcome> {
     return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(RefreshTokenEntity);
-      const record = await repo.findOne({
-        where: { tokenHash: hashRefreshToken(token) },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const record = await this.refreshTokens.getByHashForUpdate(hashRefreshToken(token), manager);
       if (!record) return { ok: false, reason: 'unknown' };
       if (record.clientId !== clientId) {
         // Another client holding this token means it leaked: the family is no longer safe.
-        await this.revokeFamilyWith(manager, record.familyId);
+        await this.refreshTokens.revokeFamily(record.familyId, manager);
         await this.recordReuse(manager, record, clientId, 'wrong_client');
         return { ok: false, reason: 'wrong_client' };
       }
       if (record.revokedAt) return { ok: false, reason: 'revoked' };
       if (record.usedAt) {
-        await this.revokeFamilyWith(manager, record.familyId);
+        await this.refreshTokens.revokeFamily(record.familyId, manager);
         await this.recordReuse(manager, record, clientId, 'reused');
         return { ok: false, reason: 'reused' };
       }
@@ -104,7 +102,7 @@ export class RefreshTokensService {
       // Everything in this transaction goes through `manager`: on the embedded database a
       // query on another connection would wait for this transaction, which waits for it.
       const scopes = await narrow(record, manager);
-      await repo.update({ id: record.id }, { usedAt: now });
+      await this.refreshTokens.markUsed(record.id, now, manager);
       const successor = await this.insert(manager, {
         familyId: record.familyId,
         operatorId: record.operatorId,
@@ -125,11 +123,9 @@ export class RefreshTokensService {
    * returns the family id, or undefined for an unknown (or another client's) token.
    */
   async revoke(manager: EntityManager, token: string, clientId: string): Promise<string | undefined> {
-    const record = await manager
-      .getRepository(RefreshTokenEntity)
-      .findOne({ where: { tokenHash: hashRefreshToken(token) } });
+    const record = await this.refreshTokens.getByHash(hashRefreshToken(token), manager);
     if (!record || record.clientId !== clientId) return undefined;
-    await this.revokeFamilyWith(manager, record.familyId);
+    await this.refreshTokens.revokeFamily(record.familyId, manager);
     return record.familyId;
   }
 
@@ -150,18 +146,7 @@ export class RefreshTokensService {
   }
 
   async find(token: string): Promise<RefreshTokenEntity | null> {
-    return this.dataSource
-      .getRepository(RefreshTokenEntity)
-      .findOne({ where: { tokenHash: hashRefreshToken(token) } });
-  }
-
-  private async revokeFamilyWith(manager: EntityManager, familyId: string): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(RefreshTokenEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
-      .execute();
+    return this.refreshTokens.getByHash(hashRefreshToken(token));
   }
 
   private async insert(
@@ -180,14 +165,17 @@ export class RefreshTokensService {
     const token = newRefreshToken();
     const now = new Date();
     const idle = new Date(now.getTime() + this.config.auth.refreshTokenIdleSeconds * 1000);
-    await manager.getRepository(RefreshTokenEntity).insert({
-      ...fields,
-      tokenHash: hashRefreshToken(token),
-      issuedAt: now,
-      idleExpiresAt: idle < fields.familyExpiresAt ? idle : fields.familyExpiresAt,
-      usedAt: null,
-      revokedAt: null,
-    });
+    await this.refreshTokens.create(
+      {
+        ...fields,
+        tokenHash: hashRefreshToken(token),
+        issuedAt: now,
+        idleExpiresAt: idle < fields.familyExpiresAt ? idle : fields.familyExpiresAt,
+        usedAt: null,
+        revokedAt: null,
+      },
+      manager,
+    );
     return token;
   }
 }

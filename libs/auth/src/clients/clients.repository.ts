@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { OAuthClientEntity } from './oauth-client.entity.js';
+
+/** A client row as written; `created_at` is the database's. */
+export type NewClientRow = Omit<OAuthClientEntity, 'createdAt'>;
+
+/** The `oauth_clients` table. */
+@Injectable()
+export class ClientsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(manager: EntityManager = this.dataSource.manager) {
+    return manager.getRepository(OAuthClientEntity);
+  }
+
+  /** Inserts the client and returns it as stored (a taken id raises 23505). */
+  async create(row: NewClientRow, manager?: EntityManager): Promise<OAuthClientEntity> {
+    const repo = this.repo(manager);
+    await repo.insert(row);
+    return repo.findOneByOrFail({ clientId: row.clientId });
+  }
+
+  /** Inserts the client unless one with its id exists (concurrent replicas may both try). */
+  async createIfAbsent(row: NewClientRow): Promise<void> {
+    await this.repo().createQueryBuilder().insert().values(row).orIgnore().execute();
+  }
+
+  /** Oldest first. */
+  async list(): Promise<OAuthClientEntity[]> {
+    return this.repo().find({ order: { createdAt: 'ASC' } });
+  }
+
+  async getById(clientId: string): Promise<OAuthClientEntity | null> {
+    return this.repo().findOneBy({ clientId });
+  }
+
+  /** False if there was no such client. Its refresh tokens go with it (foreign key cascade). */
+  async delete(clientId: string, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).delete({ clientId });
+    return (result.affected ?? 0) > 0;
+  }
+}
