@@ -3,6 +3,7 @@ import { AuditCoreModule } from '@orderops/audit';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CustomerExportRegistry } from './customers/customer-export.registry.js';
 import { CustomersController } from './customers/customers.controller.js';
+import { CustomersRepository } from './customers/customers.repository.js';
 import { CustomersService } from './customers/customers.service.js';
 import { PiiMaskingInterceptor } from './masking/pii-masking.interceptor.js';
 import { MasterKeyCheck } from './vault/master-key-check.js';
@@ -13,6 +14,7 @@ import { MasterKeyCheck } from './vault/master-key-check.js';
   controllers: [CustomersController],
   providers: [
     CustomersService,
+    CustomersRepository,
     CustomerExportRegistry,
     MasterKeyCheck,
     { provide: APP_INTERCEPTOR, useClass: PiiMaskingInterceptor },
@@ -24,7 +26,7 @@ export class PiiModule {}
 /** The vault without HTTP, for the command line. */
 @Module({
   imports: [AuditCoreModule],
-  providers: [CustomersService, CustomerExportRegistry, MasterKeyCheck],
+  providers: [CustomersService, CustomersRepository, CustomerExportRegistry, MasterKeyCheck],
   exports: [CustomersService],
 })
 export class PiiCoreModule {}

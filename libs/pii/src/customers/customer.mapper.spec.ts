@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toCustomerResponse } from './customer.mapper.js';
 import type { CustomerRecord } from './customer-record.js';
+import { markRevealed } from './revealed-records.js';
 
 const record: CustomerRecord = {
   id: 'CUS-01JD8Q5Z3M7R4T6V8X0B2C4D6F',
@@ -27,13 +28,22 @@ describe('toCustomerResponse', () => {
     });
   });
 
-  it('answers in clear only when told to reveal', () => {
-    expect(toCustomerResponse(record, { reveal: true })).toMatchObject({
+  it('answers in clear only for the record an audited reveal returned', () => {
+    const revealed = markRevealed({ ...record });
+    expect(toCustomerResponse(revealed)).toMatchObject({
       name: record.name,
       email: record.email,
       phone: record.phone,
       address: record.address,
     });
+  });
+
+  it('masks a copy of a revealed record: clear text cannot be asked for, only handed out', () => {
+    const revealed = markRevealed({ ...record });
+    const copy = { ...revealed };
+    expect(toCustomerResponse(copy)).toMatchObject({ name: 'J*** D***', email: 'j***@example.com' });
+    // The record itself was never marked: no call elsewhere turns it clear.
+    expect(toCustomerResponse(record).email).toBe('j***@example.com');
   });
 
   it('keeps an erased customer empty', () => {

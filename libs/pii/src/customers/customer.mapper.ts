@@ -1,22 +1,16 @@
 import { maskValue, type Address } from '../masking/mask.js';
 import type { CustomerRecord } from './customer-record.js';
 import { CustomerResponse } from './dto/customer.response.js';
+import { isRevealed } from './revealed-records.js';
 
-export interface CustomerResponseOptions {
-  /**
-   * Personal data in clear. Only the audited reveal and export handlers pass it; the
-   * masking interceptor still masks unless the route is @RevealPii and the caller holds
-   * its scope.
-   */
-  readonly reveal?: boolean;
-}
-
-/** The response for a customer, masked (`j***@example.com`) unless `reveal` is set. */
-export function toCustomerResponse(
-  record: CustomerRecord,
-  options: CustomerResponseOptions = {},
-): CustomerResponse {
-  const clear = options.reveal === true;
+/**
+ * The response for a customer, masked (`j***@example.com`): in clear only for the very
+ * record an audited reveal or export returned (CustomersService.reveal/export), and the
+ * masking interceptor still masks that unless the route is @RevealPii and the caller holds
+ * its scope.
+ */
+export function toCustomerResponse(record: CustomerRecord): CustomerResponse {
+  const clear = isRevealed(record);
   return Object.assign(new CustomerResponse(), {
     id: record.id,
     name: clear ? record.name : (maskValue('name', record.name) as string | null),

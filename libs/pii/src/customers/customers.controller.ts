@@ -54,9 +54,7 @@ export class CustomersController {
     @CurrentPrincipal() principal: Principal,
     @CurrentReach() reach: Reach,
   ): Promise<CustomerResponse> {
-    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal, reach), {
-      reveal: true,
-    });
+    return toCustomerResponse(await this.customers.reveal(id, body.purpose, principal, reach));
   }
 
   @Get(':id/export')
@@ -73,7 +71,7 @@ export class CustomersController {
   ): Promise<CustomerExportResponse> {
     const { record, related } = await this.customers.export(id, principal, reach);
     return Object.assign(new CustomerExportResponse(), {
-      customer: toCustomerResponse(record, { reveal: true }),
+      customer: toCustomerResponse(record),
       related,
       exportedAt: new Date().toISOString(),
     });

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import {
   InjectConfig,
-  ownerWhere,
   secretKeyOf,
   ValidationFailedError,
   type AppConfig,
@@ -10,7 +9,7 @@ import {
   type Reach,
 } from '@orderops/core';
 import { ulid } from 'ulid';
-import { DataSource, In, Not, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { CustomerErasedError, CustomerNotFoundError, InvalidCustomerIdError } from '../pii.errors.js';
 import type { Address } from '../masking/mask.js';
 import { blindIndex, normalizeEmail, normalizePhone } from '../vault/blind-index.js';
@@ -24,12 +23,36 @@ import {
   type PiiColumn,
 } from '../vault/field-cipher.js';
 import { CustomerBatchResolver } from './customer-batch.resolver.js';
+import {
+  SYSTEM_RANDOM,
+  type CreationRandom,
+  type CustomerCreationOptions,
+  type ResolvedCustomer,
+} from './customer-creation.js';
 import { CustomerExportRegistry } from './customer-export.registry.js';
 import { CUSTOMER_ID_PATTERN, type CustomerDetails, type CustomerRecord } from './customer-record.js';
 import { CustomerEntity } from './customer.entity.js';
+import { CustomersRepository, type NewCustomerRow } from './customers.repository.js';
 import type { RevealPurpose } from './dto/customer-requests.dto.js';
+import { markRevealed } from './revealed-records.js';
 
 const actorOf = (principal: Principal): AuditActor => ({ type: principal.type, id: principal.id });
+
+/** How many customers one search answers at most. */
+const SEARCH_LIMIT = 50;
+
+/** The record of a customer just created from `details` (what was encrypted, in clear). */
+function recordOf(id: string, details: CustomerDetails, createdAt: Date): CustomerRecord {
+  return {
+    id,
+    name: details.name,
+    email: details.email.trim(),
+    phone: details.phone ?? null,
+    address: details.address ? (JSON.parse(JSON.stringify(details.address)) as Address) : null,
+    createdAt,
+    erasedAt: null,
+  };
+}
 
 /** The customers table's columns as raw SQL returns them. */
 export interface CustomerRow {
@@ -58,6 +81,7 @@ export interface RewrapProgress {
 export class CustomersService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly customers: CustomersRepository,
     private readonly exportRegistry: CustomerExportRegistry,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
@@ -86,9 +110,8 @@ export class CustomersService {
 
   /**
    * The owner's customer with this email (by blind index), or a new one of that owner's
-   * from `details`, in the caller's transaction. Concurrent requests creating the same new
-   * customer end with one: the insert yields to the one that got there first, whose row is
-   * then read (PostgreSQL waits for that transaction before deciding).
+   * from `details`, in the caller's transaction: findOrCreateMany for a batch of one, its
+   * creation audited as `customer.created`.
    */
   async findOrCreate(
     manager: EntityManager,
@@ -96,65 +119,103 @@ export class CustomersService {
     actor: AuditActor,
     owner: string,
   ): Promise<{ record: CustomerRecord; created: boolean }> {
-    const repo = manager.getRepository(CustomerEntity);
-    const emailBidx = this.emailIndex(details.email);
-    const existing = await repo.findOneBy({ emailBidx, owner });
-    if (existing) return { record: this.decrypt(existing), created: false };
-    const created = await this.create(manager, details, actor, owner);
-    if (created) return { record: created, created: true };
-    return { record: this.decrypt(await repo.findOneByOrFail({ emailBidx, owner })), created: false };
+    const [found] = await this.findOrCreateMany([details], owner, { audit: { each: actor } }, manager);
+    if (found.createdAt !== undefined) {
+      // Exactly what was just encrypted: no read back, no decryption.
+      return { record: recordOf(found.id, details, found.createdAt), created: true };
+    }
+    const [entity] = await this.customers.getByIds([found.id], manager);
+    return { record: this.decrypt(entity), created: false };
   }
 
   /**
    * For bulk loads (order imports): finds or creates the owner's customers by the batch
-   * inside the caller's transaction, with a bounded cache for the whole load.
+   * inside the caller's transaction (through findOrCreateMany), with a bounded cache for
+   * the whole load; the load's own audit event counts the customers it created.
    */
   batchResolver(manager: EntityManager, owner: string): CustomerBatchResolver {
-    return new CustomerBatchResolver(manager, {
-      owner,
-      ring: this.ring,
-      emailIndex: (email) => this.emailIndex(email),
-      phoneIndex: (phone) => this.phoneIndex(phone),
-    });
+    return new CustomerBatchResolver((details, random) =>
+      this.findOrCreateMany(details, owner, { audit: 'counted', random }, manager),
+    );
   }
 
   /**
-   * Creates the owner's customer and its `customer.created` event in the caller's
-   * transaction; undefined when the owner already has a customer with this email.
+   * The one way customers are created: the owner's customer for each entry of `details`
+   * (matched by email blind index), creating those the owner does not have, in one lookup
+   * and one multi-row insert, in the caller's transaction. Each new customer gets its own
+   * random data key. Concurrent transactions creating the same new customer end with one:
+   * the insert yields to the one that got there first (PostgreSQL waits for it to commit),
+   * whose row is then looked up. Entries with the same email resolve to the same customer.
    */
-  async create(
-    manager: EntityManager,
-    details: CustomerDetails,
-    actor: AuditActor,
+  async findOrCreateMany(
+    details: readonly CustomerDetails[],
     owner: string,
-  ): Promise<CustomerRecord | undefined> {
-    const id = `CUS-${ulid()}`;
-    const dek = newDataKey();
-    const { wrapped, kekVersion } = wrapDataKey(this.ring, id, dek);
+    options: CustomerCreationOptions,
+    manager: EntityManager,
+  ): Promise<ResolvedCustomer[]> {
+    const indexes = details.map((d) => this.emailIndex(d.email));
+    const resolved = new Map<string, ResolvedCustomer>();
+    for (const found of await this.customers.getIdsByEmailIndexes(owner, [...new Set(indexes)], manager))
+      resolved.set(found.emailBidx, { id: found.id });
+    const toCreate = new Map<string, CustomerDetails>();
+    indexes.forEach((index, i) => {
+      if (!resolved.has(index) && !toCreate.has(index)) toCreate.set(index, details[i]);
+    });
+    if (toCreate.size > 0) {
+      const random = options.random ?? SYSTEM_RANDOM;
+      const rows = [...toCreate].map(([index, d]) => this.encryptNew(d, index, random));
+      const created = await this.customers.createMany(owner, rows, manager);
+      for (const row of created) resolved.set(row.emailBidx, { id: row.id, createdAt: row.createdAt });
+      if (created.length < rows.length) {
+        const lost = rows.map((r) => r.emailBidx).filter((index) => !resolved.has(index));
+        for (const found of await this.customers.getIdsByEmailIndexes(owner, lost, manager))
+          resolved.set(found.emailBidx, { id: found.id });
+      }
+      if (options.audit !== 'counted') {
+        for (const row of created)
+          await this.recordCreated(manager, options.audit.each, row.id, toCreate.get(row.emailBidx)!);
+      }
+    }
+    // Creation is reported once, on the first entry that asked for it.
+    const reported = new Set<string>();
+    return indexes.map((index) => {
+      const found = resolved.get(index);
+      if (found === undefined) throw new Error('a customer could not be resolved');
+      if (found.createdAt === undefined || reported.has(index)) return { id: found.id };
+      reported.add(index);
+      return found;
+    });
+  }
+
+  /** A new customer's row: a fresh data key sealed under the current master key, every field under it. */
+  private encryptNew(details: CustomerDetails, emailBidx: string, random: CreationRandom): NewCustomerRow {
+    const id = `CUS-${ulid(undefined, random.unit)}`;
+    const dek = newDataKey(random.take);
+    const { wrapped, kekVersion } = wrapDataKey(this.ring, id, dek, random.take);
+    // One KeyObject for the row's fields (see decrypt); the Buffer is zeroed.
+    const dekKey = dataKeyObject(dek);
     const enc = (column: PiiColumn, value: string | undefined): string | null =>
-      value === undefined ? null : encryptField(dek, column, id, value);
-    const inserted = await manager
-      .getRepository(CustomerEntity)
-      .createQueryBuilder()
-      .insert()
-      .values({
-        id,
-        owner,
-        wrappedDek: wrapped,
-        kekVersion,
-        nameEnc: enc('name', details.name),
-        emailEnc: enc('email', details.email.trim()),
-        phoneEnc: enc('phone', details.phone),
-        addressEnc: enc('address', details.address ? JSON.stringify(details.address) : undefined),
-        emailBidx: this.emailIndex(details.email),
-        phoneBidx: details.phone ? this.phoneIndex(details.phone) : null,
-        erasedAt: null,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    dek.fill(0);
-    if ((inserted.raw as unknown[]).length === 0) return undefined;
+      value === undefined ? null : encryptField(dekKey, column, id, value, random.take);
+    return {
+      id,
+      wrappedDek: wrapped,
+      kekVersion,
+      nameEnc: enc('name', details.name)!,
+      emailEnc: enc('email', details.email.trim())!,
+      phoneEnc: enc('phone', details.phone),
+      addressEnc: enc('address', details.address ? JSON.stringify(details.address) : undefined),
+      emailBidx,
+      phoneBidx: details.phone === undefined ? null : this.phoneIndex(details.phone),
+    };
+  }
+
+  /** `customer.created`: who, which customer, the names of the fields given (never values). */
+  private async recordCreated(
+    manager: EntityManager,
+    actor: AuditActor,
+    id: string,
+    details: CustomerDetails,
+  ): Promise<void> {
     await this.audit.record(manager, {
       action: 'customer.created',
       actor,
@@ -168,8 +229,6 @@ export class CustomersService {
         ],
       },
     });
-    const entity = await manager.getRepository(CustomerEntity).findOneByOrFail({ id });
-    return this.decrypt(entity);
   }
 
   /** Decrypts every field; erased customers come back with nulls. Throws on any tampering. */
@@ -220,21 +279,20 @@ export class CustomersService {
   }
 
   /** The customer if `reach` covers it; any other is not found, exactly like a missing id. */
-  async get(
-    id: string,
-    reach: Reach,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<CustomerRecord> {
+  async get(id: string, reach: Reach, manager?: EntityManager): Promise<CustomerRecord> {
     this.assertId(id);
-    const entity = await manager.getRepository(CustomerEntity).findOneBy({ id, ...ownerWhere(reach) });
+    const entity = await this.customers.getById(id, reach, manager);
     if (!entity) throw new CustomerNotFoundError();
     return this.decrypt(entity);
   }
 
-  /** Records for several ids at once (order listings); unknown ids are skipped. */
-  async getMany(ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.dataSource.getRepository(CustomerEntity).findBy({ id: In([...new Set(ids)]) });
+  /**
+   * Records for several ids at once (the orders' read paths), whoever owns them: the caller
+   * has checked the objects that name them. Unknown ids are skipped. Outside a transaction
+   * (no `manager`) a prepared read.
+   */
+  async getMany(ids: readonly string[], manager?: EntityManager): Promise<Map<string, CustomerRecord>> {
+    const rows = await this.customers.getByIds(ids, manager);
     return new Map(rows.map((row) => [row.id, this.decrypt(row)]));
   }
 
@@ -244,13 +302,11 @@ export class CustomersService {
         { field: 'email', code: 'exactlyOne', message: 'give exactly one of email or phone' },
       ]);
     }
-    const where =
+    const by =
       query.email !== undefined
-        ? { emailBidx: this.emailIndex(query.email), ...ownerWhere(reach) }
-        : { phoneBidx: this.phoneIndex(query.phone!), ...ownerWhere(reach) };
-    const rows = await this.dataSource
-      .getRepository(CustomerEntity)
-      .find({ where, order: { createdAt: 'ASC' }, take: 50 });
+        ? { emailBidx: this.emailIndex(query.email) }
+        : { phoneBidx: this.phoneIndex(query.phone!) };
+    const rows = await this.customers.search(by, reach, SEARCH_LIMIT);
     return rows.map((row) => this.decrypt(row));
   }
 
@@ -271,7 +327,7 @@ export class CustomersService {
         target: { type: 'customer', id },
         details: { purpose },
       });
-      return record;
+      return markRevealed(record);
     });
   }
 
@@ -291,7 +347,7 @@ export class CustomersService {
         target: { type: 'customer', id },
         details: { sections: Object.keys(related) },
       });
-      return { record, related };
+      return { record: markRevealed(record), related };
     });
   }
 
@@ -302,21 +358,7 @@ export class CustomersService {
   async erase(id: string, principal: Principal, reach: Reach): Promise<void> {
     this.assertId(id);
     await this.dataSource.transaction(async (manager) => {
-      const result = await manager.getRepository(CustomerEntity).update(
-        { id, ...ownerWhere(reach) },
-        {
-          wrappedDek: null,
-          kekVersion: null,
-          nameEnc: null,
-          emailEnc: null,
-          phoneEnc: null,
-          addressEnc: null,
-          emailBidx: null,
-          phoneBidx: null,
-          erasedAt: () => 'COALESCE(erased_at, now())',
-        },
-      );
-      if (!result.affected) throw new CustomerNotFoundError();
+      if (!(await this.customers.erase(id, reach, manager))) throw new CustomerNotFoundError();
       await this.audit.record(manager, {
         action: 'pii.erased',
         actor: actorOf(principal),
@@ -327,16 +369,12 @@ export class CustomersService {
 
   /** How many data keys are wrapped under master key versions that are not configured. */
   async countUnknownKeyVersions(): Promise<number> {
-    return this.dataSource.getRepository(CustomerEntity).count({
-      where: { kekVersion: Not(In(this.ring.versions)) },
-    });
+    return this.customers.countWrappedUnderNoneOf(this.ring.versions);
   }
 
   /** How many data keys are not wrapped under the current master key. */
   async countStale(): Promise<number> {
-    return this.dataSource.getRepository(CustomerEntity).count({
-      where: { kekVersion: Not(this.ring.current.version) },
-    });
+    return this.customers.countWrappedUnderOtherThan(this.ring.current.version);
   }
 
   /**
@@ -347,20 +385,15 @@ export class CustomersService {
   async rewrapBatch(actor: AuditActor, batchSize = 200): Promise<RewrapProgress> {
     const current = this.ring.current.version;
     const rewrapped = await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(CustomerEntity);
-      const rows = await repo.find({
-        where: { kekVersion: Not(current) },
-        take: batchSize,
-        order: { id: 'ASC' },
-        lock: { mode: 'pessimistic_write' },
-      });
-      for (const row of rows) {
-        if (row.wrappedDek === null) continue;
+      const rows = await this.customers.lockWrappedUnderOtherThan(current, batchSize, manager);
+      const keys = rows.flatMap((row) => {
+        if (row.wrappedDek === null) return [];
         const dek = unwrapDataKey(this.ring, row.id, row.wrappedDek);
         const { wrapped, kekVersion } = wrapDataKey(this.ring, row.id, dek);
         dek.fill(0);
-        await repo.update({ id: row.id }, { wrappedDek: wrapped, kekVersion });
-      }
+        return [{ id: row.id, wrappedDek: wrapped, kekVersion }];
+      });
+      await this.customers.updateWrappedKeys(keys, manager);
       if (rows.length > 0) {
         await this.audit.record(manager, {
           action: 'pii.rewrapped',

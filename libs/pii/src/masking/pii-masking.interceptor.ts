@@ -37,10 +37,9 @@ function kindByName(key: string): PiiKind | undefined {
   return kind ?? undefined;
 }
 
-/** Objects that serialize as something else than their keys (or are not data at all). */
+/** Binary bodies and streams: sent as they are, not as JSON (never a mapper's output). */
 function isOpaque(value: object): boolean {
   return (
-    value instanceof Date ||
     ArrayBuffer.isView(value) ||
     value instanceof ArrayBuffer ||
     typeof (value as { pipe?: unknown }).pipe === 'function'
@@ -48,18 +47,23 @@ function isOpaque(value: object): boolean {
 }
 
 /**
- * Masks personal data in place, whatever the shape: a property declared @Pii, and any
- * property named like personal data (the backstop for plain objects, spread copies and
- * nested values that mappers did not mask), unless its class declared it @NotPersonalData.
- * Masking is idempotent, so values the mapper already masked come out unchanged.
+ * Masks personal data, whatever the shape: a property declared @Pii, and any property named
+ * like personal data (the backstop for plain objects, spread copies and nested values that
+ * mappers did not mask), unless its class declared it @NotPersonalData. Masking is
+ * idempotent, so values the mapper already masked come out unchanged. It fails closed: an
+ * object with its own `toJSON` is masked as what it serializes to, and what lies deeper
+ * than any response of ours is not sent at all (null).
  */
 function maskDeep(value: unknown, depth: number): unknown {
-  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date || isOpaque(value)) return value;
+  if (depth > MAX_DEPTH) return null;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return maskDeep(toJSON.call(value) as unknown, depth + 1);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = maskDeep(value[i], depth + 1);
     return value;
   }
-  if (isOpaque(value)) return value;
   const declared = piiFieldsOf(value);
   const exempt = notPersonalFieldsOf(value);
   const record = value as Record<string, unknown>;
