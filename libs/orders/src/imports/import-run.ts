@@ -1,13 +1,12 @@
-import { pooledRandom } from '@orderops/core';
 import type { CustomerBatchResolver } from '@orderops/pii';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
-import { monotonicFactory } from 'ulid';
 import { ImportInvalidFileError, ImportNoRowsError } from '../orders.errors.js';
+import type { CreateOrderDto } from '../orders/dto/create-order.dto.js';
+import type { OrderPlacementService, OrderPlacer } from '../orders/order-placement.service.js';
 import { readCsv, type CsvRecord } from './csv-rows.js';
 import { checkOrder, MAX_ITEMS_PER_ORDER } from './import-rows.js';
 import type { ImportTally } from './import-report.js';
-import { insertOrderBatch, type PendingOrder } from './order-batch.writer.js';
 
 /** Rows validated between two database round trips (customers, orders, items). */
 const BATCH_ROWS = 2_000;
@@ -21,9 +20,8 @@ export interface ImportProgress {
 }
 
 export interface ImportRunSettings {
-  readonly createdBy: string;
-  /** Who the orders belong to (see `Reach`). */
-  readonly owner: string;
+  /** Who places the orders: their creator, their owner (see `Reach`) and the audit actor. */
+  readonly placer: OrderPlacer;
   readonly strict: boolean;
   readonly maxBytes: number;
   readonly defaultCurrency: string;
@@ -37,6 +35,13 @@ interface OpenGroup {
   readonly overflow: number[];
 }
 
+/** Where a batch goes: the import's transaction, its customer resolver, the order placement. */
+interface BatchWriter {
+  readonly manager: EntityManager;
+  readonly customers: CustomerBatchResolver;
+  readonly placement: OrderPlacementService;
+}
+
 const cellOf = (record: CsvRecord, column: 'order_ref'): string | undefined => {
   const value = record.cells[column];
   return value === undefined || value === '' ? undefined : value;
@@ -48,10 +53,9 @@ const cellOf = (record: CsvRecord, column: 'order_ref'): string | undefined => {
  * rejects list and the order_refs seen, never by the file.
  */
 export class ImportRun {
-  private readonly nextId = monotonicFactory(pooledRandom());
   private readonly seenRefs = new Set<string>();
   private group: OpenGroup | undefined;
-  private pending: { order: PendingOrder['order'] }[] = [];
+  private pending: CreateOrderDto[] = [];
   private pendingRows = 0;
   private bytesRead = 0;
   /**
@@ -67,7 +71,13 @@ export class ImportRun {
     private readonly settings: ImportRunSettings,
   ) {}
 
-  async execute(source: Readable, manager: EntityManager, customers: CustomerBatchResolver): Promise<void> {
+  async execute(
+    source: Readable,
+    manager: EntityManager,
+    customers: CustomerBatchResolver,
+    placement: OrderPlacementService,
+  ): Promise<void> {
+    const writer = { manager, customers, placement };
     const reader = readCsv(source, this.settings.maxBytes, (line) => {
       this.tally.rows += 1;
       this.tally.reject(line, [
@@ -79,7 +89,7 @@ export class ImportRun {
         this.tally.rows += 1;
         this.bytesRead = reader.gate.bytes;
         this.add(record);
-        if (this.pendingRows >= BATCH_ROWS) await this.flush(manager, customers);
+        if (this.pendingRows >= BATCH_ROWS) await this.flush(writer);
       }
       // Nothing to import is not a completed import: the caller sent the wrong file.
       if (this.tally.rows === 0) {
@@ -88,7 +98,7 @@ export class ImportRun {
           : new ImportInvalidFileError('The file is empty: an order file starts with a header row.');
       }
       this.closeGroup();
-      await this.flush(manager, customers);
+      await this.flush(writer);
     } finally {
       // Whatever went wrong, no write may still be running when the caller rolls back: a
       // statement sent after ROLLBACK would run outside the transaction.
@@ -149,19 +159,19 @@ export class ImportRun {
       return;
     }
     this.tally.accepted += rows.length;
-    this.pending.push({ order: check.order });
+    this.pending.push(check.order);
     this.pendingRows += rows.length;
   }
 
   /** Hands the pending orders to the writer once the previous batch is in. */
-  private async flush(manager: EntityManager, customers: CustomerBatchResolver): Promise<void> {
+  private async flush(writer: BatchWriter): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     this.pendingRows = 0;
     await this.writing;
     // Strict and already rejected: the transaction will roll back, so write nothing more.
     if (batch.length > 0 && !(this.settings.strict && this.tally.rejected > 0)) {
-      this.writing = this.write(batch, manager, customers);
+      this.writing = this.write(batch, writer);
       // Its failure is awaited (and thrown) by the next flush or by execute().
       void this.writing.catch(() => undefined);
     } else {
@@ -169,25 +179,19 @@ export class ImportRun {
     }
   }
 
-  private async write(
-    batch: readonly { order: PendingOrder['order'] }[],
-    manager: EntityManager,
-    customers: CustomerBatchResolver,
-  ): Promise<void> {
-    const withCustomer = batch.filter((p) => p.order.customer !== undefined);
-    const customerIds = await customers.resolve(withCustomer.map((p) => p.order.customer!));
-    const idOf = new Map(withCustomer.map((p, i) => [p, customerIds[i]]));
-    const orders = batch.map((p) => ({
-      id: `ORD-${this.nextId()}`,
-      order: p.order,
-      customerId: idOf.get(p) ?? null,
+  private async write(batch: readonly CreateOrderDto[], writer: BatchWriter): Promise<void> {
+    const withCustomer = batch.filter((order) => order.customer !== undefined);
+    const customerIds = await writer.customers.resolve(withCustomer.map((order) => order.customer!));
+    const idOf = new Map(withCustomer.map((order, i) => [order, customerIds[i]]));
+    const drafts = batch.map((order) => ({
+      customerId: idOf.get(order) ?? null,
+      currency: order.currency,
+      note: null,
+      items: order.items,
     }));
-    await insertOrderBatch(
-      manager,
-      { createdBy: this.settings.createdBy, owner: this.settings.owner },
-      orders,
-    );
-    this.tally.orders += orders.length;
+    // The import.completed event counts these orders (see OrderOrigin).
+    const placed = await writer.placement.place(writer.manager, this.settings.placer, drafts, 'import');
+    this.tally.orders += placed.length;
     this.progress();
   }
 

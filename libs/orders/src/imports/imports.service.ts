@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { AppError, InjectConfig, ownerWhere, type AppConfig, type Reach } from '@orderops/core';
+import { AppError, InjectConfig, type AppConfig, type Reach } from '@orderops/core';
 import { CustomersService } from '@orderops/pii';
 import { performance } from 'node:perf_hooks';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ulid } from 'ulid';
 import {
   ImportDuplicateError,
@@ -11,16 +11,17 @@ import {
   ImportRejectedError,
   InvalidImportIdError,
 } from '../orders.errors.js';
-import { ImportEntity, type ImportStatus } from './import.entity.js';
+import { OrderPlacementService } from '../orders/order-placement.service.js';
+import type { ImportStatus } from './import.entity.js';
 import { ImportTally, type ImportReport } from './import-report.js';
 import { ImportRun, type ImportProgress } from './import-run.js';
 import type { ImportSource } from './import-source.js';
+import { ImportsRepository } from './imports.repository.js';
 
 export const IMPORT_ID_PATTERN = /^IMP-[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** A `running` import older than this whose transaction is gone (crash) is marked failed. */
 const ABANDONED_AFTER = '15 minutes';
-const DUPLICATE_INDEX = 'UQ_imports_sha256_completed';
 
 export interface ImportOptions {
   readonly strict: boolean;
@@ -46,12 +47,6 @@ export interface StoredImport extends Omit<ImportReport, 'status'> {
   readonly finishedAt: string | null;
 }
 
-function isDuplicateViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === DUPLICATE_INDEX;
-}
-
 /**
  * Order-file imports: the whole file in one transaction (all its orders or none), with a
  * bookkeeping row written outside it so that a rolled-back import still reads `failed`.
@@ -62,6 +57,8 @@ export class ImportsService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly imports: ImportsRepository,
+    private readonly placement: OrderPlacementService,
     private readonly customers: CustomersService,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
@@ -84,22 +81,17 @@ export class ImportsService {
       () => undefined,
       (error: unknown) => (error instanceof Error ? error : new Error('the upload failed')),
     );
-    await this.failAbandoned();
-    await this.dataSource.getRepository(ImportEntity).insert({
+    await this.imports.failAbandoned(ABANDONED_AFTER);
+    await this.imports.create({
       id,
       createdBy: requester.createdBy,
       owner: requester.reach.owner,
-      sha256: null,
-      status: 'running',
       strict: options.strict,
       allowDuplicate: options.allowDuplicate,
-      report: null,
-      finishedAt: null,
     });
     const tally = new ImportTally();
     const run = new ImportRun(tally, {
-      createdBy: requester.createdBy,
-      owner: requester.reach.owner,
+      placer: { createdBy: requester.createdBy, owner: requester.reach.owner, actor: requester.actor },
       strict: options.strict,
       maxBytes: this.config.importMaxBytes,
       defaultCurrency: this.config.defaultCurrency,
@@ -109,12 +101,12 @@ export class ImportsService {
       if (notReceived !== undefined) throw notReceived;
       const report = await this.dataSource.transaction(async (manager) => {
         // Held until the end: tells a crash sweep (failAbandoned) that this import is alive.
-        await manager.query(`SELECT 1 FROM "imports" WHERE "id" = $1 FOR UPDATE`, [id]);
+        await this.imports.lock(id, manager);
         const resolver = this.customers.batchResolver(manager, requester.reach.owner);
-        await run.execute(source.open(), manager, resolver);
+        await run.execute(source.open(), manager, resolver, this.placement);
         const sha256 = run.sha256 ?? null;
         if (!options.allowDuplicate && sha256 !== null) {
-          const first = await this.firstImportOf(manager, requester.reach.owner, sha256);
+          const first = await this.imports.getFirstCompleted(requester.reach.owner, sha256, manager);
           if (first !== undefined) throw new ImportDuplicateError(first);
         }
         if (options.strict && tally.rejected > 0) {
@@ -159,7 +151,7 @@ export class ImportsService {
   /** The import if `reach` covers it; any other is not found, exactly like a missing id. */
   async get(id: string, reach: Reach): Promise<StoredImport> {
     this.assertId(id);
-    const row = await this.dataSource.getRepository(ImportEntity).findOneBy({ id, ...ownerWhere(reach) });
+    const row = await this.imports.getById(id, reach);
     if (!row) throw new ImportNotFoundError();
     const report = (row.report ?? {}) as Partial<ImportReport>;
     return {
@@ -182,24 +174,10 @@ export class ImportsService {
     };
   }
 
-  /** The owner's earlier completed import of the same file: duplicates are per owner. */
-  private async firstImportOf(
-    manager: EntityManager,
-    owner: string,
-    sha256: string,
-  ): Promise<string | undefined> {
-    const [row] = await manager.query<{ id: string }[]>(
-      `SELECT "id" FROM "imports" WHERE "owner" = $1 AND "sha256" = $2 AND "status" = 'completed'
-        ORDER BY "started_at", "id" LIMIT 1`,
-      [owner, sha256],
-    );
-    return row?.id;
-  }
-
   /** A concurrent upload of the same file that committed first turns this one into a 409. */
   private async explain(error: unknown, owner: string, sha256: string | undefined): Promise<unknown> {
-    if (!isDuplicateViolation(error) || sha256 === undefined) return error;
-    const first = await this.firstImportOf(this.dataSource.manager, owner, sha256);
+    if (!this.imports.isDuplicateFile(error) || sha256 === undefined) return error;
+    const first = await this.imports.getFirstCompleted(owner, sha256);
     return first === undefined ? error : new ImportDuplicateError(first);
   }
 
@@ -209,8 +187,8 @@ export class ImportsService {
     report: ImportReport,
     sha256: string | null,
   ): Promise<void> {
-    await manager.getRepository(ImportEntity).update(
-      { id },
+    await this.imports.finish(
+      id,
       {
         status: report.status,
         sha256,
@@ -218,9 +196,9 @@ export class ImportsService {
         accepted: report.accepted,
         rejected: report.rejected,
         orders: report.orders,
-        report: { ...report },
-        finishedAt: new Date(),
+        report,
       },
+      manager,
     );
   }
 
@@ -255,20 +233,5 @@ export class ImportsService {
     } catch (storeError) {
       this.logger.error({ err: storeError, importId: id }, 'Could not record a failed import');
     }
-  }
-
-  /**
-   * Imports left `running` by a process that died: their transaction is gone (so their row
-   * is not locked) and nothing of theirs was committed. Live imports hold their row's lock.
-   */
-  private async failAbandoned(): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE "imports" SET "status" = 'failed', "finished_at" = now(),
-         "report" = jsonb_build_object('id', "id", 'status', 'failed',
-           'error', jsonb_build_object('code', 'import-abandoned', 'detail', 'The import stopped before it finished.'))
-       WHERE "id" IN (SELECT "id" FROM "imports" WHERE "status" = 'running'
-                        AND "started_at" < now() - $1::interval FOR UPDATE SKIP LOCKED)`,
-      [ABANDONED_AFTER],
-    );
   }
 }

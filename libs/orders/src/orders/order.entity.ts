@@ -29,7 +29,11 @@ export class OrderEntity {
   @Column({ type: 'char', length: 3 })
   currency!: string;
 
-  /** The items' sum in exact decimal arithmetic (NUMERIC or integer cents): never a float. */
+  /**
+   * Sum of the items' unit price x quantity, set once when the order is placed by
+   * `orderTotal` (order-total.ts), the one rule for POST /orders and imports: exact in
+   * integer cents, never a float.
+   */
   @Column({ type: 'numeric', precision: 16, scale: 2 })
   total!: string;
 
