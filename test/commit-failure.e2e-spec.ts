@@ -1,9 +1,8 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD, tokenFor } from './support/auth.js';
 import { order, postOrder } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 /**
  * Issue 11 §2, "at COMMIT": a transaction whose COMMIT fails for a reason of ours answers 503
@@ -11,8 +10,7 @@ import { provisionTestDatabase, type TestDatabase } from './support/test-databas
  * trigger raises at COMMIT, after every statement of the request has succeeded.
  */
 describe('a COMMIT that fails', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp();
   let token: string;
   let ds: DataSource;
 
@@ -27,14 +25,8 @@ describe('a COMMIT that fails', () => {
   }
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({ ...db.env, ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
     ds = t.app.get(DataSource);
     token = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD, 'orders:write')).access_token;
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   it('is a 503 with Retry-After when the server gives up (57P01), and nothing is stored', async () => {

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApiDocument, serializeOpenApi } from '../apps/api/src/app.factory.js';
 import { APP_VERSION } from '../apps/api/src/version.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { startTestApp } from './support/test-app.js';
+import { provisionTestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 describe('OpenAPI document', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp(db.env);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
-  });
+  const t = useTestApp({ bootstrapAdmin: false });
 
   it('the checked-in openapi.json matches the code (run `npm run openapi` after changing routes)', () => {
     expect(readFileSync('openapi.json', 'utf8')).toBe(serializeOpenApi(buildApiDocument(t.app)));

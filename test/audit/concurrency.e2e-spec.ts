@@ -1,30 +1,16 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storedEvents, verifyViaApi } from '../support/audit.js';
 import { basic, createClient, postForm, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { databaseKind, provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { databaseKind } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 const WRITERS = 50;
 const EVENTS_PER_WRITER = 200;
 
 describe(`concurrent appends (${databaseKind})`, () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      RATE_LIMIT_PER_MINUTE: '100000',
-      STRICT_RATE_LIMIT_PER_MINUTE: '100000',
-      LOG_LEVEL: 'warn',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  const t = useTestApp({
+    env: { RATE_LIMIT_PER_MINUTE: '100000', STRICT_RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'warn' },
   });
 
   it(`${WRITERS} writers x ${EVENTS_PER_WRITER} audited requests: contiguous seq, one chain, no fork`, async () => {

@@ -3,7 +3,7 @@ import { commonPasswordCount, LOCK_AFTER_FAILURES } from '@orderops/auth';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
   createOperator,
@@ -13,27 +13,15 @@ import {
   tokenFor,
   type TokenBody,
 } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTestApp } from '../support/test-app.js';
+import { provisionTestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('admin API, password policy and brute-force protection', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({ env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' }, signIn: ['admin'] });
   let admin: TokenBody;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-    admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  beforeAll(() => {
+    admin = t.grant('admin');
   });
 
   const createOp = (payload: Record<string, unknown>) =>

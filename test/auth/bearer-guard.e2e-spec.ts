@@ -1,7 +1,7 @@
 import { SigningKeysService } from '@orderops/auth';
 import jwt from 'jsonwebtoken';
 import { createPublicKey, generateKeyPairSync, randomUUID, type JsonWebKey } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   bearer,
   createOperator,
@@ -13,31 +13,21 @@ import {
   tokenFor,
   type TokenBody,
 } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('bearer token verification', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    operators: { 'ops-one': ['orders:read', 'admin'] },
+    signIn: [],
+  });
   let admin: TokenBody;
   let operatorId: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-    admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
-    operatorId = (await createOperator(t.app, admin.access_token, 'ops-one', ['orders:read', 'admin'])).id;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  beforeAll(() => {
+    admin = t.grant('admin');
+    operatorId = t.operator('ops-one').id;
   });
 
   const adminCall = (token: string) =>

@@ -1,23 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { passwordGrant, TEST_ADMIN_PASSWORD } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('concurrent logins', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
-  });
+  const t = useTestApp({ env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' } });
 
   it('40 simultaneous password grants all succeed, each with its own refresh token', async () => {
     const responses = await Promise.all(

@@ -6,41 +6,21 @@ import {
 } from '@orderops/auth';
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createOperator,
-  form,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createOperator, form, TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 /** Two client addresses: an attacker's and the owner's (documentation ranges, RFC 5737). */
 const ATTACKER = '203.0.113.7';
 const OWNER = '198.51.100.9';
 
 describe('brute-force locks per (account, client address)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({ env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' }, signIn: ['admin'] });
   let ds: DataSource;
   let admin: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
+  beforeAll(() => {
     ds = t.app.get(DataSource);
-    admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+    admin = t.token('admin');
   });
 
   const signIn = (from: string, username: string, password: string): Promise<LightMyRequestResponse> =>

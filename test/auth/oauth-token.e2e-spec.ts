@@ -1,12 +1,10 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   basic,
   bearer,
-  createClient,
-  createOperator,
   decodeJwt,
   passwordGrant,
   postForm,
@@ -15,30 +13,20 @@ import {
   tokenFor,
   type TokenBody,
 } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('POST /oauth/token', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    operators: { reader: ['orders:read'] },
+    clients: { Acme: ['orders:read', 'orders:write'] },
+    signIn: [],
+  });
   let admin: TokenBody;
   let partner: { clientId: string; clientSecret: string };
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-    admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
-    await createOperator(t.app, admin.access_token, 'reader', ['orders:read']);
-    partner = await createClient(t.app, admin.access_token, 'Acme', ['orders:read', 'orders:write']);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  beforeAll(() => {
+    admin = t.grant('admin');
+    partner = t.client('Acme');
   });
 
   describe('password grant', () => {

@@ -3,10 +3,11 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { REQUIRED_SCOPES_KEY } from '@orderops/auth';
 import { IS_PUBLIC_KEY, OWNERSHIP_KEY } from '@orderops/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { provisionTestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 /**
  * Who may call what (DESIGN §3), and which ownership rule the route applies: `owned` means
@@ -80,16 +81,7 @@ function declaredRoutes(t: TestApp): string[] {
 }
 
 describe('route declarations', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({ ...db.env, ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
-  });
+  const t = useTestApp();
 
   it('every route declares who may call it, exactly as reviewed', () => {
     expect(declaredRoutes(t)).toEqual([...EXPECTED_ROUTES].sort());

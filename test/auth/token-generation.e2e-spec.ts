@@ -1,39 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
   createOperator,
   postForm,
-  TEST_ADMIN_PASSWORD,
   TEST_OPERATOR_PASSWORD,
   tokenFor,
   type TokenBody,
 } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 /** Runs of `scenario` needed with all its steps inside one wall-clock second (the old cut-off's grain). */
 const SAME_SECOND_RUNS = 3;
 const MAX_RUNS = 40;
 
 describe('operator changes void earlier tokens, however soon after issue', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let admin: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '100000',
-      RATE_LIMIT_PER_MINUTE: '100000',
-    });
-    admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_PER_MINUTE: '100000' },
+    signIn: ['admin'],
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  let admin: string;
+  beforeAll(() => {
+    admin = t.token('admin');
   });
 
   const patch = async (id: string, payload: Record<string, unknown>): Promise<void> => {
@@ -109,18 +96,7 @@ describe('operator changes void earlier tokens, however soon after issue', () =>
 });
 
 describe('an unknown grant_type', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({ ...db.env, ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
-  });
+  const t = useTestApp();
 
   it.each([
     ['an unknown client', { client_id: 'no-such-client' }, {}],

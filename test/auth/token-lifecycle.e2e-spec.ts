@@ -1,11 +1,10 @@
 import { SigningKeysService } from '@orderops/auth';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   basic,
   bearer,
   createClient,
-  createOperator,
   decodeJwt,
   passwordGrant,
   postForm,
@@ -14,25 +13,23 @@ import {
   tokenFor,
   type TokenBody,
 } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTestApp } from '../support/test-app.js';
+import { provisionTestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('revocation, introspection, keys and metadata', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    operators: { lifecycle: ['orders:read'] },
+    clients: { 'Resource server': ['orders:read'] },
+    signIn: [],
+  });
   let admin: TokenBody;
   let rs: { clientId: string; clientSecret: string };
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-    admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
-    await createOperator(t.app, admin.access_token, 'lifecycle', ['orders:read']);
-    rs = await createClient(t.app, admin.access_token, 'Resource server', ['orders:read']);
+    admin = t.grant('admin');
+    rs = t.client('Resource server');
     // A confidential first-party client that signs operators in (a backend-for-frontend):
     // the tokens it introspects are its own (RFC 7662 §4).
     await t.app.get(DataSource).query(
@@ -53,11 +50,6 @@ describe('revocation, introspection, keys and metadata', () => {
     expect(res.statusCode, res.body).toBe(200);
     return res.json<TokenBody>();
   };
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
-  });
 
   const introspect = (token: string, headers = basic(rs.clientId, rs.clientSecret)) =>
     postForm(t.app, '/oauth/introspect', { token }, headers);

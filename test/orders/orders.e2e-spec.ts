@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  createOperator,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { CANARY, order, postOrder } from '../support/orders.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 interface OrderBody {
   id: string;
@@ -27,28 +20,15 @@ interface OrderBody {
 }
 
 describe('orders', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    operators: { clerk: ['orders:read', 'orders:write'], viewer: ['orders:read'] },
+  });
   let writer: string;
   let reader: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'clerk', ['orders:read', 'orders:write']);
-    await createOperator(t.app, admin, 'viewer', ['orders:read']);
-    writer = (await tokenFor(t.app, 'clerk', TEST_OPERATOR_PASSWORD)).access_token;
-    reader = (await tokenFor(t.app, 'viewer', TEST_OPERATOR_PASSWORD)).access_token;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  beforeAll(() => {
+    writer = t.token('clerk');
+    reader = t.token('viewer');
   });
 
   describe('POST /orders', () => {
