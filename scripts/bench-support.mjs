@@ -64,11 +64,11 @@ export async function waitUntilReady(port) {
  * runs with the container image's NODE_OPTIONS (its V8 heap caps): for measuring memory as
  * deployed. Without, Node sizes the heap itself, as it does for the bare baselines the
  * throughput benchmarks compare against. BENCH_NODE_OPTIONS adds flags (e.g. --cpu-prof, or
- * other heap caps to try); they come last, so they win over the image's.
+ * other heap caps to try); they come last, so they win over the image's. `nodeFlags` replaces
+ * both (bench-heap.mjs runs two APIs with different caps).
  */
-export async function startBuiltApi(env, { imageHeap = false } = {}) {
+export async function startBuiltApi(env, { imageHeap = false, nodeFlags = apiNodeFlags(imageHeap) } = {}) {
   const port = await freePort();
-  const nodeFlags = apiNodeFlags(imageHeap);
   const child = spawn(process.execPath, [...nodeFlags, 'dist/apps/api/src/main.js'], {
     env: {
       PATH: process.env.PATH,
