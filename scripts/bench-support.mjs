@@ -1,6 +1,6 @@
 // Shared by the benchmark scripts: boot the built API with plain Node, wait for it, and
 // make HTTP calls that time themselves.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { URL } from 'node:url';
 import { Agent, request } from 'node:http';
@@ -63,14 +63,12 @@ export async function waitUntilReady(port) {
  * directory, database). Its output is shown with BENCH_SERVER_LOG=1. With `imageHeap`, Node
  * runs with the container image's NODE_OPTIONS (its V8 heap caps): for measuring memory as
  * deployed. Without, Node sizes the heap itself, as it does for the bare baselines the
- * throughput benchmarks compare against. BENCH_NODE_OPTIONS adds flags (e.g. --cpu-prof).
+ * throughput benchmarks compare against. BENCH_NODE_OPTIONS adds flags (e.g. --cpu-prof, or
+ * other heap caps to try); they come last, so they win over the image's. `nodeFlags` replaces
+ * both (bench-heap.mjs runs two APIs with different caps).
  */
-export async function startBuiltApi(env, { imageHeap = false } = {}) {
+export async function startBuiltApi(env, { imageHeap = false, nodeFlags = apiNodeFlags(imageHeap) } = {}) {
   const port = await freePort();
-  const nodeFlags = [imageHeap ? IMAGE_NODE_OPTIONS : '', process.env.BENCH_NODE_OPTIONS ?? '']
-    .join(' ')
-    .split(/\s+/)
-    .filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, 'dist/apps/api/src/main.js'], {
     env: {
       PATH: process.env.PATH,
@@ -86,4 +84,68 @@ export async function startBuiltApi(env, { imageHeap = false } = {}) {
   });
   await waitUntilReady(port);
   return { child, port };
+}
+
+/** The Node flags the API runs with: the image's heap caps or none, then BENCH_NODE_OPTIONS. */
+export function apiNodeFlags(imageHeap) {
+  return [imageHeap ? IMAGE_NODE_OPTIONS : '', process.env.BENCH_NODE_OPTIONS ?? '']
+    .join(' ')
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat: read from
+ * outside, so it counts the same way for the API and the baselines, and costs them nothing.
+ * Resolution: one clock tick (10 ms).
+ */
+export function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm)": state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** A process's peak resident set (VmHWM) in MiB, from /proc/<pid>/status. */
+export function peakRssMiBOf(pid) {
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kib === undefined ? undefined : Number(kib) / 1024;
+}
+
+/**
+ * A Node script of scripts/bench/ in a child process with an IPC channel; resolves once it
+ * sends `{ ready: true, ... }`, with that message. `ask(message)` sends one message and
+ * resolves with the next answer. Node sizes its heap itself.
+ */
+export function startBenchChild(script, args = [], env = {}) {
+  const child = spawn(process.execPath, [new URL(`./bench/${script}`, import.meta.url).pathname, ...args], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const nextMessage = () =>
+    new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${script} exited (${code}) before answering`));
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message);
+      });
+    });
+  return nextMessage().then((ready) => ({
+    child,
+    pid: child.pid,
+    ready,
+    ask: (message) => {
+      const answer = nextMessage();
+      child.send(message);
+      return answer;
+    },
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  }));
 }

@@ -274,7 +274,7 @@ const MUTATIONS: Mutation[] = [
   {
     rule: 'POD-NODE-HEAP',
     fixture: 'default',
-    what: 'a Job heap (320 + 2 x 16 MiB) beyond 75% of its 384Mi limit',
+    what: 'a Job heap (320 + 2 x 16 MiB) beyond 75% of its 448Mi limit',
     mutate: (o) =>
       void (container(o, 'Job').env!.find((e) => e.name === 'NODE_OPTIONS')!.value =
         '--max-old-space-size=320 --max-semi-space-size=16'),
