@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseMasterKeys, type MasterKeyRing } from '../config/master-keys.js';
-import {
-  deriveKey,
-  open,
-  seal,
-  SealedBoxError,
-  sealedKeyVersion,
-  UnknownMasterKeyError,
-} from './sealed-box.js';
+import { SealedBoxError, UnknownMasterKeyError } from '../errors/core.errors.js';
+import { deriveKey, open, seal, sealedKeyVersion } from './sealed-box.js';
 
 const ring = (text: string): MasterKeyRing => {
   const parsed = parseMasterKeys(text);

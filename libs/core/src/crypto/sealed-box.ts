@@ -7,23 +7,12 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { MasterKey, MasterKeyRing } from '../config/master-keys.js';
+import { SealedBoxError, UnknownMasterKeyError } from '../errors/core.errors.js';
 import type { RandomBytes } from './random-pool.js';
 
 const FORMAT = 'ob1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-/** A ciphertext that does not open: wrong key, wrong context, or altered. Never partial data. */
-export class SealedBoxError extends Error {
-  override readonly name = 'SealedBoxError';
-}
-
-/** A sealed value whose master key version is no longer configured. */
-export class UnknownMasterKeyError extends SealedBoxError {
-  constructor(readonly version: number) {
-    super(`sealed with master key v${version}, which is not configured`);
-  }
-}
 
 /**
  * Master keys as KeyObjects, made once: Node prepares a raw Buffer key on every cipher

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDirLock, DataDirLockedError } from './data-dir-lock.js';
+import { DataDirLockedError } from '../errors/core.errors.js';
+import { DataDirLock } from './data-dir-lock.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,19 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-
-export class DataDirLockedError extends Error {
-  override readonly name = 'DataDirLockedError';
-
-  constructor(
-    readonly dataDir: string,
-    readonly holderPid: number,
-  ) {
-    super(
-      `The data directory ${dataDir} is in use by process ${holderPid}; ` +
-        'the embedded database allows one process at a time. Stop it, or point ORDEROPS_DATA_DIR elsewhere.',
-    );
-  }
-}
+import { DataDirLockedError } from '../errors/core.errors.js';
 
 function isAlive(pid: number): boolean {
   try {

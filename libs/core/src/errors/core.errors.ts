@@ -9,6 +9,7 @@ export const CoreErrorCode = {
   NotFound: 'not-found',
   MethodNotAllowed: 'method-not-allowed',
   NotAcceptable: 'not-acceptable',
+  RequestTimeout: 'request-timeout',
   Conflict: 'conflict',
   Gone: 'gone',
   PayloadTooLarge: 'payload-too-large',
@@ -30,12 +31,6 @@ export class ValidationFailedError extends AppError {
       detail: 'The request has invalid fields; see errors.',
       errors,
     });
-  }
-}
-
-export class RouteNotFoundError extends AppError {
-  constructor() {
-    super(CoreErrorCode.NotFound, 404, 'Not Found', { detail: 'No resource matches this path.' });
   }
 }
 
@@ -79,5 +74,40 @@ export class BodyTooDeepError extends AppError {
     super(CoreErrorCode.MalformedBody, 400, 'Bad Request', {
       detail: `The request body nests arrays or objects deeper than ${maxDepth} levels.`,
     });
+  }
+}
+
+export class BodyTimeoutError extends AppError {
+  constructor() {
+    super(CoreErrorCode.RequestTimeout, 408, 'Request Timeout', {
+      detail: 'The request body was not received in time.',
+    });
+  }
+}
+
+/** Another process holds the embedded database's data directory (a startup failure, not HTTP). */
+export class DataDirLockedError extends Error {
+  override readonly name = 'DataDirLockedError';
+
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid: number,
+  ) {
+    super(
+      `The data directory ${dataDir} is in use by process ${holderPid}; ` +
+        'the embedded database allows one process at a time. Stop it, or point ORDEROPS_DATA_DIR elsewhere.',
+    );
+  }
+}
+
+/** A ciphertext that does not open: wrong key, wrong context, or altered. Never partial data. */
+export class SealedBoxError extends Error {
+  override readonly name = 'SealedBoxError';
+}
+
+/** A sealed value whose master key version is no longer configured. */
+export class UnknownMasterKeyError extends SealedBoxError {
+  constructor(readonly version: number) {
+    super(`sealed with master key v${version}, which is not configured`);
   }
 }

@@ -1,7 +1,7 @@
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error.js';
+import { BodyTimeoutError } from '../errors/core.errors.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
@@ -13,14 +13,6 @@ const OWN_BODY_TIMEOUT = 'orderopsOwnBodyTimeout';
  * timeout (HTTP_BODY_TIMEOUT_MS) does not apply to it.
  */
 export const OwnBodyTimeout = (): MethodDecorator => RouteConfig({ [OWN_BODY_TIMEOUT]: true });
-
-export class BodyTimeoutError extends AppError {
-  constructor() {
-    super('request-timeout', 408, 'Request Timeout', {
-      detail: 'The request body was not received in time.',
-    });
-  }
-}
 
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];

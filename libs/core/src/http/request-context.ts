@@ -20,11 +20,6 @@ export function currentRequestContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
-/** Runs `fn` with `context` as the current request context (CLI commands, tests). */
-export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
 /**
  * Enters the context in `onRequest`, and again in `preValidation`: body parsing continues
  * from the socket's stream events, which do not carry the context over to the handler.
