@@ -12,6 +12,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@orderops/core': lib('core'),
+      '@orderops/access': lib('access'),
       '@orderops/auth': lib('auth'),
       '@orderops/audit': lib('audit'),
       '@orderops/pii': lib('pii'),

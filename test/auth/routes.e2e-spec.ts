@@ -1,8 +1,7 @@
+import { REQUIRED_SCOPES_KEY, IS_PUBLIC_KEY, OWNERSHIP_KEY } from '@orderops/access';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { REQUIRED_SCOPES_KEY } from '@orderops/auth';
-import { IS_PUBLIC_KEY, OWNERSHIP_KEY } from '@orderops/core';
 import { describe, expect, it } from 'vitest';
 import { bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

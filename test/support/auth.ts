@@ -1,5 +1,5 @@
+import { type Scope } from '@orderops/access';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Scope } from '@orderops/auth';
 import type { LightMyRequestResponse } from 'fastify';
 
 /** Test-only credentials; never used outside the suites. */

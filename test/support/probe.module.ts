@@ -1,5 +1,5 @@
+import { Public } from '@orderops/access';
 import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
-import { Public } from '@orderops/core';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 
 export class ProbeEchoDto {

@@ -1,3 +1,4 @@
+import { OAUTH2_SECURITY_SCHEME, SCOPE_DESCRIPTIONS } from '@orderops/access';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,7 +13,7 @@ import { Logger } from 'nestjs-pino';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { DOCS_CLIENT_ID, OAUTH2_SECURITY_SCHEME, SCOPE_DESCRIPTIONS } from '@orderops/auth';
+import { DOCS_CLIENT_ID } from '@orderops/auth';
 import { APP_VERSION } from './version.js';
 
 export interface CreateAppOptions {

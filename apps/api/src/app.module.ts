@@ -5,6 +5,7 @@ import { CoreModule, type AppConfig } from '@orderops/core';
 import { OrdersModule, ordersSchema } from '@orderops/orders';
 import { PiiModule, piiSchema } from '@orderops/pii';
 import type { DestinationStream } from 'pino';
+import { HealthController } from './health/health.controller.js';
 
 export interface AppModuleOptions {
   readonly config: AppConfig;
@@ -32,6 +33,8 @@ export class AppModule {
         OrdersModule,
         ...(options.extraImports ?? []),
       ],
+      // Probes are the API's concern; the CLI serves no HTTP.
+      controllers: [HealthController],
     };
   }
 }

@@ -1,6 +1,6 @@
+import { RequireScopes, Scope } from '@orderops/access';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes, Scope } from '@orderops/core';
 import { toAuditEventPageResponse, toAuditVerificationResponse } from './audit.mappers.js';
 import { AuditService } from './audit.service.js';
 import {

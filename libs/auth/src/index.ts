@@ -1,14 +1,10 @@
-export { Public } from '@orderops/core';
 export * from './auth.errors.js';
 export * from './auth.module.js';
 export * from './auth.schema.js';
 export * from './bootstrap/bootstrap.service.js';
 export * from './clients/clients.service.js';
-export * from './decorators/current-principal.decorator.js';
-export * from './decorators/require-scopes.decorator.js';
 export * from './keys/signing-keys.service.js';
 export * from './operators/operators.service.js';
 export * from './passwords/password-policy.js';
 export * from './principal.js';
-export * from './scopes.js';
 export * from './tokens/access-tokens.service.js';

@@ -1,6 +1,5 @@
+import { type Principal } from '@orderops/access';
 import type { AuditActor } from '@orderops/audit';
-import type { Principal } from '@orderops/core';
-export type { Principal, PrincipalType } from '@orderops/core';
 
 /** The audit trail's name for a principal. */
 export function auditActorOf(principal: Pick<Principal, 'type' | 'id'>): AuditActor {

@@ -8,7 +8,6 @@ import { APP_CONFIG } from './config/config.tokens.js';
 import { coreSchema } from './database/core.schema.js';
 import { Database, type DatabaseSchema } from './database/database.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
-import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -51,7 +50,7 @@ async function openDatabase(
 }
 
 /**
- * Configuration, database, logging, errors, validation and health for the whole app.
+ * Configuration, database, logging, errors, validation and the readiness check for the whole app.
  * Global, so feature modules inject AppConfig, DataSource and the logger without imports.
  */
 @Module({})
@@ -78,7 +77,6 @@ export class CoreModule {
         }),
         RateLimitModule.forRoot(config, rootLogger),
       ],
-      controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: rootLogger },
@@ -91,7 +89,7 @@ export class CoreModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [APP_CONFIG, ROOT_LOGGER, Database, DataSource],
+      exports: [APP_CONFIG, ROOT_LOGGER, Database, DataSource, HealthService],
     };
   }
 }

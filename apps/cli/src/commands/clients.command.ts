@@ -1,5 +1,6 @@
+import { type Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
-import { ClientsService, type Scope } from '@orderops/auth';
+import { ClientsService } from '@orderops/auth';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { parseScopesOption } from './scopes-option.js';
 

@@ -1,5 +1,5 @@
+import { HOUSE_REACH } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
-import { HOUSE_REACH } from '@orderops/core';
 import {
   ImportRejectedError,
   ImportsService,

@@ -1,5 +1,6 @@
+import { type Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
-import { OperatorsService, type Scope } from '@orderops/auth';
+import { OperatorsService } from '@orderops/auth';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { readSecret } from './read-secret.js';
 import { parseScopesOption } from './scopes-option.js';

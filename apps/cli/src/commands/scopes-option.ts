@@ -1,4 +1,4 @@
-import { ALL_SCOPES, isScope, type Scope } from '@orderops/auth';
+import { ALL_SCOPES, isScope, type Scope } from '@orderops/access';
 
 /** `--scopes orders:read,orders:write` (or `all`), refusing unknown names. */
 export function parseScopesOption(value: string): Scope[] {

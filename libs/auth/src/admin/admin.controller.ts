@@ -1,12 +1,10 @@
+import { CurrentPrincipal, RequireScopes, type Principal, Scope } from '@orderops/access';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientsService } from '../clients/clients.service.js';
-import { CurrentPrincipal } from '../decorators/current-principal.decorator.js';
-import { RequireScopes } from '../decorators/require-scopes.decorator.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
-import { auditActorOf, type Principal } from '../principal.js';
-import { Scope } from '../scopes.js';
+import { auditActorOf } from '../principal.js';
 import {
   ClientResponse,
   CreateClientDto,

@@ -1,3 +1,4 @@
+import { ALL_SCOPES, type Scope } from '@orderops/access';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -12,7 +13,6 @@ import {
   MaxLength,
 } from 'class-validator';
 import { NotPersonalData } from '@orderops/core';
-import { ALL_SCOPES, type Scope } from '../scopes.js';
 
 const scopeList = { isArray: true, enum: ALL_SCOPES, example: ['orders:read'] };
 

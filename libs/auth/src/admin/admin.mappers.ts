@@ -1,6 +1,6 @@
+import { isScope } from '@orderops/access';
 import type { OAuthClientEntity } from '../clients/oauth-client.entity.js';
 import type { OperatorEntity } from '../operators/operator.entity.js';
-import { isScope } from '../scopes.js';
 import type { ClientResponse, OperatorResponse } from './admin.dto.js';
 
 export function toOperatorResponse(operator: OperatorEntity, now = new Date()): OperatorResponse {

@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '@orderops/access';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { systemActor } from '@orderops/audit';
 import { InjectConfig, ROOT_LOGGER, type AppConfig } from '@orderops/core';
@@ -8,7 +9,6 @@ import type { Logger } from 'pino';
 import { UsernameTakenError, WeakPasswordError } from '../auth.errors.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
-import { ALL_SCOPES } from '../scopes.js';
 
 export const BOOTSTRAP_ADMIN_USERNAME = 'admin';
 export const BOOTSTRAP_ADMIN_FILE = 'bootstrap-admin.txt';

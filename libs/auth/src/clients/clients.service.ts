@@ -1,3 +1,4 @@
+import { ALL_SCOPES, type Scope } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
@@ -5,7 +6,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BuiltInClientError, ClientIdTakenError, ClientNotFoundError } from '../auth.errors.js';
 import { isUniqueViolation } from '../operators/operators.service.js';
-import { ALL_SCOPES, type Scope } from '../scopes.js';
 import { ClientsRepository } from './clients.repository.js';
 import type { ClientType, GrantType, OAuthClientEntity } from './oauth-client.entity.js';
 

@@ -1,12 +1,10 @@
+import { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, type Principal, type Scope } from '@orderops/access';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
-import { AppError, IS_PUBLIC_KEY, recordRequestPrincipal } from '@orderops/core';
+import { AppError, recordRequestPrincipal } from '@orderops/core';
 import type { FastifyRequest } from 'fastify';
 import { InsufficientScopeError, TokenInQueryError, UnauthenticatedError } from '../auth.errors.js';
-import { REQUIRED_SCOPES_KEY } from '../decorators/require-scopes.decorator.js';
-import type { Principal } from '../principal.js';
-import type { Scope } from '../scopes.js';
 import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
 import { bearerTokenOf, hasAuthorizationHeader } from './bearer.js';
 

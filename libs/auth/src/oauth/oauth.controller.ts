@@ -1,16 +1,9 @@
+import { Ownership, OwnershipRule, Public, ALL_SCOPES } from '@orderops/access';
 import { Body, Controller, Get, Header, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  InjectConfig,
-  Ownership,
-  OwnershipRule,
-  Public,
-  StrictRateLimit,
-  type AppConfig,
-} from '@orderops/core';
+import { InjectConfig, StrictRateLimit, type AppConfig } from '@orderops/core';
 import { rethrowAsOAuthError } from '../auth.errors.js';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
-import { ALL_SCOPES } from '../scopes.js';
 import { OAuthParams } from './oauth-params.js';
 import { OAuthService, type IntrospectionResponse, type TokenResponse } from './oauth.service.js';
 

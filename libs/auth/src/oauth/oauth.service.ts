@@ -1,3 +1,4 @@
+import { formatScopes, isScope, parseScopeParam, type Scope } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
@@ -6,7 +7,6 @@ import { OAuthError } from '../auth.errors.js';
 import type { OAuthClientEntity } from '../clients/oauth-client.entity.js';
 import type { RefreshTokenEntity } from '../tokens/refresh-token.entity.js';
 import { OperatorsService } from '../operators/operators.service.js';
-import { formatScopes, isScope, parseScopeParam, type Scope } from '../scopes.js';
 import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
 import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
 import { familyStands, RefreshTokensService } from '../tokens/refresh-tokens.service.js';

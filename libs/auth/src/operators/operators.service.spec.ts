@@ -1,8 +1,8 @@
+import { Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../../../../test/support/audit.js';
 import { startAuthServices, type AuthServices } from '../../../../test/support/auth-services.js';
-import { Scope } from '../scopes.js';
 import { FIRST_LOCK_SECONDS, LOCK_AFTER_FAILURES, OperatorsService } from './operators.service.js';
 
 const PASSWORD = 'seam-spec-operator-pw-7c41';

@@ -1,3 +1,4 @@
+import { type Scope } from '@orderops/access';
 import { Inject, Injectable } from '@nestjs/common';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
 import { currentRequestContext, InjectConfig, ROOT_LOGGER, type AppConfig } from '@orderops/core';
@@ -7,7 +8,6 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { OperatorNotFoundError, UsernameTakenError, WeakPasswordError } from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
-import type { Scope } from '../scopes.js';
 import { clientKeyOf } from './client-key.js';
 import { LoginLocksRepository } from './login-locks.repository.js';
 import type { OperatorEntity } from './operator.entity.js';

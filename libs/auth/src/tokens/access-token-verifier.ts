@@ -1,11 +1,10 @@
+import { type Principal, isScope, type Scope } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import jwt, { type JwtHeader, type VerifyOptions } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { SIGNING_ALGORITHM, SigningKeysService } from '../keys/signing-keys.service.js';
-import type { Principal } from '../principal.js';
-import { isScope, type Scope } from '../scopes.js';
 import { AccessTokensRepository } from './access-tokens.repository.js';
 import { ACCESS_TOKEN_TYP, accessTokenAudience, type AccessTokenClaims } from './access-tokens.service.js';
 import { VerifiedTokenCache, type VerifiedToken } from './verified-token-cache.js';

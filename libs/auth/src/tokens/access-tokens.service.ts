@@ -1,10 +1,9 @@
+import { type PrincipalType, formatScopes, type Scope } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { SIGNING_ALGORITHM, SigningKeysService } from '../keys/signing-keys.service.js';
-import type { PrincipalType } from '../principal.js';
-import { formatScopes, type Scope } from '../scopes.js';
 
 /** RFC 9068 §2.1: the media type of JWT access tokens, without the "application/" prefix. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';

@@ -1,10 +1,10 @@
+import { Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../../../../test/support/audit.js';
 import { startAuthServices, type AuthServices } from '../../../../test/support/auth-services.js';
 import { ClientsService, WEB_CLIENT_ID } from '../clients/clients.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
-import { Scope } from '../scopes.js';
 import { RefreshTokensService, type RefreshOutcome } from './refresh-tokens.service.js';
 
 /** Rotation and reuse detection as RefreshTokensService applies them, without HTTP. */

@@ -1,3 +1,13 @@
+import {
+  CurrentPrincipal,
+  CurrentReach,
+  Ownership,
+  OwnershipRule,
+  RequireScopes,
+  Scope,
+  type Principal,
+  type Reach,
+} from '@orderops/access';
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
@@ -9,19 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { auditActorOf } from '@orderops/auth';
-import {
-  CurrentPrincipal,
-  CurrentReach,
-  InjectConfig,
-  Ownership,
-  OwnershipRule,
-  OwnBodyTimeout,
-  RequireScopes,
-  Scope,
-  type AppConfig,
-  type Principal,
-  type Reach,
-} from '@orderops/core';
+import { InjectConfig, OwnBodyTimeout, type AppConfig } from '@orderops/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';

@@ -1,5 +1,5 @@
+import { ownerWhere, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
-import { ownerWhere, type Reach } from '@orderops/core';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import type { ImportReport } from './import-report.js';
 import { ImportEntity, type ImportStatus } from './import.entity.js';

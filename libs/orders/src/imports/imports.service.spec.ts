@@ -1,4 +1,4 @@
-import { HOUSE_REACH, reachOf, type Principal } from '@orderops/core';
+import { HOUSE_REACH, reachOf, type Principal } from '@orderops/access';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

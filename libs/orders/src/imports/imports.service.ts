@@ -1,6 +1,7 @@
+import { type Reach } from '@orderops/access';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { AppError, InjectConfig, type AppConfig, type Reach } from '@orderops/core';
+import { AppError, InjectConfig, type AppConfig } from '@orderops/core';
 import { CustomersService } from '@orderops/pii';
 import { performance } from 'node:perf_hooks';
 import { DataSource, type EntityManager } from 'typeorm';

@@ -1,5 +1,3 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CurrentPrincipal,
   CurrentReach,
@@ -9,7 +7,9 @@ import {
   Scope,
   type Principal,
   type Reach,
-} from '@orderops/core';
+} from '@orderops/access';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { ListOrdersQueryDto, UpdateOrderStatusDto } from './dto/order-requests.dto.js';

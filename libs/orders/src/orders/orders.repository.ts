@@ -1,5 +1,6 @@
+import { ownedBy, ownerWhere, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
-import { Database, ownedBy, ownerWhere, type Reach } from '@orderops/core';
+import { Database } from '@orderops/core';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, type OrderStatus } from './order.entity.js';

@@ -1,4 +1,4 @@
-import { HOUSE_REACH, reachOf, type Principal } from '@orderops/core';
+import { HOUSE_REACH, reachOf, type Principal } from '@orderops/access';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../../../../test/support/audit.js';

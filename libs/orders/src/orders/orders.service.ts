@@ -1,6 +1,6 @@
+import { type Principal, type Reach } from '@orderops/access';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import type { Principal, Reach } from '@orderops/core';
 import {
   CustomerExportRegistry,
   CustomersService,

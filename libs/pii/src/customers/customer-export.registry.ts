@@ -1,5 +1,5 @@
+import { type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
-import type { Reach } from '@orderops/core';
 import type { EntityManager } from 'typeorm';
 
 /** A section lists only what the exporting caller's reach covers. */

@@ -1,5 +1,3 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CurrentPrincipal,
   CurrentReach,
@@ -9,7 +7,9 @@ import {
   Scope,
   type Principal,
   type Reach,
-} from '@orderops/core';
+} from '@orderops/access';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RevealPii } from '../masking/pii.decorator.js';
 import { toCustomerResponse } from './customer.mapper.js';
 import { CustomersService } from './customers.service.js';

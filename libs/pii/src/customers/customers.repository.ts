@@ -1,5 +1,6 @@
+import { ownerWhere, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
-import { Database, ownerWhere, type Reach } from '@orderops/core';
+import { Database } from '@orderops/core';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { CustomerEntity } from './customer.entity.js';
 

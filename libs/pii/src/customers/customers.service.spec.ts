@@ -1,7 +1,8 @@
+import { HOUSE_REACH, type Principal, type Reach } from '@orderops/access';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuditCoreModule, auditSchema, systemActor } from '@orderops/audit';
-import { CoreModule, HOUSE_REACH, loadConfig, type Principal, type Reach } from '@orderops/core';
+import { CoreModule, loadConfig } from '@orderops/core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../../../../test/support/audit.js';

@@ -1,13 +1,7 @@
+import { type Principal, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import {
-  InjectConfig,
-  secretKeyOf,
-  ValidationFailedError,
-  type AppConfig,
-  type Principal,
-  type Reach,
-} from '@orderops/core';
+import { InjectConfig, secretKeyOf, ValidationFailedError, type AppConfig } from '@orderops/core';
 import { ulid } from 'ulid';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CustomerErasedError, CustomerNotFoundError, InvalidCustomerIdError } from '../pii.errors.js';

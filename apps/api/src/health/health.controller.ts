@@ -1,9 +1,7 @@
+import { Public } from '@orderops/access';
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ServiceUnavailableError } from '../errors/core.errors.js';
-import { Public } from '../http/public.decorator.js';
-import { SkipRateLimit } from '../rate-limit/strict-rate-limit.decorator.js';
-import { HealthService, type ReadinessReport } from './health.service.js';
+import { HealthService, ServiceUnavailableError, SkipRateLimit, type ReadinessReport } from '@orderops/core';
 
 @ApiTags('health')
 @Public()

@@ -1,1 +1,0 @@
-export { CurrentPrincipal } from '@orderops/core';
