@@ -1,11 +1,14 @@
-export * from './audit-checkpoint.js';
+export {
+  parseAuditCheckpoint,
+  signAuditCheckpoint,
+  type SignedAuditCheckpoint,
+  verifyAuditCheckpoint,
+} from './audit-checkpoint.js';
 export { AuditChainHeadEntity } from './audit-chain-head.entity.js';
 export { MAX_DETAILS_BYTES, networkOf, sensitiveKeyReason, validateAuditDetails } from './audit-details.js';
 export { AuditEventEntity } from './audit-event.entity.js';
-export * from './audit-hash.js';
-export * from './audit.errors.js';
-export * from './audit.mappers.js';
-export * from './audit.module.js';
-export * from './audit.schema.js';
-export * from './audit.service.js';
-export * from './dto/audit-events.dto.js';
+export { AUDIT_GENESIS_HASH, computeAuditHash } from './audit-hash.js';
+export { toAuditVerificationResponse } from './audit.mappers.js';
+export { AuditCoreModule, AuditModule } from './audit.module.js';
+export { auditSchema } from './audit.schema.js';
+export { ANONYMOUS_ACTOR, type AuditActor, AuditService, systemActor } from './audit.service.js';

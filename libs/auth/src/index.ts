@@ -1,10 +1,13 @@
-export * from './auth.errors.js';
-export * from './auth.module.js';
-export * from './auth.schema.js';
-export * from './bootstrap/bootstrap.service.js';
-export * from './clients/clients.service.js';
-export * from './keys/signing-keys.service.js';
-export * from './operators/operators.service.js';
-export * from './passwords/password-policy.js';
-export * from './principal.js';
-export * from './tokens/access-tokens.service.js';
+export { AuthCoreModule, AuthModule } from './auth.module.js';
+export { authSchema } from './auth.schema.js';
+export { ClientsService, DOCS_CLIENT_ID } from './clients/clients.service.js';
+export { SigningKeysService } from './keys/signing-keys.service.js';
+export {
+  ACCOUNT_SLOWDOWN_AFTER_FAILURES,
+  ACCOUNT_SLOWDOWN_MS,
+  LOCK_AFTER_FAILURES,
+  MAX_LOCK_SECONDS,
+  OperatorsService,
+} from './operators/operators.service.js';
+export { commonPasswordCount } from './passwords/password-policy.js';
+export { auditActorOf } from './principal.js';

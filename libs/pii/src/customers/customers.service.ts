@@ -48,19 +48,6 @@ function recordOf(id: string, details: CustomerDetails, createdAt: Date): Custom
   };
 }
 
-/** The customers table's columns as raw SQL returns them. */
-export interface CustomerRow {
-  id: string;
-  wrapped_dek: string | null;
-  kek_version: number | null;
-  name_enc: string | null;
-  email_enc: string | null;
-  phone_enc: string | null;
-  address_enc: string | null;
-  created_at: string | Date;
-  erased_at: string | Date | null;
-}
-
 export interface RewrapProgress {
   readonly rewrapped: number;
   readonly remaining: number;
@@ -253,23 +240,6 @@ export class CustomersService {
       createdAt: entity.createdAt,
       erasedAt: entity.erasedAt,
     };
-  }
-
-  /** Decrypts a customer row read with raw SQL (snake_case columns, e.g. `to_jsonb(c)`). */
-  decryptRow(row: CustomerRow): CustomerRecord {
-    return this.decrypt(
-      Object.assign(new CustomerEntity(), {
-        id: row.id,
-        wrappedDek: row.wrapped_dek,
-        kekVersion: row.kek_version,
-        nameEnc: row.name_enc,
-        emailEnc: row.email_enc,
-        phoneEnc: row.phone_enc,
-        addressEnc: row.address_enc,
-        createdAt: new Date(row.created_at),
-        erasedAt: row.erased_at === null ? null : new Date(row.erased_at),
-      }),
-    );
   }
 
   /** The customer if `reach` covers it; any other is not found, exactly like a missing id. */
