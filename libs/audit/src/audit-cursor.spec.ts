@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
-import { InvalidCursorError } from './audit.errors.js';
+import { InvalidAuditCursorError } from './audit.errors.js';
 
 describe('audit cursors', () => {
   it('round-trip the seq they were made from', () => {
@@ -17,6 +17,6 @@ describe('audit cursors', () => {
     ['a zero seq', Buffer.from(JSON.stringify({ v: 1, before: '0' })).toString('base64url')],
     ['null', Buffer.from('null').toString('base64url')],
   ])('refuses %s', (_what, cursor) => {
-    expect(() => decodeAuditCursor(cursor)).toThrow(InvalidCursorError);
+    expect(() => decodeAuditCursor(cursor)).toThrow(InvalidAuditCursorError);
   });
 });

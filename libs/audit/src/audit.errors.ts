@@ -21,7 +21,7 @@ export class InvalidAuditEventError extends Error {
   }
 }
 
-export class InvalidCursorError extends AppError {
+export class InvalidAuditCursorError extends AppError {
   constructor() {
     super(AuditErrorCode.InvalidCursor, 400, 'Bad Request', {
       detail: 'The cursor is not one this API issued; start again without it.',

@@ -16,6 +16,7 @@ export const AuthErrorCode = {
   ClientNotFound: 'client-not-found',
   ClientIdTaken: 'client-id-taken',
   BuiltInClient: 'built-in-client',
+  UndeclaredRoute: 'undeclared-route',
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
@@ -153,5 +154,19 @@ export class ClientIdTakenError extends AppError {
 export class BuiltInClientError extends AppError {
   constructor() {
     super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}
+
+/** A token refused on its own merits (shape, signature, claims, standing): a 401, never a 503. */
+export class TokenRejectedError extends Error {
+  override readonly name = 'TokenRejectedError';
+}
+
+/** A route that declares neither @Public() nor @RequireScopes(): a mistake, never open. */
+export class UndeclaredRouteError extends AppError {
+  constructor() {
+    super(AuthErrorCode.UndeclaredRoute, 403, 'Forbidden', {
+      detail: 'This route has no access declaration.',
+    });
   }
 }

@@ -41,7 +41,7 @@ export class InvalidOrderIdError extends AppError {
   }
 }
 
-export class InvalidCursorError extends AppError {
+export class InvalidOrderCursorError extends AppError {
   constructor() {
     super(OrdersErrorCode.InvalidCursor, 400, 'Bad Request', {
       detail: 'The cursor is not one this API issued.',

@@ -2,18 +2,17 @@ import { IS_PUBLIC_KEY, REQUIRED_SCOPES_KEY, type Principal, type Scope } from '
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
-import { AppError, recordRequestPrincipal } from '@orderops/core';
+import { recordRequestPrincipal } from '@orderops/core';
 import type { FastifyRequest } from 'fastify';
-import { InsufficientScopeError, TokenInQueryError, UnauthenticatedError } from '../auth.errors.js';
-import { AccessTokenVerifier, TokenRejectedError } from '../tokens/access-token-verifier.js';
+import {
+  InsufficientScopeError,
+  TokenInQueryError,
+  TokenRejectedError,
+  UnauthenticatedError,
+  UndeclaredRouteError,
+} from '../auth.errors.js';
+import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { bearerTokenOf, hasAuthorizationHeader } from './bearer.js';
-
-/** A route that declares neither @Public() nor @RequireScopes(): a mistake, never open. */
-export class UndeclaredRouteError extends AppError {
-  constructor() {
-    super('undeclared-route', 403, 'Forbidden', { detail: 'This route has no access declaration.' });
-  }
-}
 
 /** `auth.access.denied` is recorded once per principal, route and this many seconds. */
 export const ACCESS_DENIED_AUDIT_WINDOW_SECONDS = 60;

@@ -5,6 +5,7 @@ import jwt, { type JwtHeader, type VerifyOptions } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { SIGNING_ALGORITHM, SigningKeysService } from '../keys/signing-keys.service.js';
+import { TokenRejectedError } from '../auth.errors.js';
 import { AccessTokensRepository } from './access-tokens.repository.js';
 import { ACCESS_TOKEN_TYP, accessTokenAudience, type AccessTokenClaims } from './access-tokens.service.js';
 import { VerifiedTokenCache, type VerifiedToken } from './verified-token-cache.js';
@@ -34,11 +35,6 @@ export function isCurrent(
 }
 
 type TokenHeader = JwtHeader & Record<string, unknown>;
-
-/** A token refused on its own merits (shape, signature, claims, standing): a 401, never a 503. */
-export class TokenRejectedError extends Error {
-  override readonly name = 'TokenRejectedError';
-}
 
 function verifyOptions(config: AppConfig): VerifyOptions & { complete?: false } {
   return {

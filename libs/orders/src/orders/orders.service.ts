@@ -13,7 +13,7 @@ import { IdempotencyRepository, type IdempotencyKeyRef } from '../idempotency/id
 import {
   CustomerAmbiguousError,
   IdempotencyKeyReusedError,
-  InvalidCursorError,
+  InvalidOrderCursorError,
   InvalidIdempotencyKeyError,
   InvalidOrderIdError,
   InvalidTransitionError,
@@ -272,5 +272,5 @@ function decodeCursor(cursor: string): string {
   } catch {
     // fall through
   }
-  throw new InvalidCursorError();
+  throw new InvalidOrderCursorError();
 }
