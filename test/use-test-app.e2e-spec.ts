@@ -51,7 +51,7 @@ describe('useTestApp', () => {
     expect(audit.statusCode).toBe(200);
     expect(t.grant('second').scope).toBe('audit:read');
     expect(t.token('admin')).toBe(t.grant('admin').access_token);
-    expect(() => t.token('first')).toThrow(/no token for first in this suite's setup \(add it to signIn\)/);
+    expect(() => t.token('first')).toThrow(/setup has no token for first \(add it to signIn\)/);
   });
 
   it('names what a suite asks for that its setup does not have', () => {
