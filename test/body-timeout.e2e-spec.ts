@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD, tokenFor } from './support/auth.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 interface Trickle {
   /** Everything the server sent until it closed the connection. */
@@ -53,28 +52,14 @@ const headFor = (path: string, type: string, length: number, extra = ''): string
   `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n${extra}\r\n`;
 
 describe('request body read timeout (HTTP_BODY_TIMEOUT_MS)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { HTTP_BODY_TIMEOUT_MS: '1000', STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    probes: true,
+  });
   let port: number;
-
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp(
-      {
-        ...db.env,
-        HTTP_BODY_TIMEOUT_MS: '1000',
-        ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-        STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-      },
-      { probes: true },
-    );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     port = (t.app.getHttpServer().address() as AddressInfo).port;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   it.each(['/probe/echo', '/orders', '/customers/search'])(

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   basic,
   bearer,
-  createClient,
   passwordGrant,
   postForm,
   TEST_ADMIN_PASSWORD,
@@ -16,6 +15,7 @@ import { order, postOrder } from './support/orders.js';
 import { databaseBehindProxy, type ProxiedDatabase, type TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { adminSsl, databaseKind, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,27 +58,16 @@ const baseEnv = {
 
 describe('a failure of ours is never reported as the caller’s fault', () => {
   describe('while the database is down', () => {
-    let db: TestDatabase;
-    let behind: ProxiedDatabase;
+    const t = useTestApp({ env: baseEnv, behindProxy: true, clients: { Partner: ['orders:read'] } });
     let proxy: TcpProxy;
-    let t: TestApp;
     let admin: TokenBody;
     let partner: { clientId: string; clientSecret: string };
 
-    beforeAll(async () => {
-      db = await provisionTestDatabase();
-      behind = await databaseBehindProxy(db);
-      proxy = behind.proxy;
-      t = await startTestApp({ ...behind.env, ...baseEnv });
-      admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
-      partner = await createClient(t.app, admin.access_token, 'Partner', ['orders:read']);
+    beforeAll(() => {
+      proxy = t.proxy;
+      admin = t.grant('admin');
+      partner = t.client('Partner');
       proxy.cut();
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await behind?.dispose();
-      await db?.dispose();
     });
 
     it('answers a good token with 503 and Retry-After, not 401, and logs the outage with the request id', async () => {
@@ -120,31 +109,23 @@ describe('a failure of ours is never reported as the caller’s fault', () => {
   });
 
   describe('a black-holed connection', () => {
-    let db: TestDatabase;
-    let behind: ProxiedDatabase;
-    let proxy: TcpProxy;
-    let t: TestApp;
-    let admin: TokenBody;
     const poolSize = 2;
-
-    beforeAll(async () => {
-      db = await provisionTestDatabase();
-      behind = await databaseBehindProxy(db);
-      proxy = behind.proxy;
-      t = await startTestApp({
-        ...behind.env,
+    const t = useTestApp({
+      env: {
         ...baseEnv,
         DATABASE_POOL_SIZE: String(poolSize),
         DATABASE_STATEMENT_TIMEOUT_MS: '1000',
         DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '1000',
-      });
-      admin = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
+      },
+      behindProxy: true,
+      signIn: ['admin'],
     });
+    let proxy: TcpProxy;
+    let admin: TokenBody;
 
-    afterAll(async () => {
-      await t?.close();
-      await behind?.dispose();
-      await db?.dispose();
+    beforeAll(() => {
+      proxy = t.proxy;
+      admin = t.grant('admin');
     });
 
     const orders = () => t.app.inject({ method: 'GET', url: '/orders', headers: bearer(admin.access_token) });

@@ -1,22 +1,18 @@
 import { Database } from '@orderops/core';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_SCHEMAS } from '../apps/api/src/app.module.js';
-import { databaseBehindProxy, type ProxiedDatabase, type TcpProxy } from './support/tcp-proxy.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { databaseKind, provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import type { TcpProxy } from './support/tcp-proxy.js';
+import { startTestApp } from './support/test-app.js';
+import { databaseKind, type TestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 describe('database', () => {
   describe('migrations', () => {
+    const t = useTestApp({ bootstrapAdmin: false });
     let db: TestDatabase;
-    let t: TestApp;
-    beforeAll(async () => {
-      db = await provisionTestDatabase();
-      t = await startTestApp(db.env);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await db?.dispose();
+    beforeAll(() => {
+      db = t.db;
     });
 
     it('are applied at start in development and recorded', async () => {
@@ -112,22 +108,10 @@ describe('database', () => {
   });
 
   describe('readiness follows the database', () => {
-    let db: TestDatabase;
-    let behind: ProxiedDatabase;
+    const t = useTestApp({ bootstrapAdmin: false, behindProxy: true });
     let proxy: TcpProxy;
-    let t: TestApp;
-
-    beforeAll(async () => {
-      db = await provisionTestDatabase();
-      behind = await databaseBehindProxy(db);
-      proxy = behind.proxy;
-      t = await startTestApp(behind.env);
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await behind?.dispose();
-      await db?.dispose();
+    beforeAll(() => {
+      proxy = t.proxy;
     });
 
     const ready = () => t.app.inject({ method: 'GET', url: '/health/ready' });

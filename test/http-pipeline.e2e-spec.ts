@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/use-test-app.js';
 
 const ALLOWED_ORIGIN = 'https://app.orderops.test';
 
 describe('HTTP pipeline', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp(
-      { ...db.env, CORS_ORIGINS: `${ALLOWED_ORIGIN},http://localhost:5173` },
-      { probes: true },
-    );
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  const t = useTestApp({
+    env: { CORS_ORIGINS: `${ALLOWED_ORIGIN},http://localhost:5173` },
+    bootstrapAdmin: false,
+    probes: true,
   });
 
   const expectProblem = (res: { headers: Record<string, unknown>; json: () => unknown }, status: number) => {

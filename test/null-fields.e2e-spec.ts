@@ -4,10 +4,10 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ModulesContainer } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, TEST_ADMIN_PASSWORD, tokenFor } from './support/auth.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import type { TestApp } from './support/test-app.js';
+import { useTestApp } from './support/use-test-app.js';
 
 interface JsonRoute {
   readonly method: string;
@@ -112,32 +112,19 @@ function concretePath(path: string): string {
 }
 
 describe('null in a request field is a 400, never a 500 (every JSON route, from the DTO metadata)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_PER_MINUTE: '100000' },
+    probes: true,
+  });
   let token: string;
   let cases: FieldCase[];
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp(
-      {
-        ...db.env,
-        ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-        STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-        RATE_LIMIT_PER_MINUTE: '100000',
-      },
-      { probes: true },
-    );
     const all = 'admin orders:read orders:write orders:import pii:reveal pii:export pii:erase audit:read';
     token = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD, all)).access_token;
     cases = jsonRoutes(t).flatMap((route) =>
       fieldsOf(route.dto).map(({ field, optional }) => ({ route, field, optional })),
     );
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   it('finds the JSON routes and their optional fields (the list below is what it covers)', () => {

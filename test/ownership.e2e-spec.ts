@@ -1,21 +1,18 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   basic,
   bearer,
   createClient,
-  createOperator,
   postForm,
-  TEST_ADMIN_PASSWORD,
   TEST_OPERATOR_PASSWORD,
   tokenFor,
   type TokenBody,
 } from './support/auth.js';
 import { postImport, uniqueCsv, type ImportReportBody } from './support/imports.js';
 import { order, postOrder } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 /**
  * Object-level access (issue 11 §1, OWASP API1): two partner clients and one operator
@@ -60,8 +57,7 @@ function answer(res: LightMyRequestResponse): { status: number; body: unknown } 
 }
 
 describe('ownership: two partners and an operator', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({ operators: { 'house-ops': [...PARTNER_SCOPES] } });
   let a: Partner;
   let b: Partner;
   let operator: string;
@@ -89,17 +85,10 @@ describe('ownership: two partners and an operator', () => {
   }
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({ ...db.env, ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'house-ops', [...PARTNER_SCOPES]);
-    operator = (await tokenFor(t.app, 'house-ops', TEST_OPERATOR_PASSWORD)).access_token;
+    const admin = t.token('admin');
+    operator = t.token('house-ops');
     a = await partner(admin, 'Partner A');
     b = await partner(admin, 'Partner B');
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   describe('orders', () => {

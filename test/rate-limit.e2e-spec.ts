@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, bearer, createClient, postForm, TEST_ADMIN_PASSWORD, tokenFor } from './support/auth.js';
+import { basic, bearer, postForm } from './support/auth.js';
 import { freePort } from './support/processes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApp } from './support/use-test-app.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -31,10 +32,7 @@ describe('rate limiting', () => {
   });
 
   describe('per address, in memory', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await start({ RATE_LIMIT_PER_MINUTE: '3' });
-    });
+    const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3' }, bootstrapAdmin: false, probes: true });
 
     it('answers 429 problem+json with Retry-After once the limit is passed', async () => {
       for (let i = 0; i < 3; i++) expect((await echo(t)).statusCode).toBe(200);
@@ -77,20 +75,21 @@ describe('rate limiting', () => {
   });
 
   describe('per principal', () => {
-    let t: TestApp;
+    const t = useTestApp({
+      env: {
+        RATE_LIMIT_PER_MINUTE: '20',
+        RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '3',
+        STRICT_RATE_LIMIT_PER_MINUTE: '20',
+      },
+      probes: true,
+      clients: { 'Partner A': ['orders:read'], 'Partner B': ['orders:read'] },
+    });
     let partnerA: string;
     let partnerB: string;
 
     beforeAll(async () => {
-      t = await start({
-        ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-        RATE_LIMIT_PER_MINUTE: '20',
-        RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '3',
-        STRICT_RATE_LIMIT_PER_MINUTE: '20',
-      });
-      const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-      const tokenOf = async (name: string): Promise<string> => {
-        const client = await createClient(t.app, admin, name, ['orders:read']);
+      const tokenOf = async (name: 'Partner A' | 'Partner B'): Promise<string> => {
+        const client = t.client(name);
         const res = await postForm(
           t.app,
           '/oauth/token',

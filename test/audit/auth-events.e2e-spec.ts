@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents, verifyViaApi, type StoredAuditEvent } from '../support/audit.js';
 import {
   basic,
@@ -11,8 +11,7 @@ import {
   tokenFor,
   type TokenBody,
 } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 /** Recognisable personal data and secrets: none may appear in any audit event. */
 const CANARY = {
@@ -27,8 +26,7 @@ const CANARY = {
 const FROM_CANARY_IP = { remoteAddress: CANARY.clientIp };
 
 describe('audited auth actions', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({ env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' }, signIn: ['admin'] });
   let ds: DataSource;
   let admin: string;
   let adminId: string;
@@ -47,21 +45,11 @@ describe('audited auth actions', () => {
     (await storedEvents(ds, action)).at(-1);
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
     ds = t.app.get(DataSource);
-    const tokens = await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD);
+    const tokens = t.grant('admin');
     admin = tokens.access_token;
     secrets.push(tokens.access_token, tokens.refresh_token ?? '');
     [{ id: adminId }] = await ds.query<{ id: string }[]>(`SELECT id FROM operators WHERE username = 'admin'`);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   it('bootstrap: admin.operator.created by the system', async () => {

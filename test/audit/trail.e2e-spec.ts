@@ -1,6 +1,6 @@
 import { AUDIT_GENESIS_HASH, AuditService } from '@orderops/audit';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   asOwnerWithoutTriggers,
   rewriteTail,
@@ -9,15 +9,8 @@ import {
   verifyViaApi,
   type StoredAuditEvent,
 } from '../support/audit.js';
-import {
-  bearer,
-  createOperator,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { bearer, TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD, tokenFor } from '../support/auth.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 const minuteWindow = (): number => Math.floor(Date.now() / 60_000);
 
@@ -34,29 +27,19 @@ interface EventPage {
 }
 
 describe('audit trail', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    operators: { auditor: ['audit:read'] },
+  });
   let ds: DataSource;
   let audit: AuditService;
   let admin: string;
   let auditor: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
+  beforeAll(() => {
     ds = t.app.get(DataSource);
     audit = t.app.get(AuditService);
-    admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'auditor', ['audit:read']);
-    auditor = (await tokenFor(t.app, 'auditor', TEST_OPERATOR_PASSWORD)).access_token;
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+    admin = t.token('admin');
+    auditor = t.token('auditor');
   });
 
   it('chains every event from the fixed genesis, seq contiguous from 1', async () => {

@@ -6,17 +6,10 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../support/audit.js';
-import {
-  bearer,
-  createOperator,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
+import { bearer } from '../support/auth.js';
 import { postImport, sampleCsv, uniqueCsv, type ImportReportBody } from '../support/imports.js';
 import { CANARY, postOrder } from '../support/orders.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 interface StoredImportBody extends ImportReportBody {
   createdBy: string;
@@ -62,8 +55,20 @@ function problem(res: { statusCode: number; headers: Record<string, unknown>; js
 }
 
 describe('order imports', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: {
+      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      // The concurrent-duplicate case runs two uploads of one principal at once.
+      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: '2',
+    },
+    operators: {
+      loader: ['orders:import'],
+      viewer: ['orders:read'],
+      clerk: ['orders:write', 'orders:read'],
+      dpo: ['pii:reveal'],
+    },
+  });
   let ds: DataSource;
   let importer: string;
   let reader: string;
@@ -81,31 +86,12 @@ describe('order imports', () => {
       [importId],
     );
 
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      // The concurrent-duplicate case runs two uploads of one principal at once.
-      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: '2',
-    });
+  beforeAll(() => {
     ds = t.app.get(DataSource);
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'loader', ['orders:import']);
-    await createOperator(t.app, admin, 'viewer', ['orders:read']);
-    await createOperator(t.app, admin, 'clerk', ['orders:write', 'orders:read']);
-    await createOperator(t.app, admin, 'dpo', ['pii:reveal']);
-    importer = (await tokenFor(t.app, 'loader', TEST_OPERATOR_PASSWORD)).access_token;
-    reader = (await tokenFor(t.app, 'viewer', TEST_OPERATOR_PASSWORD)).access_token;
-    writer = (await tokenFor(t.app, 'clerk', TEST_OPERATOR_PASSWORD)).access_token;
-    revealer = (await tokenFor(t.app, 'dpo', TEST_OPERATOR_PASSWORD)).access_token;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+    importer = t.token('loader');
+    reader = t.token('viewer');
+    writer = t.token('clerk');
+    revealer = t.token('dpo');
   });
 
   describe('the reference sample', () => {
@@ -793,26 +779,13 @@ describe('order imports', () => {
 });
 
 describe('order imports: size limit', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let importer: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-      IMPORT_MAX_BYTES: '4096',
-    });
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'loader', ['orders:import']);
-    importer = (await tokenFor(t.app, 'loader', TEST_OPERATOR_PASSWORD)).access_token;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000', IMPORT_MAX_BYTES: '4096' },
+    operators: { loader: ['orders:import'] },
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  let importer: string;
+  beforeAll(() => {
+    importer = t.token('loader');
   });
 
   const rows = (n: number) =>

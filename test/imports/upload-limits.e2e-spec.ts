@@ -2,18 +2,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  createOperator,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '../support/auth.js';
 import { postImport, uniqueCsv, type ImportReportBody } from '../support/imports.js';
 import { slowUpload, within, type SlowUpload, type UploadResponse } from '../support/slow-upload.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { TestApp } from '../support/test-app.js';
+import type { TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 /** Generous bounds against hanging; nothing here asserts how fast anything is. */
 const ANSWER_WITHIN_MS = 20_000;
@@ -50,35 +45,27 @@ async function listen(t: TestApp): Promise<string> {
 
 describe('slow uploads do not hold the database', () => {
   const POOL_SIZE = 4;
+  const t = useTestApp({
+    env: {
+      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      IMPORT_MAX_CONCURRENT: String(POOL_SIZE),
+      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: String(POOL_SIZE),
+    },
+    operators: { loader: ['orders:import'], viewer: ['orders:read'] },
+  });
   let db: TestDatabase;
-  let t: TestApp;
   let url: string;
   let importer: string;
   let reader: string;
   let spoolDir: string;
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
+    db = t.db;
     spoolDir = join(db.env.ORDEROPS_DATA_DIR, 'uploads');
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-      DATABASE_POOL_SIZE: String(POOL_SIZE),
-      IMPORT_MAX_CONCURRENT: String(POOL_SIZE),
-      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: String(POOL_SIZE),
-    });
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'loader', ['orders:import']);
-    await createOperator(t.app, admin, 'viewer', ['orders:read']);
-    importer = (await tokenFor(t.app, 'loader', TEST_OPERATOR_PASSWORD)).access_token;
-    reader = (await tokenFor(t.app, 'viewer', TEST_OPERATOR_PASSWORD)).access_token;
+    importer = t.token('loader');
+    reader = t.token('viewer');
     url = await listen(t);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   it('while uploads trickle in, /health/ready and GET /orders answer; then the uploads import', async () => {
@@ -131,8 +118,19 @@ describe('slow uploads do not hold the database', () => {
 
 describe('import caps and the idle timeout', () => {
   const IDLE_MS = 1000;
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: {
+      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
+      IMPORT_MAX_CONCURRENT: '2',
+      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: '1',
+      IMPORT_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    },
+    operators: {
+      'loader-a': ['orders:import'],
+      'loader-b': ['orders:import'],
+      'loader-c': ['orders:import'],
+    },
+  });
   let ds: DataSource;
   let url: string;
   let spoolDir: string;
@@ -144,28 +142,10 @@ describe('import caps and the idle timeout', () => {
     Number((await ds.query<{ n: string }[]>('SELECT count(*) AS n FROM imports'))[0].n);
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    spoolDir = join(db.env.ORDEROPS_DATA_DIR, 'uploads');
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-      IMPORT_MAX_CONCURRENT: '2',
-      IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: '1',
-      IMPORT_IDLE_TIMEOUT_MS: String(IDLE_MS),
-    });
+    spoolDir = join(t.db.env.ORDEROPS_DATA_DIR, 'uploads');
     ds = t.app.get(DataSource);
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    for (const name of ['a', 'b', 'c'] as const) {
-      await createOperator(t.app, admin, `loader-${name}`, ['orders:import']);
-      tokens[name] = (await tokenFor(t.app, `loader-${name}`, TEST_OPERATOR_PASSWORD)).access_token;
-    }
+    for (const name of ['a', 'b', 'c'] as const) tokens[name] = t.token(`loader-${name}`);
     url = await listen(t);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   /** An upload that stays open (a row every 100 ms, well inside the idle timeout). */

@@ -1,17 +1,12 @@
 import { CustomersService } from '@orderops/pii';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  createOperator,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { CANARY, order, postOrder } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { provisionTestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 interface Customer {
   id: string;
@@ -34,8 +29,13 @@ const PLAINTEXT_PIECES = [
 ];
 
 describe('customers and the personal-data vault', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000' },
+    operators: {
+      clerk: ['orders:read', 'orders:write'],
+      dpo: ['orders:read', 'pii:reveal', 'pii:export', 'pii:erase'],
+    },
+  });
   let clerk: string;
   let dpo: string;
   let customerId: string;
@@ -51,24 +51,10 @@ describe('customers and the personal-data vault', () => {
   };
 
   beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp({
-      ...db.env,
-      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-    });
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'clerk', ['orders:read', 'orders:write']);
-    await createOperator(t.app, admin, 'dpo', ['orders:read', 'pii:reveal', 'pii:export', 'pii:erase']);
-    clerk = (await tokenFor(t.app, 'clerk', TEST_OPERATOR_PASSWORD)).access_token;
-    dpo = (await tokenFor(t.app, 'dpo', TEST_OPERATOR_PASSWORD)).access_token;
+    clerk = t.token('clerk');
+    dpo = t.token('dpo');
     const res = await postOrder(t.app, clerk, order({ customer: CANARY }));
     customerId = res.json<{ customer: { id: string } }>().customer.id;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
   });
 
   it('the database holds none of the submitted plaintext', async () => {

@@ -1,16 +1,8 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  createOperator,
-  passwordGrant,
-  TEST_ADMIN_PASSWORD,
-  TEST_OPERATOR_PASSWORD,
-  tokenFor,
-} from '../support/auth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, passwordGrant } from '../support/auth.js';
 import { CANARY, order, postOrder } from '../support/orders.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 /** Recognisable personal data; none of it may reach a log line, whatever the request does. */
 const PIECES = [
@@ -24,35 +16,14 @@ const PIECES = [
 ];
 
 describe('log canary', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let token: string;
-
-  beforeAll(async () => {
-    db = await provisionTestDatabase();
-    t = await startTestApp(
-      {
-        ...db.env,
-        ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-        STRICT_RATE_LIMIT_PER_MINUTE: '10000',
-        LOG_LEVEL: 'trace',
-      },
-      { probes: true },
-    );
-    const admin = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD)).access_token;
-    await createOperator(t.app, admin, 'allscopes', [
-      'orders:read',
-      'orders:write',
-      'pii:reveal',
-      'pii:export',
-      'pii:erase',
-    ]);
-    token = (await tokenFor(t.app, 'allscopes', TEST_OPERATOR_PASSWORD)).access_token;
+  const t = useTestApp({
+    env: { STRICT_RATE_LIMIT_PER_MINUTE: '10000', LOG_LEVEL: 'trace' },
+    probes: true,
+    operators: { allscopes: ['orders:read', 'orders:write', 'pii:reveal', 'pii:export', 'pii:erase'] },
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await db?.dispose();
+  let token: string;
+  beforeAll(() => {
+    token = t.token('allscopes');
   });
 
   it('personal data sent through every endpoint, valid or not, never reaches the logs', async () => {

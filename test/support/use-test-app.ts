@@ -120,7 +120,7 @@ export function useTestApp<Operator extends string = never, Client extends strin
     return started as Started & { app: TestApp };
   };
   const found = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`useTestApp: no ${what} in this suite's setup`);
+    if (value === undefined) throw new Error(`useTestApp: this suite's setup has no ${what}`);
     return value;
   };
 
