@@ -127,15 +127,23 @@ export async function tokenFor(port, scope = 'orders:read orders:write') {
   return JSON.parse(res.body).access_token;
 }
 
-/** `count` orders with customers through the API's POST /orders (not measured); their ids. */
-export async function seedOrders(port, auth, count) {
+/**
+ * `count` orders with customers through the API's POST /orders (not measured); their ids.
+ * A fresh token every 1,000 orders: on a busy machine seeding can outlast one (10 minutes).
+ */
+export async function seedOrders(port, count) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const ids = [];
   let next = 0;
+  let auth;
+  let refreshing;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (next < count) {
         const i = next++;
+        if (i % 1000 === 0)
+          refreshing = tokenFor(port).then((token) => (auth = { authorization: `Bearer ${token}` }));
+        if (auth === undefined || i % 1000 === 0) await refreshing;
         const body = JSON.stringify({
           currency: 'EUR',
           customer: { name: `Bench Person ${i}`, email: `bench.${i}@example.com`, phone: '+31 20 123 4567' },
