@@ -54,14 +54,10 @@ LABEL org.opencontainers.image.title="OrderOps" \
 
 # Production defaults only; nothing secret. The app writes nothing outside /tmp when
 # DATABASE_URL is set, so the root filesystem can be mounted read-only. NODE_OPTIONS caps
-# the V8 heap for a 512 MiB container (the Helm chart's nodeHeap defaults): left alone, Node
-# sizes it for the host's memory. The semi-space cap is what costs throughput: at 16 MiB (the
-# former default) V8 scavenged 2-8x as often per POST /orders as with Node's own sizing, and
-# promoted short-lived request objects early; 64 MiB is the young generation Node sizes for
-# itself, so only the old-space cap differs from Node's own (scripts/bench/heap.mjs, README
-# Benchmarks). That cap stays 256 MiB, about 4x the API's live heap.
+# the V8 heap for a 384-512 MiB container (the Helm chart's nodeHeap defaults): left alone,
+# Node sizes it for the host's memory.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=64" \
+    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16" \
     HOST=0.0.0.0 \
     PORT=3000 \
     ORDEROPS_DATA_DIR=/tmp/orderops

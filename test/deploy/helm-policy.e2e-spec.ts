@@ -274,10 +274,10 @@ const MUTATIONS: Mutation[] = [
   {
     rule: 'POD-NODE-HEAP',
     fixture: 'default',
-    what: 'a Job heap (400 + 2 x 16 MiB) beyond 75% of its 512Mi limit',
+    what: 'a Job heap (320 + 2 x 16 MiB) beyond 75% of its 384Mi limit',
     mutate: (o) =>
       void (container(o, 'Job').env!.find((e) => e.name === 'NODE_OPTIONS')!.value =
-        '--max-old-space-size=400 --max-semi-space-size=16'),
+        '--max-old-space-size=320 --max-semi-space-size=16'),
   },
   {
     rule: 'POD-NODE-ENV',
