@@ -17,6 +17,8 @@ describe('orderops CLI (built)', () => {
     expect(res.stderr).toContain('run `orderops migrate` first');
   });
 
+  // Eight CLI processes, each booting Nest and the database: a correctness test whose budget
+  // covers a loaded CI machine (it timed out at 60 s at load 7), not a speed assertion.
   it('manages operators, clients and keys; the API accepts what the CLI created', async () => {
     expect(runCli(['migrate'], db.env).status).toBe(0);
 
@@ -73,5 +75,5 @@ describe('orderops CLI (built)', () => {
     } finally {
       await t.close();
     }
-  });
+  }, 180_000);
 });
