@@ -10,6 +10,7 @@ import {
   type StoredAuditEvent,
 } from '../support/audit.js';
 import { bearer, TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD, tokenFor } from '../support/auth.js';
+import { databaseKind } from '../support/test-database.js';
 import { useTestApp } from '../support/use-test-app.js';
 
 const minuteWindow = (): number => Math.floor(Date.now() / 60_000);
@@ -105,6 +106,67 @@ describe('audit trail', () => {
         audit.record(ds.manager, { action: 'test.outside', actor: { type: 'system', id: 'test' } }),
       ).rejects.toThrow(/inside the transaction/);
     });
+  });
+
+  describe('appended at commit', () => {
+    const actor = { type: 'system', id: 'test' } as const;
+
+    it('a savepoint rolled back drops its own events and keeps the ones recorded before it', async () => {
+      const runner = ds.createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await audit.record(runner.manager, { action: 'test.savepoint_outer', actor });
+        await runner.startTransaction(); // a savepoint
+        await audit.record(runner.manager, { action: 'test.savepoint_dropped', actor });
+        await runner.rollbackTransaction();
+        await audit.record(runner.manager, { action: 'test.savepoint_after', actor });
+        await runner.startTransaction();
+        await audit.record(runner.manager, { action: 'test.savepoint_kept', actor });
+        await runner.commitTransaction(); // releases the savepoint
+        await runner.commitTransaction();
+      } finally {
+        await runner.release();
+      }
+      const actions = (await storedEvents(ds))
+        .map((e) => e.action)
+        .filter((a) => a.startsWith('test.savepoint'));
+      expect(actions).toEqual(['test.savepoint_outer', 'test.savepoint_after', 'test.savepoint_kept']);
+      expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
+    });
+
+    it('an event that breaks the rules fails record() at once, before anything is written', async () => {
+      const head = await chainHead(ds);
+      await expect(
+        ds.transaction((m) => audit.record(m, { action: 'Not A Dotted Name', actor })),
+      ).rejects.toThrow(/dotted lower-case/);
+      expect(await chainHead(ds)).toEqual(head);
+    });
+
+    // The embedded database has one session: its transactions never overlap.
+    it.runIf(databaseKind === 'postgres')(
+      'the chain head is not locked while the recording transaction is still at work',
+      async () => {
+        const open = ds.createQueryRunner();
+        try {
+          await open.startTransaction();
+          await audit.record(open.manager, { action: 'test.long_running', actor });
+          // Before, the head stayed locked from record() to COMMIT: this append would wait.
+          const waited = await Promise.race([
+            ds
+              .transaction((m) => audit.record(m, { action: 'test.meanwhile', actor }))
+              .then(() => 'appended'),
+            new Promise((resolve) => setTimeout(() => resolve('blocked'), 5_000)),
+          ]);
+          expect(waited).toBe('appended');
+          await open.commitTransaction();
+        } finally {
+          await open.release();
+        }
+        const actions = (await storedEvents(ds)).map((e) => e.action);
+        expect(actions.indexOf('test.meanwhile')).toBeLessThan(actions.indexOf('test.long_running'));
+        expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
+      },
+    );
   });
 
   describe('atomicity', () => {

@@ -67,28 +67,34 @@ export class AuditRepository {
     return head === undefined ? undefined : { seq: String(head.seq), hash: head.hash };
   }
 
-  /** Appends one event; the database's triggers refuse it unless it follows the head. */
-  async append(event: AuditEventRow, manager: EntityManager): Promise<void> {
-    await manager.query(
-      `INSERT INTO "audit_events" ("seq", "id", "at", "actor", "actor_type", "action", "target_type",
-         "target_id", "outcome", "request_id", "details", "prev_hash", "hash")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
-      [
-        event.seq,
-        event.id,
-        event.at,
-        event.actor,
-        event.actorType,
-        event.action,
-        event.targetType,
-        event.targetId,
-        event.outcome,
-        event.requestId,
-        JSON.stringify(event.details),
-        event.prevHash,
-        event.hash,
-      ],
-    );
+  /**
+   * Appends events in order, a statement each: the database's triggers refuse an event that
+   * does not follow the head, and advance the head after each statement (an AFTER ROW
+   * trigger of a multi-row insert would run only once the whole statement is done).
+   */
+  async append(events: readonly AuditEventRow[], manager: EntityManager): Promise<void> {
+    for (const event of events) {
+      await manager.query(
+        `INSERT INTO "audit_events" ("seq", "id", "at", "actor", "actor_type", "action", "target_type",
+           "target_id", "outcome", "request_id", "details", "prev_hash", "hash")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
+        [
+          event.seq,
+          event.id,
+          event.at,
+          event.actor,
+          event.actorType,
+          event.action,
+          event.targetType,
+          event.targetId,
+          event.outcome,
+          event.requestId,
+          JSON.stringify(event.details),
+          event.prevHash,
+          event.hash,
+        ],
+      );
+    }
   }
 
   /** Inserts a throttle key; false when it was already there (the window's event is recorded). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { currentRequestContext, deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { AuditEventEntity } from './audit-event.entity.js';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
 import { networkOf, validateAuditDetails, validateAuditIdentifier } from './audit-details.js';
@@ -14,7 +14,7 @@ import {
   type AuditDetails,
   type AuditOutcome,
 } from './audit-hash.js';
-import { AuditRepository } from './audit.repository.js';
+import { AuditRepository, type AuditEventRow } from './audit.repository.js';
 import { InvalidAuditEventError } from './audit.errors.js';
 
 /** Who did it: an operator (uuid), a client (client id), the system (`cli`, `bootstrap`) or nobody known. */
@@ -38,11 +38,11 @@ export interface AuditEventInput {
   readonly details?: AuditDetails;
 }
 
-export interface RecordedAuditEvent {
-  readonly seq: string;
-  readonly id: string;
-  readonly hash: string;
-}
+/** What the caller's event contributes to its row; seq, id, time and hashes come at append. */
+type AuditEventFields = Pick<
+  AuditEventEntity,
+  'actor' | 'actorType' | 'action' | 'targetType' | 'targetId' | 'outcome' | 'requestId' | 'details'
+>;
 
 export interface AuditHead {
   readonly seq: string;
@@ -90,6 +90,9 @@ const FINGERPRINT_PURPOSE = 'audit-fingerprint';
  */
 @Injectable()
 export class AuditService {
+  /** Events recorded in open transactions, by the transaction's query runner, in order. */
+  private readonly pending = new WeakMap<QueryRunner, AuditEventFields[]>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
@@ -98,22 +101,57 @@ export class AuditService {
 
   /**
    * Appends an event within the caller's transaction (`manager` must be a transaction's),
-   * so it commits or rolls back with the change it records. Locks the chain head until the
-   * transaction ends: record last, just before commit, to hold it briefly. Throws
-   * InvalidAuditEventError for an event that breaks the rules, which fails the transaction.
+   * so it commits or rolls back with the change it records. The event is checked now (an
+   * InvalidAuditEventError fails the transaction) and written when the transaction commits:
+   * the audit subscriber appends the transaction's events, in order, just before COMMIT, so the chain head is locked only for that last step, not for the rest of
+   * the caller's work (see AuditCommitSubscriber).
    */
-  async record(manager: EntityManager, event: AuditEventInput): Promise<RecordedAuditEvent> {
-    if (!manager.queryRunner?.isTransactionActive) {
+  record(manager: EntityManager, event: AuditEventInput): Promise<void> {
+    // A rule broken by the event rejects the promise (the executor's throw), as before.
+    return new Promise((resolve) => {
+      this.enqueue(manager, event);
+      resolve();
+    });
+  }
+
+  private enqueue(manager: EntityManager, event: AuditEventInput): void {
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) {
       throw new InvalidAuditEventError('record() must run inside the transaction of the change it records');
     }
     const fields = this.validate(event);
-    const head = await this.repository.lockHead(manager);
+    const queued = this.pending.get(runner);
+    if (queued) queued.push(fields);
+    else this.pending.set(runner, [fields]);
+  }
+
+  /**
+   * Appends the transaction's recorded events after the chain head, locked until COMMIT:
+   * this is what serializes appends across connections and replicas. Called just before
+   * the transaction (or a savepoint) commits, and before a savepoint starts, so the events
+   * land at the level of the change they record.
+   */
+  async appendPending(runner: QueryRunner): Promise<void> {
+    const queued = this.pending.get(runner);
+    if (!queued) return;
+    this.pending.delete(runner);
+    const head = await this.repository.lockHead(runner.manager);
     if (!head) throw new Error('audit chain head is missing: run the migrations');
-    const seq = (BigInt(head.seq) + 1n).toString();
-    const row = { seq, id: randomUUID(), at: new Date(), ...fields };
-    const hash = computeAuditHash(head.hash, row);
-    await this.repository.append({ ...row, prevHash: head.hash, hash }, manager);
-    return { seq, id: row.id, hash };
+    let { seq, hash } = head;
+    const at = new Date();
+    const rows: AuditEventRow[] = queued.map((fields) => {
+      seq = (BigInt(seq) + 1n).toString();
+      const row = { seq, id: randomUUID(), at, ...fields };
+      const prevHash = hash;
+      hash = computeAuditHash(prevHash, row);
+      return { ...row, prevHash, hash };
+    });
+    await this.repository.append(rows, runner.manager);
+  }
+
+  /** The transaction (or savepoint) rolls back: its recorded events are dropped with it. */
+  discardPending(runner: QueryRunner): void {
+    this.pending.delete(runner);
   }
 
   /**
@@ -126,27 +164,24 @@ export class AuditService {
     key: string,
     windowSeconds: number,
     event: AuditEventInput,
-  ): Promise<RecordedAuditEvent | undefined> {
+  ): Promise<boolean> {
     const now = Date.now();
     const window = Math.floor(now / (windowSeconds * 1000));
     const digest = createHash('sha256').update(`${event.action}\n${key}\n${window}`, 'utf8').digest('hex');
     const expiresAt = new Date((window + 1) * windowSeconds * 1000);
-    if (!(await this.repository.claimThrottleKey(digest, expiresAt, manager))) return undefined;
+    if (!(await this.repository.claimThrottleKey(digest, expiresAt, manager))) return false;
     await this.repository.deleteThrottleKeysExpiredBefore(new Date(now - windowSeconds * 1000), manager);
-    return this.record(manager, event);
+    await this.record(manager, event);
+    return true;
   }
 
   /** recordOncePer in a transaction of its own, for an event that accompanies no change (a 403). */
-  async recordAloneOncePer(
-    key: string,
-    windowSeconds: number,
-    event: AuditEventInput,
-  ): Promise<RecordedAuditEvent | undefined> {
+  async recordAloneOncePer(key: string, windowSeconds: number, event: AuditEventInput): Promise<boolean> {
     return this.dataSource.transaction((manager) => this.recordOncePer(manager, key, windowSeconds, event));
   }
 
   /** An event that accompanies no other change (a failed login), in a transaction of its own. */
-  async recordAlone(event: AuditEventInput): Promise<RecordedAuditEvent> {
+  async recordAlone(event: AuditEventInput): Promise<void> {
     return this.dataSource.transaction((manager) => this.record(manager, event));
   }
 
@@ -238,12 +273,7 @@ export class AuditService {
     return { events, nextCursor: more ? encodeAuditCursor(events[events.length - 1].seq) : null };
   }
 
-  private validate(
-    event: AuditEventInput,
-  ): Pick<
-    AuditEventEntity,
-    'actor' | 'actorType' | 'action' | 'targetType' | 'targetId' | 'outcome' | 'requestId' | 'details'
-  > {
+  private validate(event: AuditEventInput): AuditEventFields {
     if (typeof event.action !== 'string' || event.action.length > 64 || !ACTION.test(event.action)) {
       throw new InvalidAuditEventError('action must be a dotted lower-case name of at most 64 characters');
     }

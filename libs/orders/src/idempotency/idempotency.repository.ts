@@ -8,9 +8,11 @@ export interface IdempotencyKeyRef {
   readonly idempotencyKey: string;
 }
 
-/** What a claim records: the request's body hash and how long the key is remembered. */
+/** What a claim records: the request's body hash, the order it creates, how long the key is remembered. */
 export interface IdempotencyClaim {
   readonly requestHash: string;
+  /** Assigned before the order is placed, in the same transaction: the key and its order commit together. */
+  readonly orderId: string;
   readonly expiresAt: Date;
 }
 
@@ -21,33 +23,31 @@ export interface IdempotencyClaim {
 @Injectable()
 export class IdempotencyRepository {
   /**
-   * Inserts the key unless it exists, then returns its row locked until the transaction
-   * ends: concurrent requests with one key serialize here, the later ones seeing the first.
+   * Inserts the key for this request and returns undefined; when the key exists, returns
+   * its row instead, locked until the transaction ends. Concurrent requests with one key
+   * serialize on the key (the insert waits for the first one's transaction), the later
+   * ones seeing the first. One round trip when the key is new.
    */
   async claim(
     key: IdempotencyKeyRef,
     claim: IdempotencyClaim,
     manager: EntityManager,
-  ): Promise<IdempotencyKeyEntity> {
-    const repo = manager.getRepository(IdempotencyKeyEntity);
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ ...key, ...claim, orderId: null })
-      .orIgnore()
-      .execute();
-    const row = await repo.findOne({ where: { ...key }, lock: { mode: 'pessimistic_write' } });
+  ): Promise<IdempotencyKeyEntity | undefined> {
+    const inserted = await manager.query<unknown[]>(
+      `INSERT INTO "idempotency_keys" ("principal", "idempotency_key", "request_hash", "order_id", "expires_at")
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
+      [key.principal, key.idempotencyKey, claim.requestHash, claim.orderId, claim.expiresAt],
+    );
+    if (inserted.length > 0) return undefined;
+    const row = await manager
+      .getRepository(IdempotencyKeyEntity)
+      .findOne({ where: { ...key }, lock: { mode: 'pessimistic_write' } });
     if (!row) throw new Error('idempotency key row vanished');
     return row;
   }
 
   /** Starts the key over for a new request (its earlier outcome has expired). */
   async reclaim(key: IdempotencyKeyRef, claim: IdempotencyClaim, manager: EntityManager): Promise<void> {
-    await manager.getRepository(IdempotencyKeyEntity).update({ ...key }, { ...claim, orderId: null });
-  }
-
-  /** Remembers the order the key's request created. */
-  async setOrder(key: IdempotencyKeyRef, orderId: string, manager: EntityManager): Promise<void> {
-    await manager.getRepository(IdempotencyKeyEntity).update({ ...key }, { orderId });
+    await manager.getRepository(IdempotencyKeyEntity).update({ ...key }, { ...claim });
   }
 }

@@ -7,6 +7,8 @@ import { orderTotal, type PricedItem } from './order-total.js';
 import { OrdersRepository, type NewOrder, type OrderAuthor } from './orders.repository.js';
 
 export interface OrderDraft {
+  /** From newOrderId() when the id must be known before placing; assigned here otherwise. */
+  readonly id?: string;
   readonly customerId: string | null;
   readonly currency: string;
   readonly note: string | null;
@@ -41,6 +43,11 @@ export class OrderPlacementService {
     private readonly audit: AuditService,
   ) {}
 
+  /** An id for an order about to be placed, when something must name it first (an Idempotency-Key). */
+  newOrderId(): string {
+    return `ORD-${this.nextId()}`;
+  }
+
   async place(
     manager: EntityManager,
     placer: OrderPlacer,
@@ -49,7 +56,7 @@ export class OrderPlacementService {
   ): Promise<PlacedOrder[]> {
     const placed = drafts.map((draft) => ({
       ...draft,
-      id: `ORD-${this.nextId()}`,
+      id: draft.id ?? this.newOrderId(),
       total: orderTotal(draft.items),
     }));
     await this.orders.createMany({ createdBy: placer.createdBy, owner: placer.owner }, placed, manager);

@@ -101,31 +101,34 @@ export class OrdersService implements OnModuleInit {
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
     const key =
       idempotencyKey === undefined ? undefined : { principal: principalRef(principal), idempotencyKey };
+    const orderId = this.placement.newOrderId();
     const { written, replayed } = await this.dataSource.transaction(async (manager) => {
       if (key !== undefined) {
-        const earlier = await this.claimIdempotencyKey(manager, key, requestHash);
+        const earlier = await this.claimIdempotencyKey(manager, key, requestHash, orderId);
         if (earlier)
           return { written: { loaded: await this.mustLoad(earlier, reach, manager) }, replayed: true };
       }
-      const created = await this.insertOrder(manager, principal, reach, body);
-      if (key !== undefined) await this.idempotency.setOrder(key, created.loaded.order.id, manager);
-      return { written: created, replayed: false };
+      return { written: await this.insertOrder(manager, principal, reach, body, orderId), replayed: false };
     });
     return { order: await this.respond(written), replayed };
   }
 
   /**
-   * Claims the key for this request, or returns the order an earlier request with the same
-   * key and body created. Concurrent requests with one key serialize on the key's row.
+   * Claims the key for this request's order (`orderId`, placed next in the same
+   * transaction), or returns the order an earlier request with the same key and body
+   * created. Concurrent requests with one key serialize on the key's row.
    */
   private async claimIdempotencyKey(
     manager: EntityManager,
     key: IdempotencyKeyRef,
     requestHash: string,
+    orderId: string,
   ): Promise<string | undefined> {
-    const claim = { requestHash, expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS) };
+    const claim = { requestHash, orderId, expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS) };
     const row = await this.idempotency.claim(key, claim, manager);
-    if (row.expiresAt <= new Date()) {
+    if (row === undefined) return undefined;
+    if (row.expiresAt <= new Date() || (row.orderId === null && row.requestHash === requestHash)) {
+      // Expired, or a key stored without its order: this request starts it over.
       await this.idempotency.reclaim(key, claim, manager);
       return undefined;
     }
@@ -138,6 +141,7 @@ export class OrdersService implements OnModuleInit {
     principal: Principal,
     reach: Reach,
     body: CreateOrderDto,
+    orderId: string,
   ): Promise<Written> {
     const actor = actorOf(principal);
     let customer: CustomerRecord | null = null;
@@ -156,6 +160,7 @@ export class OrdersService implements OnModuleInit {
       { createdBy: principalRef(principal), owner: reach.owner, actor },
       [
         {
+          id: orderId,
           customerId: customer?.id ?? null,
           currency: body.currency,
           note: body.note ?? null,
