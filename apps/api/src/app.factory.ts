@@ -58,7 +58,7 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  await configureHttp(app, config);
+  configureHttp(app, config);
   if (config.http.docsEnabled || options.forceDocs) setupDocs(app, buildApiDocument(app), DOCS_CLIENT_ID);
   await app.init();
   return app;

@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { REQUEST_ID_HEADER, assignRequestId } from './request-id.js';
@@ -9,10 +8,9 @@ import { registerBodyTimeout } from './body-timeout.js';
 import { ROOT_LOGGER } from '../logging/root-logger.js';
 import { RateLimiter, registerRateLimits } from '../rate-limit/rate-limiter.js';
 import type { Logger } from 'pino';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 export const DOCS_PATH = '/docs';
-
-const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
 /** The API serves JSON only: nothing may be loaded, framed or submitted from its responses. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -54,15 +52,16 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
  * Security headers, CORS, request ids and the request log line, on the Fastify instance.
  * Runs before `app.init()` so every route, including the docs, gets the same treatment.
  */
-export async function configureHttp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  await app.register(helmet, {
-    global: true,
-    // Set per path below: the docs page needs a different policy than the JSON API.
-    contentSecurityPolicy: false,
-    strictTransportSecurity: { maxAge: ONE_YEAR_SECONDS, includeSubDomains: true },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+export function configureHttp(app: NestFastifyApplication, config: AppConfig): void {
+  // Helmet's headers are the same for every response: computed once (security-headers.ts),
+  // set before the handler runs so a route may still override one.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      reply.headers(SECURITY_HEADERS);
+      done();
+    });
 
   const allowedOrigins = new Set(config.http.corsOrigins);
   app.enableCors({
