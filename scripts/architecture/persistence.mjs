@@ -13,7 +13,11 @@
 //    - a query method (`find*`, `count*`, `exist*`, `insert`, `save`, `update*`, `upsert`,
 //      `delete*`, `remove`, `increment`, `getMany`...) called on a TypeORM or `pg` object
 //      (EntityManager, Repository, QueryRunner, QueryBuilder, DataSource, Pool, Client);
-//    - `.read(` on core's `Database`.
+//    - `.read(` on core's `Database`;
+//    - SQL text: a string or template literal that starts like a statement (`SELECT ... FROM`,
+//      `INSERT INTO`, `UPDATE ... SET`, `DELETE FROM`, `WITH ... AS (`, `COPY`, `TRUNCATE`, in
+//      upper case as this codebase writes SQL), so SQL built elsewhere and handed to a
+//      repository to run is caught too.
 //    Where the receiver's type cannot be resolved, its name decides (`manager`, `repo`,
 //    `database`...), so a missing type never hides a query.
 // 2. Table ownership comes from each lib's migrations (`CREATE TABLE <name>` in
@@ -356,6 +360,16 @@ function checkRepositoryCall(call, sf, lib) {
   }
 }
 
+/** The start of an SQL statement in a literal's text (after its opening quote). */
+const SQL_STATEMENT =
+  /^[`'"]\s*(SELECT\s[\s\S]*\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s+\S+(\s+(WHERE|USING|RETURNING)\s|\s*[`'"])|WITH\s+\S+\s+AS\s*\(|COPY\s|TRUNCATE\s)/;
+
+/** A literal passed straight to a query call, which is reported as that call already. */
+const isQueryArgument = (node) =>
+  ts.isCallExpression(node.parent) &&
+  node.parent.arguments.includes(node) &&
+  queryCallReason(node.parent) !== undefined;
+
 // ---- Walk ------------------------------------------------------------------------------
 
 let repositories = 0;
@@ -382,10 +396,18 @@ for (const file of checkedFiles) {
       if (repository) checkRepositoryCall(node, sf, lib);
     }
     if (
-      repository &&
-      (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node))
+      ts.isStringLiteral(node) ||
+      ts.isNoSubstitutionTemplateLiteral(node) ||
+      ts.isTemplateExpression(node)
     ) {
-      checkSqlTables(node, sf, lib);
+      if (repository) checkSqlTables(node, sf, lib);
+      else if (!exempt && !isQueryArgument(node) && SQL_STATEMENT.test(stringText(node, sf))) {
+        report(
+          sf,
+          node.getStart(sf),
+          `SQL text outside a repository: move it into a *.repository.ts of ${lib}`,
+        );
+      }
     }
     ts.forEachChild(node, visit);
   };
