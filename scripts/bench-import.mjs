@@ -5,7 +5,8 @@
 // POST /orders/imports while sampling the API's RSS, then loads the same bytes with plain
 // COPY (psql, into a scratch table) as the ceiling, and the rows the import stored with COPY
 // into clones of the real tables as the floor of any import (median of three runs each).
-// Prints rows/s, the ratio (target >= 0.3x) and the API's peak RSS growth (target < 100 MiB).
+// Prints rows/s, the ratio to the floor (target >= 0.5x, issue 12 §9), the ratio to plain COPY
+// (for reference) and the API's peak RSS growth (target < 100 MiB).
 // A benchmark, not a test: it reports, it does not fail on a number.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -160,7 +161,8 @@ try {
 
   const appRate = ROWS / appSeconds;
   const copyRate = ROWS / copySeconds;
-  const ratio = appRate / copyRate;
+  const floorRate = ROWS / floorSeconds;
+  const floorRatio = appRate / floorRate;
   const growth = (peak - baseline) / MiB;
   process.stdout.write(
     `file: ${ROWS} rows, ${(size / MiB).toFixed(1)} MiB, ${report.orders} orders imported\n`,
@@ -174,11 +176,12 @@ try {
   );
   process.stdout.write(
     `floor: the stored rows COPYed into clones of the real tables: ${floorSeconds.toFixed(2)} s, ` +
-      `${Math.round(ROWS / floorSeconds)} rows/s, so no import into this schema exceeds ` +
+      `${Math.round(floorRate)} rows/s, so no import into this schema exceeds ` +
       `${(copySeconds / floorSeconds).toFixed(3)}x\n`,
   );
   process.stdout.write(
-    `ratio API/COPY: ${ratio.toFixed(3)}x (target >= 0.3x) ${ratio >= 0.3 ? 'OK' : 'UNDER TARGET'}\n`,
+    `ratio API/floor: ${floorRatio.toFixed(3)}x (target >= 0.5x) ${floorRatio >= 0.5 ? 'OK' : 'UNDER TARGET'}; ` +
+      `API/plain COPY: ${(appRate / copyRate).toFixed(3)}x\n`,
   );
   process.stdout.write(
     `API peak RSS growth: ${growth.toFixed(1)} MiB over ${(baseline / MiB).toFixed(0)} MiB (target < 100 MiB) ${growth < 100 ? 'OK' : 'OVER TARGET'}\n`,
