@@ -76,6 +76,12 @@
   (counted from the start of preStop) ends: it must cover the sleep plus the API's drain.
 */}}
 {{- define "orderops.checkGracePeriod" -}}
+{{- range $hook, $handler := (.Values.lifecycle | default dict) -}}
+{{- $actions := keys ($handler | default dict) | sortAlpha -}}
+{{- if gt (len $actions) 1 -}}
+{{- fail (printf "orderops: lifecycle.%s has %s: a handler takes exactly one action (helm merges your lifecycle into the chart's default; set lifecycle.%s.sleep=null to replace the default sleep)" $hook (join " and " $actions) $hook) -}}
+{{- end -}}
+{{- end -}}
 {{- $grace := .Values.terminationGracePeriodSeconds | int64 -}}
 {{- $drain := include "orderops.shutdownDeadlineSeconds" . | int64 -}}
 {{- $sleep := 0 -}}
