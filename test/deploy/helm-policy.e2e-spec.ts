@@ -654,6 +654,8 @@ describe('negative values fixtures', () => {
     'extra-env-node-options.yaml': 'extraEnv must not set NODE_OPTIONS: the chart sets it',
     'extra-env-literal-credential.yaml': 'extraEnv must not set DATABASE_URL: the chart sets it',
     'extra-env-config-setting.yaml': 'extraEnv must not set TRUST_PROXY: the chart sets it',
+    'extra-env-tls-verification-off.yaml':
+      'extraEnv must not set NODE_TLS_REJECT_UNAUTHORIZED: it turns off certificate verification for every connection',
     'extra-volume-named-tmp.yaml': 'extraVolumes must not name a volume tmp: the chart uses that name',
     'extra-mount-over-credentials.yaml':
       'extraVolumeMounts must not mount at /var/run/secrets/orderops/: the chart mounts there',

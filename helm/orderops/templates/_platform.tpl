@@ -45,6 +45,9 @@
 {{- define "orderops.extraEnv" -}}
 {{- $managed := (include "orderops.managedEnvNames" . | fromJson).names -}}
 {{- range .Values.extraEnv -}}
+{{- if eq .name "NODE_TLS_REJECT_UNAUTHORIZED" -}}
+{{- fail "orderops: extraEnv must not set NODE_TLS_REJECT_UNAUTHORIZED: it turns off certificate verification for every connection, the database's included. Mount the CA bundle (extraVolumes, extraVolumeMounts) and set NODE_EXTRA_CA_CERTS to its path instead" -}}
+{{- end -}}
 {{- if has .name $managed -}}
 {{- fail (printf "orderops: extraEnv must not set %s: the chart sets it (use the matching config.*, nodeHeap.*, secrets.* or database.* value)" .name) -}}
 {{- end -}}
