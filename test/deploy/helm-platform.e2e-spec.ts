@@ -155,6 +155,36 @@ describe('chart defaults', () => {
   });
 });
 
+describe('helm upgrade --reuse-values from a chart without these values', () => {
+  it(
+    'still renders: no extras, no preStop, the Kubernetes default grace period',
+    async () => {
+      const removed = [
+        'lifecycle',
+        'terminationGracePeriodSeconds',
+        'commonLabels',
+        'podLabels',
+        'extraEnv',
+        'extraEnvFrom',
+        'extraVolumes',
+        'extraVolumeMounts',
+        'config.strictRateLimitPerMinute',
+        'ingress.tlsTerminatedUpstream',
+      ];
+      const objects = await render(
+        'production',
+        removed.map((key) => `${key}=null`),
+      );
+      expect(api(objects).lifecycle).toBeUndefined();
+      expect(apiPod(objects).terminationGracePeriodSeconds).toBeUndefined();
+      expect(apiPod(objects).volumes!.map((v) => v.name)).toEqual(['tmp', 'credentials']);
+      expect(configOf(objects)).not.toHaveProperty('STRICT_RATE_LIMIT_PER_MINUTE');
+      expect(single<K8sObject & { spec: { tls: unknown[] } }>(objects, 'Ingress').spec.tls).toHaveLength(1);
+    },
+    HELM_TIMEOUT,
+  );
+});
+
 describe('a lifecycle without a sleep', () => {
   it(
     'renders an exec preStop as given, and checks the grace period against the drain alone',

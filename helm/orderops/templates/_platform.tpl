@@ -85,7 +85,8 @@
 {{- fail (printf "orderops: lifecycle.%s has %s: a handler takes exactly one action (helm merges your lifecycle into the chart's default; set lifecycle.%s.sleep=null to replace the default sleep)" $hook (join " and " $actions) $hook) -}}
 {{- end -}}
 {{- end -}}
-{{- $grace := .Values.terminationGracePeriodSeconds | int64 -}}
+{{- /* Unset (an upgrade reusing an older chart's values): Kubernetes' own default, 30 s. */ -}}
+{{- $grace := .Values.terminationGracePeriodSeconds | default 30 | int64 -}}
 {{- $drain := include "orderops.shutdownDeadlineSeconds" . | int64 -}}
 {{- $sleep := 0 -}}
 {{- with .Values.lifecycle }}{{ with .preStop }}{{ with .sleep }}{{ $sleep = .seconds | int64 }}{{ end }}{{ end }}{{ end -}}
