@@ -657,6 +657,7 @@ describe('negative values fixtures', () => {
     'extra-env-tls-verification-off.yaml':
       'extraEnv must not set NODE_TLS_REJECT_UNAUTHORIZED: it turns off certificate verification for every connection',
     'extra-volume-named-tmp.yaml': 'extraVolumes must not name a volume tmp: the chart uses that name',
+    'extra-mount-of-chart-volume.yaml': "extraVolumeMounts must not mount the chart's volume credentials",
     'extra-mount-over-credentials.yaml':
       'extraVolumeMounts must not mount at /var/run/secrets/orderops/: the chart mounts there',
     'common-label-chart-owned.yaml': 'commonLabels must not set app.kubernetes.io/name: the chart sets it',
