@@ -168,7 +168,10 @@ describe("the dev profile's settings on the built API process", () => {
   });
 
   it('refuses to start with the issuer moved to a plain-http host that is not loopback', async () => {
-    const env = { ...devSettings(), ORDEROPS_ISSUER: 'http://orderops.localhost:3000' };
+    const env: Record<string, string> = {
+      ...devSettings(),
+      ORDEROPS_ISSUER: 'http://orderops.localhost:3000',
+    };
     try {
       const api = await spawnApi(env);
       running.push(api);
