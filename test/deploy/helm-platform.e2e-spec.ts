@@ -315,6 +315,8 @@ describe('TRUST_PROXY behind an ingress', () => {
       });
       expect(status).toBe(0);
       expect(notes).toContain('WARNING: config.trustProxy is 0 behind an ingress');
+      // First thing after the install line, not buried under the how-tos.
+      expect(notes.indexOf('WARNING')).toBeLessThan(notes.indexOf('Credentials:'));
       expect(notes).toContain('all clients without a token share one allowance of\n600 requests per minute');
       expect(notes).toContain('all sign-ins share one of 20 per minute');
       const derived = await renderNotes({ values: [fixture('production').file] });
