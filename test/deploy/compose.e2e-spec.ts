@@ -8,6 +8,7 @@ import {
   COMPOSE_RULES,
   checkCompose,
   composeRuleIds,
+  interpolate,
   parseCompose,
   type ComposeContext,
   type ComposeFile,
@@ -38,9 +39,42 @@ function compose(): ComposeFile {
 }
 
 describe('docker-compose.yml', () => {
-  it('parses strictly and has the database, the one-shot migration and the API', () => {
-    expect(Object.keys(compose().services).sort()).toEqual(['api', 'db', 'migrate']);
+  it('parses strictly and has the database, the one-shot migration and the API of each profile', () => {
+    expect(Object.keys(compose().services).sort()).toEqual(['api', 'api-dev', 'db', 'migrate']);
     expect(compose().services.db.image).toMatch(/^postgres:17\b/);
+  });
+
+  it('has a dev and a production profile, each with the database, the migration and one API', () => {
+    const inProfile = (profile: string): string[] =>
+      Object.entries(compose().services)
+        .filter(([, s]) => (s.profiles ?? []).includes(profile))
+        .map(([name]) => name)
+        .sort();
+    expect(inProfile('dev')).toEqual(['api-dev', 'db', 'migrate']);
+    expect(inProfile('production')).toEqual(['api', 'db', 'migrate']);
+    // No service runs without a profile: a bare `docker compose up` selects nothing.
+    expect(Object.values(compose().services).filter((s) => (s.profiles ?? []).length === 0)).toEqual([]);
+  });
+
+  it('starts the dev API with /docs and a laptop issuer, the production-like one with neither', () => {
+    const { api, 'api-dev': dev } = compose().services;
+    const apiEnv = api.environment as Record<string, string>;
+    const devEnv = dev.environment as Record<string, string>;
+    expect(devEnv.ORDEROPS_ISSUER).toBe('http://localhost:3000');
+    expect(devEnv.DOCS_ENABLED).toBe('true');
+    expect(interpolate(devEnv.LOG_LEVEL)).toBe('debug');
+    expect(interpolate(apiEnv.ORDEROPS_ISSUER)).toBe('https://orderops.localhost');
+    expect(interpolate(apiEnv.ORDEROPS_ISSUER, { ORDEROPS_ISSUER: 'https://orders.example.com' })).toBe(
+      'https://orders.example.com',
+    );
+    expect(apiEnv).not.toHaveProperty('DOCS_ENABLED');
+    // Everything else is the production-like service's: same image, hardening, secrets, database.
+    const differing = Object.keys({ ...apiEnv, ...devEnv }).filter((k) => apiEnv[k] !== devEnv[k]);
+    expect(differing.sort()).toEqual(['DOCS_ENABLED', 'LOG_LEVEL', 'ORDEROPS_ISSUER']);
+    const { profiles: _p1, environment: _e1, ...apiRest } = api;
+    const { profiles: _p2, environment: _e2, ...devRest } = dev;
+    expect(devRest).toEqual(apiRest);
+    expect(devEnv.NODE_ENV).toBe('production');
   });
 
   it('satisfies every compose rule', () => {
@@ -266,6 +300,35 @@ describe('docker-compose.yml', () => {
       rule: 'COMPOSE-PORTS-LOOPBACK',
       what: 'API published on all interfaces',
       mutate: (c) => void (c.services.api.ports = ['3000:3000']),
+    },
+    {
+      rule: 'COMPOSE-PROFILES',
+      what: 'the dev API also in the production profile (two APIs on port 3000)',
+      mutate: (c) => void (c.services['api-dev'].profiles = ['dev', 'production']),
+    },
+    {
+      rule: 'COMPOSE-PROFILES',
+      what: 'the migration missing from the dev profile',
+      mutate: (c) => void (c.services.migrate.profiles = ['production']),
+    },
+    {
+      rule: 'COMPOSE-PROFILES',
+      what: 'a service without a profile',
+      mutate: (c) => void delete c.services.db.profiles,
+    },
+    {
+      rule: 'COMPOSE-ISSUER',
+      what: 'the dev API on a plain-http non-loopback issuer',
+      mutate: (c) =>
+        void ((c.services['api-dev'].environment as Record<string, string>).ORDEROPS_ISSUER =
+          'http://orderops.localhost:3000'),
+    },
+    {
+      rule: 'COMPOSE-ISSUER',
+      what: 'the production-like API defaulting to a plain-http LAN issuer',
+      mutate: (c) =>
+        void ((c.services.api.environment as Record<string, string>).ORDEROPS_ISSUER =
+          '${ORDEROPS_ISSUER:-http://192.168.1.20:3000}'),
     },
   ];
 

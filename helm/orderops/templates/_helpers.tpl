@@ -43,6 +43,9 @@ app.kubernetes.io/part-of: orderops
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}
+{{- with $root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{/* Selector labels of one component: api, migrate or helm-test. */}}
@@ -56,8 +59,8 @@ app.kubernetes.io/component: {{ .component }}
 
 {{- define "orderops.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag -}}
-{{- if eq $tag "latest" -}}
-{{- fail "orderops: image.tag must name a release, not \"latest\"" -}}
+{{- if eq (lower $tag) "latest" -}}
+{{- fail (printf "orderops: image.tag %q is refused: it moves, so the pods of one release could run different code and a rollback would not restore the old one. Set image.tag to a release such as %s (empty means the chart's appVersion), and pin image.digest (sha256:...)" $tag .Chart.AppVersion) -}}
 {{- end -}}
 {{- if .Values.image.digest -}}
 {{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest -}}
@@ -221,7 +224,7 @@ ORDEROPS_ISSUER: {{ $c.issuer | quote }}
 ORDEROPS_DATA_DIR: "/tmp/orderops"
 LOG_LEVEL: {{ $c.logLevel | quote }}
 CORS_ORIGINS: {{ join "," $c.corsOrigins | quote }}
-TRUST_PROXY: {{ $c.trustProxy | int64 | quote }}
+TRUST_PROXY: {{ include "orderops.trustProxy" . | quote }}
 DOCS_ENABLED: {{ $c.docsEnabled | quote }}
 OAUTH_PASSWORD_GRANT: {{ $c.passwordGrant | quote }}
 ACCESS_TOKEN_TTL_SECONDS: {{ $c.accessTokenTtlSeconds | int64 | quote }}
@@ -239,6 +242,9 @@ IMPORT_MAX_CONCURRENT_PER_PRINCIPAL: {{ $c.importMaxConcurrentPerPrincipal | int
 IMPORT_IDLE_TIMEOUT_MS: {{ $c.importIdleTimeoutMs | int64 | quote }}
 RATE_LIMIT_PER_MINUTE: {{ $c.rateLimitPerMinute | int64 | quote }}
 RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: {{ $c.rateLimitPerPrincipalPerMinute | int64 | quote }}
+{{- with $c.strictRateLimitPerMinute }}
+STRICT_RATE_LIMIT_PER_MINUTE: {{ . | int64 | quote }}
+{{- end }}
 {{- if .Values.redis.enabled }}
 REDIS_KEY_PREFIX: {{ .Values.redis.keyPrefix | quote }}
 {{- end }}
@@ -286,6 +292,10 @@ DATABASE_SSL_CA_FILE: {{ printf "%s/DATABASE_SSL_CA" (include "orderops.secretMo
 - name: credentials
   mountPath: {{ include "orderops.secretMountPath" . }}
   readOnly: true
+{{- include "orderops.checkExtraVolumes" . }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "orderops.volumes" -}}
@@ -310,6 +320,9 @@ DATABASE_SSL_CA_FILE: {{ printf "%s/DATABASE_SSL_CA" (include "orderops.secretMo
             - key: {{ .Values.database.existingCaConfigMap.key }}
               path: DATABASE_SSL_CA
       {{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "orderops.podSecurityContext" -}}

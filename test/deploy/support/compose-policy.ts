@@ -25,6 +25,10 @@ export const COMPOSE_RULES = {
   'COMPOSE-MIGRATE-ONESHOT':
     'a one-shot service runs the CLI migrate command; the API does not migrate on start',
   'COMPOSE-PORTS-LOOPBACK': 'published ports bind to 127.0.0.1 only',
+  'COMPOSE-PROFILES':
+    'every service names its profiles; what a service depends on runs in each of its profiles; no two services of one profile publish the same port',
+  'COMPOSE-ISSUER':
+    "each API's ORDEROPS_ISSUER (defaults interpolated) is an https URL, or http on a loopback host (the app's own rule)",
 } as const;
 
 export type ComposeRuleId = keyof typeof COMPOSE_RULES;
@@ -67,6 +71,7 @@ interface Service {
   depends_on?: Record<string, { condition?: string }> | string[];
   restart?: string;
   ports?: (string | { host_ip?: string; published?: string | number })[];
+  profiles?: string[];
 }
 
 export interface ComposeFile {
@@ -80,6 +85,44 @@ export function parseCompose(text: string): ComposeFile {
 }
 
 const MIGRATE_ARGV = ['dist/apps/cli/src/main.js', 'migrate'];
+
+/**
+ * Compose interpolation of `${NAME}`, `${NAME:-default}` and `${NAME-default}` against an
+ * environment (empty: the defaults a fresh shell gets); `$$` is a literal `$`.
+ */
+export function interpolate(value: string, env: Record<string, string | undefined> = {}): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g,
+    (_match, name: string | undefined, colon: string | undefined, fallback: string | undefined) => {
+      if (name === undefined) return '$';
+      const set = env[name];
+      if (fallback === undefined) return set ?? '';
+      const useFallback = colon === ':' ? !set : set === undefined;
+      return useFallback ? fallback : (set ?? '');
+    },
+  );
+}
+
+/** The app's rule for ORDEROPS_ISSUER: https, or plain http only on a loopback host. */
+export function issuerAllowed(issuer: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return false;
+  }
+  if (url.search !== '' || url.hash !== '') return false;
+  const loopback =
+    url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && loopback);
+}
+
+/** The host `ip:port` a published port binds (compose short or long syntax). */
+function publishedAddress(port: string | { host_ip?: string; published?: string | number }): string {
+  if (typeof port !== 'string') return `${port.host_ip ?? '0.0.0.0'}:${String(port.published)}`;
+  const parts = port.split(':');
+  return parts.length === 3 ? `${parts[0]}:${parts[1]}` : `0.0.0.0:${parts[0]}`;
+}
 const MIN_ID = 10000;
 
 function list(value: string[] | string | undefined): string[] {
@@ -291,6 +334,45 @@ export function checkCompose(compose: ComposeFile, context: ComposeContext): Com
       if (hostIp !== '127.0.0.1')
         report('COMPOSE-PORTS-LOOPBACK', name, `port ${JSON.stringify(port)} is published on all interfaces`);
     }
+  }
+
+  // Profiles: each service says when it runs, and a profile is complete and conflict-free.
+  const profiles = new Set(services.flatMap(([, s]) => s.profiles ?? []));
+  for (const [name, service] of services) {
+    if ((service.profiles ?? []).length === 0) report('COMPOSE-PROFILES', name, 'names no profile');
+    const dependsOn = Array.isArray(service.depends_on)
+      ? service.depends_on
+      : Object.keys(service.depends_on ?? {});
+    for (const profile of service.profiles ?? []) {
+      for (const dependency of dependsOn) {
+        if (!(compose.services[dependency]?.profiles ?? []).includes(profile))
+          report(
+            'COMPOSE-PROFILES',
+            name,
+            `depends on ${dependency}, which profile ${profile} does not start`,
+          );
+      }
+    }
+  }
+  for (const profile of profiles) {
+    const seen = new Map<string, string>();
+    for (const [name, service] of services.filter(([, s]) => (s.profiles ?? []).includes(profile))) {
+      for (const port of service.ports ?? []) {
+        const address = publishedAddress(port).replace(/^(0\.0\.0\.0|127\.0\.0\.1):/, '*:');
+        const other = seen.get(address);
+        if (other)
+          report('COMPOSE-PROFILES', name, `publishes ${address} like ${other} in profile ${profile}`);
+        seen.set(address, name);
+      }
+    }
+  }
+
+  // Issuers
+  for (const [name, service] of services) {
+    if (!isAppService(service) || migrateNames.includes(name)) continue;
+    const issuer = interpolate(envOf(service).get('ORDEROPS_ISSUER') ?? '');
+    if (!issuerAllowed(issuer))
+      report('COMPOSE-ISSUER', name, `ORDEROPS_ISSUER ${issuer || '(unset)'} is not allowed`);
   }
 
   // Top-level secrets: files under a git-ignored directory.

@@ -38,6 +38,13 @@ export const FIXTURES: ChartFixture[] = [
     allowedEgressPorts: [53, 5432],
   },
   {
+    name: 'platform (extra env, volumes and labels; TLS terminated upstream)',
+    file: join(CI_VALUES_DIR, 'platform-values.yaml'),
+    apiVersions: [],
+    lintSetJson: [],
+    allowedEgressPorts: [53, 5432],
+  },
+  {
     name: 'external secret',
     file: join(CI_VALUES_DIR, 'external-secret-values.yaml'),
     apiVersions: [EXTERNAL_SECRETS_API],

@@ -207,3 +207,21 @@ export function parseManifests(text: string): K8sObject[] {
   }
   return objects;
 }
+
+/**
+ * The NOTES.txt a `helm install` prints, rendered client-side (no cluster): helm template
+ * does not render NOTES.
+ */
+export async function renderNotes(options: ChartOptions = {}): Promise<HelmResult & { notes: string }> {
+  const result = await helm([
+    'install',
+    options.release ?? 'orderops',
+    CHART_DIR,
+    '--dry-run=client',
+    '--namespace',
+    options.namespace ?? 'shop',
+    ...valueArgs(options),
+  ]);
+  const at = result.stdout.indexOf('\nNOTES:\n');
+  return { ...result, notes: at === -1 ? '' : result.stdout.slice(at + '\nNOTES:\n'.length) };
+}

@@ -65,7 +65,8 @@ export const POLICY_RULES = {
     'hook Jobs run on pre-install and pre-upgrade with before-hook-creation and run the CLI migrate command',
   'HOOK-JOB-REFS':
     'a hook Job references one Secret (the credentials one) and nothing the release creates after it',
-  'INGRESS-TLS': 'each Ingress host is covered by a TLS entry',
+  'INGRESS-TLS':
+    'each Ingress host is covered by a TLS entry, unless the Ingress declares TLS terminated upstream (orderops.io/tls-terminated-upstream) and has no tls section at all',
   'HELM-TEST-READY': 'a helm test pod calls /health/ready',
 } as const;
 
@@ -81,6 +82,9 @@ export interface PolicyOptions {
   /** Egress ports the API may reach: DNS, the database and, when enabled, Redis. */
   allowedEgressPorts: number[];
 }
+
+/** The chart's marker on an Ingress whose TLS a load balancer in front of it terminates. */
+export const TLS_UPSTREAM_ANNOTATION = 'orderops.io/tls-terminated-upstream';
 
 export const DEFAULT_POLICY_OPTIONS: PolicyOptions = { allowedEgressPorts: [53, 5432, 6379] };
 
@@ -577,6 +581,10 @@ const OBJECT_CHECKS: Partial<Record<RuleId, ObjectCheck>> = {
   'INGRESS-TLS': (objects, _options, report) => {
     for (const ingress of objectsOfKind(objects, 'Ingress')) {
       const spec = (ingress as unknown as IIngress).spec;
+      // An explicit, visible declaration that a load balancer in front terminates TLS; a
+      // half-configured tls section beside it is still checked.
+      const upstream = ingress.metadata.annotations?.[TLS_UPSTREAM_ANNOTATION] === 'true';
+      if (upstream && spec?.tls === undefined) continue;
       const tlsHosts = new Set((spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
       if ((spec?.tls ?? []).length === 0) report(ingress, 'has no TLS');
       for (const rule of spec?.rules ?? []) {

@@ -139,6 +139,26 @@ describe('loadConfig', () => {
       ['DATABASE_SSL_MODE=disable', (e) => (e.DATABASE_SSL_MODE = 'disable'), 'DATABASE_SSL_MODE'],
       ['a missing issuer', (e) => delete e.ORDEROPS_ISSUER, 'ORDEROPS_ISSUER'],
       ['an http issuer', (e) => (e.ORDEROPS_ISSUER = 'http://orders.example.com'), 'ORDEROPS_ISSUER'],
+      [
+        'an http issuer on a private address',
+        (e) => (e.ORDEROPS_ISSUER = 'http://10.0.0.5:3000'),
+        'ORDEROPS_ISSUER',
+      ],
+      [
+        'an http issuer under .localhost (not every resolver maps it to loopback)',
+        (e) => (e.ORDEROPS_ISSUER = 'http://orderops.localhost:3000'),
+        'ORDEROPS_ISSUER',
+      ],
+      [
+        'an http issuer whose host only starts like loopback',
+        (e) => (e.ORDEROPS_ISSUER = 'http://localhost.example.com'),
+        'ORDEROPS_ISSUER',
+      ],
+      [
+        'an http issuer on a name that embeds 127.0.0.1',
+        (e) => (e.ORDEROPS_ISSUER = 'http://127.0.0.1.nip.io:3000'),
+        'ORDEROPS_ISSUER',
+      ],
     ];
 
     it.each(cases)('refuses %s and names the setting without printing any value', (_, breakIt, setting) => {
@@ -155,6 +175,22 @@ describe('loadConfig', () => {
       for (const secret of [DB_PASSWORD, STRONG_PASSWORD, 'short-pw', 'Password123', 'postgres:postgres']) {
         expect(error.message).not.toContain(secret);
       }
+    });
+
+    it.each([
+      'http://localhost:3000',
+      'http://LOCALHOST:3000/',
+      'http://127.0.0.1:3000',
+      'http://127.1.2.3',
+      'http://[::1]:3000',
+    ])('allows the plain-http issuer %s: a loopback host, reached only from this machine', (issuer) => {
+      const config = loadConfig({ ...production(), ORDEROPS_ISSUER: issuer });
+      expect(config.auth.issuer).toBe(issuer.replace(/\/+$/, ''));
+    });
+
+    it('says why an http issuer is refused and what is allowed', () => {
+      const error = configError({ ...production(), ORDEROPS_ISSUER: 'http://orders.example.com' });
+      expect(error.message).toContain('plain http only for localhost, 127.0.0.1 or [::1]');
     });
 
     it('lists every bad setting at once', () => {
@@ -287,8 +323,21 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE', '100001'],
       ['REDIS_KEY_PREFIX', 'orderops prod:'],
       ['REDIS_KEY_PREFIX', 'x'.repeat(65)],
+      // Development too: plain http only on a loopback host.
+      ['ORDEROPS_ISSUER', 'http://orders.example.com'],
+      ['ORDEROPS_ISSUER', 'http://192.168.1.20:3000'],
+      ['ORDEROPS_ISSUER', 'ftp://localhost'],
+      ['ORDEROPS_ISSUER', 'http://localhost:3000/?x=1'],
+      ['ORDEROPS_ISSUER', 'not a url'],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
+    });
+
+    it('allows a loopback http issuer and any https issuer in development', () => {
+      expect(loadConfig({ ORDEROPS_DATA_DIR: dir }).auth.issuer).toBe('http://localhost:3000');
+      for (const issuer of ['http://127.0.0.1:3000', 'https://orders.example.com', 'https://10.0.0.5']) {
+        expect(loadConfig({ ORDEROPS_DATA_DIR: dir, ORDEROPS_ISSUER: issuer }).auth.issuer).toBe(issuer);
+      }
     });
 
     it('bounds every database session and pool wait by default', () => {

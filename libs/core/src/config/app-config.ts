@@ -201,20 +201,39 @@ function readCorsOrigins(reader: EnvReader): string[] {
   return origins;
 }
 
+/**
+ * Hosts that only this machine reaches: a plain-http issuer there exposes no token on a
+ * network (a laptop, a compose stack published on 127.0.0.1). Names under .localhost are left
+ * out: not every resolver maps them to loopback.
+ */
+function isLoopbackHost(hostname: string): boolean {
+  // URL has already normalised the host: lower case, IPv4 in dotted decimal, IPv6 in brackets.
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 function readIssuer(reader: EnvReader, isProduction: boolean, port: number): string {
   const raw = reader.string('ORDEROPS_ISSUER');
   if (raw === undefined) {
     if (isProduction) reader.fail('ORDEROPS_ISSUER', 'is required in production');
     return `http://localhost:${port}`;
   }
+  let url: URL;
   try {
-    const url = new URL(raw);
-    if (url.search !== '' || url.hash !== '') throw new Error('query or fragment');
-    if (isProduction && url.protocol !== 'https:')
-      reader.fail('ORDEROPS_ISSUER', 'must be an https URL in production');
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+    url = new URL(raw);
   } catch {
     reader.fail('ORDEROPS_ISSUER', 'must be an http(s) URL without query or fragment');
+    return raw;
+  }
+  if (url.search !== '' || url.hash !== '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    reader.fail('ORDEROPS_ISSUER', 'must be an http(s) URL without query or fragment');
+  } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    // Tokens and passwords would cross a network in clear; the same rule in every mode.
+    reader.fail(
+      'ORDEROPS_ISSUER',
+      isProduction
+        ? 'must be an https URL in production (plain http only for localhost, 127.0.0.1 or [::1])'
+        : 'must be https unless its host is localhost, 127.0.0.1 or [::1]',
+    );
   }
   return raw.replace(/\/+$/, '');
 }
