@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataDirLockedError, RunningInstanceUnreachableError } from '../errors/core.errors.js';
+import { type DataDirLockedError, RunningInstanceUnreachableError } from '../errors/core.errors.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { SessionQueue } from './session-queue.js';
 
