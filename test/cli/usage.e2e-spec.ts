@@ -61,16 +61,20 @@ describe('orderops usage (built CLI, no database)', () => {
     CLI_BUDGET,
   );
 
-  it('--version and -V print the package version and nothing else', () => {
-    expect(CLI_VERSION).toBe(pkg.version);
-    for (const flag of ['--version', '-V']) {
-      const res = run([flag]);
-      expect(res.status).toBe(0);
-      expect(res.stdout).toBe(`${pkg.version}\n`);
-      expect(res.stderr).toBe('');
-    }
-    expect(readdirSync(cwd)).toEqual([]);
-  });
+  it(
+    '--version and -V print the package version and nothing else',
+    () => {
+      expect(CLI_VERSION).toBe(pkg.version);
+      for (const flag of ['--version', '-V']) {
+        const res = run([flag]);
+        expect(res.status).toBe(0);
+        expect(res.stdout).toBe(`${pkg.version}\n`);
+        expect(res.stderr).toBe('');
+      }
+      expect(readdirSync(cwd)).toEqual([]);
+    },
+    CLI_BUDGET,
+  );
 
   it(
     'an unknown command, subcommand or option, or a missing argument: exit 1 and one error line',
