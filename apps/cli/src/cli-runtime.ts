@@ -1,7 +1,7 @@
 import { Injectable, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, type AppConfig } from '@orderops/core';
-import { CliError } from './cli-error.js';
+import { CliError } from './cli.errors.js';
 import { CliServicesModule, type CliServiceScope } from './cli-services.module.js';
 
 function readConfig(): AppConfig {

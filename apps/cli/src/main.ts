@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli.module.js';
 import { CliRuntime } from './cli-runtime.js';
-import { failureMessage, failureExitCode } from './failure.js';
+import { failureMessage, failureExitCode } from './cli-failure.js';
 import { CLI_VERSION } from './version.js';
 
 /** Prints an error as one `orderops: ...` line (no stack) and sets the exit code. */

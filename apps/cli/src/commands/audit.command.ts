@@ -11,7 +11,7 @@ import {
 import { SigningKeysService } from '@orderops/auth';
 import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { CliError, fileError } from '../cli-error.js';
+import { CliError, fileError } from '../cli.errors.js';
 import { CliRuntime } from '../cli-runtime.js';
 import { GroupCommand } from './group-command.js';
 

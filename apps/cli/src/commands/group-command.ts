@@ -1,5 +1,5 @@
 import { CommandRunner } from 'nest-commander';
-import { CliError } from '../cli-error.js';
+import { CliError } from '../cli.errors.js';
 
 /**
  * A command that only holds subcommands (`orderops keys`): alone it prints its help and

@@ -10,7 +10,7 @@ import {
 import { AppError } from '@orderops/core';
 import { accessSync, constants, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { CliError, fileError } from '../cli-error.js';
+import { CliError, fileError } from '../cli.errors.js';
 import { CliRuntime } from '../cli-runtime.js';
 import { Command, CommandRunner, Option } from 'nest-commander';
 

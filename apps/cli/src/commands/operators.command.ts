@@ -1,7 +1,7 @@
 import { type Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
 import { OperatorsService, usernameRuleViolation } from '@orderops/auth';
-import { CliError } from '../cli-error.js';
+import { CliError } from '../cli.errors.js';
 import { GroupCommand } from './group-command.js';
 import { CliRuntime } from '../cli-runtime.js';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';

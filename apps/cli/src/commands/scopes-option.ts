@@ -1,5 +1,5 @@
 import { ALL_SCOPES, isScope, type Scope } from '@orderops/access';
-import { CliError } from '../cli-error.js';
+import { CliError } from '../cli.errors.js';
 
 /** `--scopes orders:read,orders:write` (or `all`), refusing unknown names. */
 export function parseScopesOption(value: string): Scope[] {

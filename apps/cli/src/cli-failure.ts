@@ -1,5 +1,5 @@
 import { AppError, ConfigError } from '@orderops/core';
-import { CliError } from './cli-error.js';
+import { CliError } from './cli.errors.js';
 
 /**
  * Errors the CLI expects (a refusal, a bad input, a database that is not ready) are named by
