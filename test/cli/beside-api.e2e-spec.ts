@@ -148,7 +148,7 @@ describe('the CLI beside the running API on the embedded database (built, as pro
   );
 
   it(
-    'refuses a socket that is not safely the data directory own, and an older lock that names none',
+    "refuses a socket that is not safely the data directory's own, and an older lock that names none",
     () => {
       const original = readFileSync(lockFile, 'utf8');
       try {
