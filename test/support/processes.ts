@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 
 export const API_ENTRY = 'dist/apps/api/src/main.js';
 export const CLI_ENTRY = 'dist/apps/cli/src/main.js';
@@ -31,12 +32,16 @@ export function runCli(
   args: string[],
   env: Record<string, string>,
   input?: string,
+  cwd?: string,
 ): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
+  // Absolute, so that a case may run the CLI from another working directory.
+  const result = spawnSync(process.execPath, [resolve(CLI_ENTRY), ...args], {
     env: { ...baseEnv(), NODE_ENV: 'test', ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    // One boot takes 2 s here; a loaded CI machine has taken many times that.
+    timeout: 120_000,
     input,
+    cwd,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

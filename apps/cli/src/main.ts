@@ -1,44 +1,36 @@
 import 'reflect-metadata';
-import { AppError, ConfigError, loadConfig, type AppConfig } from '@orderops/core';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli.module.js';
+import { CliRuntime } from './cli-runtime.js';
+import { failureMessage, failureExitCode } from './cli-failure.js';
+import { CLI_VERSION } from './version.js';
 
-function readConfig(): AppConfig {
-  // Commands print their own results; routine info lines would only bury them.
-  const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
-/** Commander reports --help and --version through the error handler; they are not failures. */
-const COMMANDER_INFO_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
-
+/** Prints an error as one `orderops: ...` line (no stack) and sets the exit code. */
 function fail(error: unknown): void {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && COMMANDER_INFO_CODES.has(code)) return;
-  const details =
-    error instanceof AppError ? (error.errors ?? []).map((e) => ` ${e.field} ${e.message}`) : [];
-  process.stderr.write(
-    `orderops: ${error instanceof Error ? error.message : 'unknown error'}${details.join(';')}\n`,
-  );
-  process.exitCode = 1;
+  process.stderr.write(`orderops: ${failureMessage(error)}\n`);
+  process.exitCode = failureExitCode(error);
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
-  await CommandFactory.run(CliModule.forRoot(config, process.argv[2]), {
-    logger: ['error', 'warn'],
+  // No command at all is a request for help, answered on stdout with exit 0.
+  if (process.argv.length <= 2) process.argv.push('--help');
+  const app = await CommandFactory.createWithoutRunning(CliModule, {
+    logger: false,
     cliName: 'orderops',
-    errorHandler: fail,
+    version: CLI_VERSION,
+    // Commander has printed the error (or the help, or the version) and exits with its code.
+    errorHandler: () => undefined,
     serviceErrorHandler: fail,
+    outputConfiguration: {
+      outputError: (message, write) => write(`orderops: ${message.replace(/^error: /, '')}`),
+    },
   });
+  try {
+    await CommandFactory.runApplication(app);
+  } finally {
+    await app.get(CliRuntime).close();
+    await app.close();
+  }
 }
 
 main().catch(fail);

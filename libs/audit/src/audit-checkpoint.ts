@@ -4,22 +4,33 @@ import { sign, verify, type KeyObject } from 'node:crypto';
  * A checkpoint: the chain head at a moment, signed with the API's current token-signing key
  * (ES256), for keeping outside the database. Format (one JSON object):
  *
- *   {"seq":"1042","hash":"<64 hex>","at":"<ISO time the checkpoint was taken>",
+ *   {"seq":1042,"hash":"<64 hex>","at":"<ISO time the checkpoint was taken>",
  *    "kid":"<signing key id>","jws":"<compact JWS>"}
  *
  * `jws` is authoritative: header {"alg":"ES256","kid":...,"typ":"orderops-audit-checkpoint"},
- * payload {"seq","hash","at"}. The readable members must equal the signed payload.
- * Verify it with the public key of `kid` (the API's JWKS while the key is published).
+ * payload {"seq","hash","at"}. The readable members must equal the signed payload, type
+ * included. `seq` is a JSON integer, as in every other report of the chain (`audit verify`,
+ * GET /audit/verify); checkpoints taken before carry it as a decimal string, and still verify.
  */
 export interface AuditCheckpoint {
+  /** Decimal, as the chain stores it (bigint). */
   readonly seq: string;
   readonly hash: string;
   readonly at: string;
 }
 
-export interface SignedAuditCheckpoint extends AuditCheckpoint {
+export interface SignedAuditCheckpoint {
+  /** An integer; a decimal string in checkpoints taken by earlier versions. */
+  readonly seq: number | string;
+  readonly hash: string;
+  readonly at: string;
   readonly kid: string;
   readonly jws: string;
+}
+
+/** The chain head a signed checkpoint names, in the chain's own terms. */
+export function checkpointHead(checkpoint: SignedAuditCheckpoint): { seq: string; hash: string } {
+  return { seq: String(checkpoint.seq), hash: checkpoint.hash };
 }
 
 export const CHECKPOINT_TYP = 'orderops-audit-checkpoint';
@@ -33,7 +44,10 @@ export function signAuditCheckpoint(
   checkpoint: AuditCheckpoint,
   signer: { readonly kid: string; readonly privateKey: KeyObject },
 ): SignedAuditCheckpoint {
-  const payload = { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at };
+  const seq = Number(checkpoint.seq);
+  // A chain past 2^53 events is not a concern of this century; refuse rather than round.
+  if (!Number.isSafeInteger(seq)) throw new RangeError(`audit seq ${checkpoint.seq} is not a safe integer`);
+  const payload = { seq, hash: checkpoint.hash, at: checkpoint.at };
   const input = `${b64({ alg: ALG, kid: signer.kid, typ: CHECKPOINT_TYP })}.${b64(payload)}`;
   const signature = sign('sha256', Buffer.from(input, 'ascii'), {
     key: signer.privateKey,
@@ -47,8 +61,8 @@ function isCheckpointShape(value: unknown): value is SignedAuditCheckpoint {
   return (
     typeof v === 'object' &&
     v !== null &&
-    typeof v.seq === 'string' &&
-    /^(0|[1-9][0-9]{0,17})$/.test(v.seq) &&
+    ((typeof v.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq >= 0) ||
+      (typeof v.seq === 'string' && /^(0|[1-9][0-9]{0,17})$/.test(v.seq))) &&
     typeof v.hash === 'string' &&
     /^[0-9a-f]{64}$/.test(v.hash) &&
     typeof v.at === 'string' &&

@@ -1,4 +1,6 @@
 export {
+  checkpointHead,
+  type CheckpointSignature,
   parseAuditCheckpoint,
   signAuditCheckpoint,
   type SignedAuditCheckpoint,

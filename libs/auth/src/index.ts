@@ -9,5 +9,6 @@ export {
   MAX_LOCK_SECONDS,
   OperatorsService,
 } from './operators/operators.service.js';
+export { usernameRuleViolation } from './operators/username-rule.js';
 export { commonPasswordCount } from './passwords/password-policy.js';
 export { auditActorOf } from './principal.js';

@@ -7,6 +7,7 @@ import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG } from './config/config.tokens.js';
 import { coreSchema } from './database/core.schema.js';
 import { Database, type DatabaseSchema } from './database/database.js';
+import { SchemaBehindError } from './errors/core.errors.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { HealthService } from './health/health.service.js';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
@@ -21,6 +22,8 @@ export interface CoreModuleOptions {
   readonly logDestination?: DestinationStream;
   /** Refuse to start when migrations are pending and not applied at start (default true). */
   readonly requireCurrentSchema?: boolean;
+  /** On the embedded database, use the socket of a process already holding it (the CLI). */
+  readonly attachToRunningInstance?: boolean;
 }
 
 export function mergeSchemas(schemas: readonly DatabaseSchema[]): DatabaseSchema {
@@ -31,19 +34,30 @@ export function mergeSchemas(schemas: readonly DatabaseSchema[]): DatabaseSchema
   };
 }
 
+function schemaBehindMessage(database: Database): string {
+  const running = database.runningInstance;
+  return running
+    ? `The database schema of the instance running as process ${running.holderPid} is behind this version: ` +
+        'stop it, then run `orderops migrate`.'
+    : 'The database schema is behind this version: run `orderops migrate` first.';
+}
+
 async function openDatabase(
   config: AppConfig,
   schema: DatabaseSchema,
   logger: PinoLogger,
-  requireCurrentSchema: boolean,
+  options: CoreModuleOptions,
 ): Promise<Database> {
-  const database = await Database.open(config, schema);
-  if (config.database.migrateOnStart) {
+  const requireCurrentSchema = options.requireCurrentSchema ?? true;
+  const database = await Database.open(config, schema, {
+    attachToRunningInstance: options.attachToRunningInstance === true,
+  });
+  if (config.database.migrateOnStart && !database.runningInstance) {
     const applied = await database.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
   } else if (requireCurrentSchema && (await database.hasPendingMigrations())) {
     await database.close();
-    throw new Error('The database schema is behind this version: run `orderops migrate` first.');
+    throw new SchemaBehindError(schemaBehindMessage(database));
   }
   logger.info({ embedded: database.isEmbedded }, 'Database connected');
   return database;
@@ -82,7 +96,7 @@ export class CoreModule {
         { provide: ROOT_LOGGER, useValue: rootLogger },
         {
           provide: Database,
-          useFactory: () => openDatabase(config, schema, rootLogger, options.requireCurrentSchema ?? true),
+          useFactory: () => openDatabase(config, schema, rootLogger, options),
         },
         { provide: DataSource, useFactory: (database: Database) => database.dataSource, inject: [Database] },
         HealthService,

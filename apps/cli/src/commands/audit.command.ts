@@ -1,32 +1,59 @@
 import {
   AuditService,
-  toAuditVerificationResponse,
+  checkpointHead,
+  type CheckpointSignature,
   parseAuditCheckpoint,
   signAuditCheckpoint,
+  type SignedAuditCheckpoint,
+  toAuditVerificationResponse,
   verifyAuditCheckpoint,
 } from '@orderops/audit';
 import { SigningKeysService } from '@orderops/auth';
 import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { CliError, fileError } from '../cli.errors.js';
+import { CliRuntime } from '../cli-runtime.js';
+import { GroupCommand } from './group-command.js';
 
 interface VerifyOptions {
   checkpoint?: string;
 }
 
+/** `audit verify` exit codes: 0 valid, 1 the chain is broken, 3 the checkpoint cannot be trusted. */
+export const UNTRUSTWORTHY_CHECKPOINT_EXIT = 3;
+
 function print(report: object): void {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+function readCheckpoint(file: string): SignedAuditCheckpoint {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw fileError(file, error);
+  }
+  const checkpoint = parseAuditCheckpoint(text);
+  if (!checkpoint) throw new CliError(`${file} is not an OrderOps audit checkpoint`);
+  return checkpoint;
+}
+
+function untrustworthy(file: string, kid: string, signature: CheckpointSignature): string {
+  const why =
+    signature === 'unknown_key'
+      ? `it names signing key ${kid}, which this database does not hold, so its signature cannot be checked`
+      : `its signature does not verify with signing key ${kid} (forged, or altered after signing)`;
+  return `untrustworthy checkpoint ${file}: ${why}; the chain was not compared with it`;
 }
 
 @SubCommand({
   name: 'verify',
   description:
-    'Verify the audit hash chain (exit 0 valid, 1 broken); with --checkpoint, also that the chain still reaches a signed checkpoint',
+    'Verify the audit hash chain (exit 0 valid, 1 broken); with --checkpoint, also that the chain ' +
+    'still reaches a signed checkpoint (exit 3 when the checkpoint itself cannot be trusted)',
 })
 export class AuditVerifyCommand extends CommandRunner {
-  constructor(
-    private readonly audit: AuditService,
-    private readonly keys: SigningKeysService,
-  ) {
+  constructor(private readonly runtime: CliRuntime) {
     super();
   }
 
@@ -39,30 +66,35 @@ export class AuditVerifyCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: VerifyOptions = {}): Promise<void> {
-    if (options.checkpoint === undefined) {
-      const result = await this.audit.verify();
+    const file = options.checkpoint;
+    // The file is read before the database is opened: a wrong path costs no boot.
+    const checkpoint = file === undefined ? undefined : readCheckpoint(file);
+    const audit = await this.runtime.get(AuditService);
+    if (file === undefined || checkpoint === undefined) {
+      const result = await audit.verify();
       print(toAuditVerificationResponse(result));
       if (!result.valid) process.exitCode = 1;
       return;
     }
-    let text: string;
-    try {
-      text = readFileSync(options.checkpoint, 'utf8');
-    } catch {
-      throw new Error('cannot read the checkpoint file');
-    }
-    const checkpoint = parseAuditCheckpoint(text);
-    if (!checkpoint) throw new Error('the checkpoint file is not an OrderOps audit checkpoint');
-    const signature = await verifyAuditCheckpoint(checkpoint, (kid) => this.keys.storedPublicKey(kid));
-    const result = await this.audit.verify(checkpoint);
-    const { seq, hash, at, kid } = checkpoint;
-    // A checkpoint whose signature does not hold proves nothing: the run fails.
+    const keys = await this.runtime.get(SigningKeysService);
+    const signature = await verifyAuditCheckpoint(checkpoint, (kid) => keys.storedPublicKey(kid));
+    const trusted = signature === 'valid';
+    // A checkpoint whose signature does not hold proves nothing, so the chain is checked on
+    // its own: a mismatch against a forged head would be a false alarm about the chain.
+    const result = await audit.verify(trusted ? checkpointHead(checkpoint) : undefined);
+    const { hash, at, kid } = checkpoint;
     print({
       ...toAuditVerificationResponse(result),
-      valid: result.valid && signature === 'valid',
-      checkpoint: { seq: Number(seq), hash, at, kid, signature },
+      valid: result.valid && trusted,
+      checkpoint: { seq: Number(checkpoint.seq), hash, at, kid, signature },
     });
-    if (!result.valid || signature !== 'valid') process.exitCode = 1;
+    if (!result.valid) {
+      // The broken chain is the louder alarm; the checkpoint is still named.
+      if (!trusted) process.stderr.write(`orderops: ${untrustworthy(file, kid, signature)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (!trusted) throw new CliError(untrustworthy(file, kid, signature), UNTRUSTWORTHY_CHECKPOINT_EXIT);
   }
 }
 
@@ -72,18 +104,17 @@ export class AuditVerifyCommand extends CommandRunner {
     'Print the chain head {seq, hash, at} signed with the current signing key (keep it outside the database)',
 })
 export class AuditCheckpointCommand extends CommandRunner {
-  constructor(
-    private readonly audit: AuditService,
-    private readonly keys: SigningKeysService,
-  ) {
+  constructor(private readonly runtime: CliRuntime) {
     super();
   }
 
   async run(): Promise<void> {
-    const head = await this.audit.head();
+    const audit = await this.runtime.get(AuditService);
+    const keys = await this.runtime.get(SigningKeysService);
+    const head = await audit.head();
     const signed = signAuditCheckpoint(
       { seq: head.seq, hash: head.hash, at: new Date().toISOString() },
-      this.keys.currentSigner(),
+      keys.currentSigner(),
     );
     process.stdout.write(`${JSON.stringify(signed)}\n`);
   }
@@ -94,8 +125,4 @@ export class AuditCheckpointCommand extends CommandRunner {
   description: 'Verify the audit trail and take signed checkpoints of it',
   subCommands: [AuditVerifyCommand, AuditCheckpointCommand],
 })
-export class AuditCommand extends CommandRunner {
-  run(): Promise<void> {
-    this.command.help();
-  }
-}
+export class AuditCommand extends GroupCommand {}

@@ -7,8 +7,11 @@ import {
   type ImportProgress,
   type ImportReport,
 } from '@orderops/orders';
-import { statSync } from 'node:fs';
+import { AppError } from '@orderops/core';
+import { accessSync, constants, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { CliError, fileError } from '../cli.errors.js';
+import { CliRuntime } from '../cli-runtime.js';
 import { Command, CommandRunner, Option } from 'nest-commander';
 
 interface ImportCommandOptions {
@@ -59,11 +62,37 @@ function printSummary(report: ImportReport, outcome: string): void {
     `rows ${report.rows}, accepted ${report.accepted}, rejected ${report.rejected}, orders ${report.orders}, ${report.durationMs} ms`,
     ...report.rejects
       .slice(0, PRINTED_REJECTS)
-      .map((r) => `  line ${r.line}: ${r.errors.map((e) => `${e.field} ${e.code}`).join(', ')}`),
+      .map((r) => `  line ${r.line}: ${r.errors.map((e) => e.message).join('; ')}`),
   ];
   const more = report.rejected - Math.min(report.rejected, PRINTED_REJECTS);
   if (more > 0) lines.push(`  ... and ${more} more rejected row(s); see GET /orders/imports/${report.id}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The file's size, once it is known to be a regular file this process may read. */
+function readableFileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    accessSync(file, constants.R_OK);
+    return stat.size;
+  } catch (error) {
+    throw fileError(file, error);
+  }
+}
+
+/** The service speaks to HTTP clients (`allowDuplicate=true`, "the upload"); say it for the CLI. */
+function inCliWords(error: unknown, file: string): unknown {
+  if (!(error instanceof AppError)) return error;
+  if (error.code === 'import-duplicate') {
+    return new CliError(
+      `${file} (same SHA-256) was imported before as ${String(error.extensions.importId)}; ` +
+        'pass --allow-duplicate to import it again',
+    );
+  }
+  if (error.code === 'import-interrupted')
+    return new CliError(`cannot read ${file}: it could not be read to the end; nothing was imported`);
+  return error;
 }
 
 @Command({
@@ -73,7 +102,7 @@ function printSummary(report: ImportReport, outcome: string): void {
     'Import an order file (CSV) in one transaction; exit 0 done, 2 rows rejected under --strict (nothing imported), 1 error',
 })
 export class ImportCommand extends CommandRunner {
-  constructor(private readonly imports: ImportsService) {
+  constructor(private readonly runtime: CliRuntime) {
     super();
   }
 
@@ -88,15 +117,12 @@ export class ImportCommand extends CommandRunner {
   }
 
   async run([file]: string[], options: ImportCommandOptions = {}): Promise<void> {
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      throw new Error('cannot read the file');
-    }
+    const size = readableFileSize(file);
     const progress = process.stderr.isTTY === true ? new ProgressLine(size) : undefined;
     try {
-      const report = await this.imports.import(
+      const report = await (
+        await this.runtime.get(ImportsService)
+      ).import(
         // The operating-system account is how a command-line run is attributed.
         {
           createdBy: `cli:${userInfo().username}`.slice(0, 80),
@@ -114,7 +140,7 @@ export class ImportCommand extends CommandRunner {
       printSummary(report, 'Imported');
     } catch (error) {
       progress?.end();
-      if (!(error instanceof ImportRejectedError)) throw error;
+      if (!(error instanceof ImportRejectedError)) throw inCliWords(error, file);
       printSummary(error.report, 'Rejected (strict: nothing imported)');
       process.exitCode = 2;
     }

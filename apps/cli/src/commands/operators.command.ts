@@ -1,6 +1,9 @@
 import { type Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
-import { OperatorsService } from '@orderops/auth';
+import { OperatorsService, usernameRuleViolation } from '@orderops/auth';
+import { CliError } from '../cli.errors.js';
+import { GroupCommand } from './group-command.js';
+import { CliRuntime } from '../cli-runtime.js';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { readSecret } from './read-secret.js';
 import { parseScopesOption } from './scopes-option.js';
@@ -15,13 +18,18 @@ interface CreateOptions {
   description: 'Create an operator; the password is read from a prompt or standard input, never argv',
 })
 export class OperatorsCreateCommand extends CommandRunner {
-  constructor(private readonly operators: OperatorsService) {
+  constructor(private readonly runtime: CliRuntime) {
     super();
   }
 
   async run([username]: string[], options: CreateOptions): Promise<void> {
+    // The API's rule, checked before the password prompt so a typo costs no typing.
+    const violation = usernameRuleViolation(username);
+    if (violation) throw new CliError(violation);
     const password = await readSecret('Password: ');
-    const operator = await this.operators.create(username, password, options.scopes, systemActor('cli'));
+    const operator = await (
+      await this.runtime.get(OperatorsService)
+    ).create(username, password, options.scopes, systemActor('cli'));
     process.stdout.write(
       `Created operator ${operator.username} (${operator.id}) with scopes: ${operator.scopes.join(' ')}\n`,
     );
@@ -34,8 +42,4 @@ export class OperatorsCreateCommand extends CommandRunner {
 }
 
 @Command({ name: 'operators', description: 'Manage operators', subCommands: [OperatorsCreateCommand] })
-export class OperatorsCommand extends CommandRunner {
-  run(): Promise<void> {
-    this.command.help();
-  }
-}
+export class OperatorsCommand extends GroupCommand {}

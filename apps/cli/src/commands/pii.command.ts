@@ -1,5 +1,7 @@
 import { systemActor } from '@orderops/audit';
 import { CustomersService } from '@orderops/pii';
+import { GroupCommand } from './group-command.js';
+import { CliRuntime } from '../cli-runtime.js';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 
 @SubCommand({
@@ -8,17 +10,19 @@ import { Command, CommandRunner, SubCommand } from 'nest-commander';
     'Re-wrap every customer data key under the current master key (resumable; field data untouched)',
 })
 export class PiiRewrapCommand extends CommandRunner {
-  constructor(private readonly customers: CustomersService) {
+  constructor(private readonly runtime: CliRuntime) {
     super();
   }
 
   async run(): Promise<void> {
-    const total = await this.customers.countStale();
+    const total = await (await this.runtime.get(CustomersService)).countStale();
     const tty = process.stderr.isTTY === true;
     const started = Date.now();
     let done = 0;
     for (;;) {
-      const { rewrapped, remaining } = await this.customers.rewrapBatch(systemActor('cli'));
+      const { rewrapped, remaining } = await (
+        await this.runtime.get(CustomersService)
+      ).rewrapBatch(systemActor('cli'));
       done += rewrapped;
       if (tty) {
         const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
@@ -35,8 +39,4 @@ export class PiiRewrapCommand extends CommandRunner {
 }
 
 @Command({ name: 'pii', description: 'Personal-data vault operations', subCommands: [PiiRewrapCommand] })
-export class PiiCommand extends CommandRunner {
-  run(): Promise<void> {
-    this.command.help();
-  }
-}
+export class PiiCommand extends GroupCommand {}

@@ -1,4 +1,5 @@
 import { ALL_SCOPES, isScope, type Scope } from '@orderops/access';
+import { CliError } from '../cli.errors.js';
 
 /** `--scopes orders:read,orders:write` (or `all`), refusing unknown names. */
 export function parseScopesOption(value: string): Scope[] {
@@ -9,6 +10,6 @@ export function parseScopesOption(value: string): Scope[] {
     .filter((s) => s.length > 0);
   const unknown = names.filter((s) => !isScope(s));
   if (unknown.length > 0)
-    throw new Error(`unknown scope(s): ${unknown.join(', ')}; known: ${ALL_SCOPES.join(', ')}`);
+    throw new CliError(`unknown scope(s): ${unknown.join(', ')}; known: ${ALL_SCOPES.join(', ')}`);
   return names.filter(isScope);
 }

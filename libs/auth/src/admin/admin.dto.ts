@@ -13,16 +13,20 @@ import {
   MaxLength,
 } from 'class-validator';
 import { NotPersonalData } from '@orderops/core';
+import {
+  USERNAME_CHARACTERS_MESSAGE,
+  USERNAME_MAX_LENGTH,
+  USERNAME_MIN_LENGTH,
+  USERNAME_PATTERN,
+} from '../operators/username-rule.js';
 
 const scopeList = { isArray: true, enum: ALL_SCOPES, example: ['orders:read'] };
 
 export class CreateOperatorDto {
   @ApiProperty({ example: 'jdoe', description: '3-64 of a-z 0-9 . _ -; case-insensitive' })
   @IsString()
-  @Length(3, 64)
-  @Matches(/^[A-Za-z0-9._-]+$/, {
-    message: 'username may contain letters, digits, dot, underscore and hyphen',
-  })
+  @Length(USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
   @ApiProperty({ description: '12-256 characters, not a common password', format: 'password' })

@@ -4,8 +4,13 @@ import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
+import { DataDirLockedError, RunningInstanceMigrationError } from '../errors/core.errors.js';
 import { BoundedClient } from './bounded-client.js';
-import { EmbeddedDatabase } from './embedded-database.js';
+import {
+  EmbeddedDatabase,
+  type EmbeddedConnection,
+  type RunningInstanceConnection,
+} from './embedded-database.js';
 
 type EntityList = MixedList<string | (new () => unknown)>;
 type MigrationClass = new () => MigrationInterface;
@@ -17,6 +22,8 @@ export interface DatabaseSchema {
 
 /** Connections beyond the pool that the embedded server accepts (a CLI session, a probe). */
 const EMBEDDED_SPARE_CONNECTIONS = 4;
+/** A process beside the running instance keeps within the spare connections it allows. */
+const ATTACHED_POOL_SIZE = 2;
 /**
  * How much longer than statement_timeout the client waits for an answer before it gives the
  * connection up: room for the server's own cancellation to arrive, which keeps the session.
@@ -36,12 +43,20 @@ function tlsOptions(database: DatabaseConfig): false | ConnectionOptions {
   return verify ? { rejectUnauthorized: true, ca: database.sslCa } : { rejectUnauthorized: verify };
 }
 
+export interface DatabaseOpenOptions {
+  /**
+   * When another process holds the embedded data directory, connect to the socket it
+   * serves instead of failing (the CLI beside the API). Migrations are then refused.
+   */
+  readonly attachToRunningInstance?: boolean;
+}
+
 function connectionOptions(
   config: AppConfig,
-  embedded: EmbeddedDatabase | undefined,
+  embedded: EmbeddedConnection | undefined,
 ): Partial<DataSourceOptions> {
   if (embedded) {
-    const c = embedded.connection;
+    const c = embedded;
     return { host: c.socketDir, port: c.port, username: c.user, database: c.database, ssl: false };
   }
   return { url: config.database.url?.reveal(), ssl: tlsOptions(config.database) };
@@ -88,20 +103,39 @@ export class Database implements OnApplicationShutdown {
     private readonly embedded: EmbeddedDatabase | undefined,
     /** Every connection shares one session: PGlite, ours or one served over TCP. */
     private readonly sharedSession: boolean,
+    /** Set when this process uses the embedded database another process serves. */
+    readonly runningInstance: RunningInstanceConnection | undefined,
   ) {}
 
   get isEmbedded(): boolean {
-    return this.embedded !== undefined;
+    return this.embedded !== undefined || this.runningInstance !== undefined;
   }
 
-  static async open(config: AppConfig, schema: DatabaseSchema): Promise<Database> {
-    const embedded = config.database.url
-      ? undefined
-      : await EmbeddedDatabase.start(config.dataDir, config.database.poolSize + EMBEDDED_SPARE_CONNECTIONS);
+  static async open(
+    config: AppConfig,
+    schema: DatabaseSchema,
+    options: DatabaseOpenOptions = {},
+  ): Promise<Database> {
+    let embedded: EmbeddedDatabase | undefined;
+    let running: RunningInstanceConnection | undefined;
+    if (!config.database.url) {
+      try {
+        embedded = await EmbeddedDatabase.start(
+          config.dataDir,
+          config.database.poolSize + EMBEDDED_SPARE_CONNECTIONS,
+        );
+      } catch (error) {
+        if (!(options.attachToRunningInstance === true && error instanceof DataDirLockedError)) throw error;
+        running = EmbeddedDatabase.runningInstance(config.dataDir, error);
+      }
+    }
+    const database = running
+      ? { ...config.database, poolSize: Math.min(config.database.poolSize, ATTACHED_POOL_SIZE) }
+      : config.database;
     try {
       const dataSource = new DataSource({
         type: 'postgres',
-        ...connectionOptions(config, embedded),
+        ...connectionOptions(config, embedded?.connection ?? running),
         applicationName: 'orderops',
         entities: schema.entities,
         migrations: [...schema.migrations],
@@ -113,11 +147,12 @@ export class Database implements OnApplicationShutdown {
         // gen_random_uuid() is built into PostgreSQL 13+; no extension is ever installed.
         uuidExtension: 'pgcrypto',
         logging: false,
-        connectTimeoutMS: config.database.poolAcquireTimeoutMs,
-        extra: poolOptions(config.database),
+        connectTimeoutMS: database.poolAcquireTimeoutMs,
+        extra: poolOptions(database),
       } as DataSourceOptions);
       await dataSource.initialize();
-      return new Database(dataSource, embedded, embedded !== undefined || (await isPGlite(dataSource)));
+      const shared = embedded !== undefined || running !== undefined || (await isPGlite(dataSource));
+      return new Database(dataSource, embedded, shared, running);
     } catch (error) {
       await embedded?.stop();
       throw error;
@@ -126,6 +161,7 @@ export class Database implements OnApplicationShutdown {
 
   /** Applies pending migrations; returns the names applied. */
   async migrate(): Promise<string[]> {
+    if (this.runningInstance) throw new RunningInstanceMigrationError(this.runningInstance.holderPid);
     const applied = await this.dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   }

@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type DataDirLockedError, RunningInstanceUnreachableError } from '../errors/core.errors.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { SessionQueue } from './session-queue.js';
 
@@ -17,6 +18,26 @@ export interface EmbeddedConnection {
   readonly port: number;
   readonly user: string;
   readonly database: string;
+}
+
+/** A connection to the embedded database another process (the running API) serves. */
+export interface RunningInstanceConnection extends EmbeddedConnection {
+  readonly holderPid: number;
+}
+
+/**
+ * Why a socket directory is not safe to trust, or undefined when it is: ours, a real
+ * directory (not a link), closed to group and others. PGlite has no authentication, so the
+ * directory's permissions are the only thing keeping other local users out.
+ */
+function unsafeSocketDir(socketDir: string): string | undefined {
+  const dir = lstatSync(socketDir, { throwIfNoEntry: false });
+  if (!dir) return 'directory does not exist';
+  if (!dir.isDirectory()) return 'directory is not a directory';
+  if (typeof process.getuid === 'function' && dir.uid !== process.getuid())
+    return 'directory belongs to another user';
+  if ((dir.mode & 0o077) !== 0) return 'directory is open to other users';
+  return undefined;
 }
 
 /**
@@ -40,7 +61,7 @@ export class EmbeddedDatabase {
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
       throw new Error(`ORDEROPS_DATA_DIR is too long for a unix socket path (${socketPath.length} bytes)`);
     }
-    const lock = DataDirLock.acquire(dataDir);
+    const lock = DataDirLock.acquire(dataDir, socketPath);
     try {
       mkdirSync(socketDir, { recursive: true, mode: 0o700 });
       // We hold the lock, so a socket file left here belongs to a process that died.
@@ -60,6 +81,29 @@ export class EmbeddedDatabase {
       lock.release();
       throw error;
     }
+  }
+
+  /**
+   * For a process that finds the data directory locked: the socket the holder names in
+   * its lock file, checked to be the one inside its 0700 data directory (never a path
+   * elsewhere, never TCP). Throws the original DataDirLockedError when no live holder
+   * names a socket (an older version holds it), and RunningInstanceUnreachableError when
+   * the socket is not there or not safely ours.
+   */
+  static runningInstance(dataDir: string, locked: DataDirLockedError): RunningInstanceConnection {
+    const holder = DataDirLock.holder(dataDir);
+    if (!holder?.socketPath) throw locked;
+    const socketDir = join(resolve(dataDir), 'run');
+    const named = resolve(holder.socketPath);
+    const unreachable = (reason: string): RunningInstanceUnreachableError =>
+      new RunningInstanceUnreachableError(dataDir, holder.pid, reason);
+    if (named !== join(socketDir, SOCKET_FILE))
+      throw unreachable(`${named} is not the one inside the data directory`);
+    const unsafe = unsafeSocketDir(socketDir);
+    if (unsafe) throw unreachable(unsafe);
+    if (!lstatSync(named, { throwIfNoEntry: false })?.isSocket())
+      throw unreachable('is not open yet (the process is starting or stopping); retry in a moment');
+    return { socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres', holderPid: holder.pid };
   }
 
   /** Stops serving clients, flushes and closes PGlite, then frees the data directory. */

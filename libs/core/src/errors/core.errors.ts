@@ -111,3 +111,38 @@ export class UnknownMasterKeyError extends SealedBoxError {
     super(`sealed with master key v${version}, which is not configured`);
   }
 }
+
+/**
+ * The process holding the embedded database's data directory could not be reached through
+ * the socket it serves (it is starting or stopping, or the socket is not safely ours).
+ */
+export class RunningInstanceUnreachableError extends Error {
+  override readonly name = 'RunningInstanceUnreachableError';
+
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid: number,
+    reason: string,
+  ) {
+    super(
+      `The data directory ${dataDir} is in use by process ${holderPid}, and its database socket ${reason}.`,
+    );
+  }
+}
+
+/** Migrations never run on a database another process is serving: it would change under it. */
+export class RunningInstanceMigrationError extends Error {
+  override readonly name = 'RunningInstanceMigrationError';
+
+  constructor(readonly holderPid: number) {
+    super(
+      `The embedded database is in use by process ${holderPid}; migrations never run beside it: ` +
+        'stop that process, then run `orderops migrate`.',
+    );
+  }
+}
+
+/** Pending migrations where the schema must be current (a startup failure, not HTTP). */
+export class SchemaBehindError extends Error {
+  override readonly name = 'SchemaBehindError';
+}
