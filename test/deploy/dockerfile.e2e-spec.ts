@@ -185,12 +185,12 @@ describe('Dockerfile', () => {
     {
       rule: 'DOCKER-NODE-HEAP',
       what: 'no NODE_OPTIONS',
-      dockerfile: () => edit('    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16" \\\n', ''),
+      dockerfile: () => edit('    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=32" \\\n', ''),
     },
     {
       rule: 'DOCKER-NODE-HEAP',
       what: 'NODE_OPTIONS without a semi-space cap',
-      dockerfile: () => edit(' --max-semi-space-size=16"', '"'),
+      dockerfile: () => edit(' --max-semi-space-size=32"', '"'),
     },
     {
       rule: 'DOCKER-NODE-ENV',

@@ -280,7 +280,7 @@ const MUTATIONS: Mutation[] = [
   {
     rule: 'POD-NODE-HEAP',
     fixture: 'default',
-    what: 'a Job heap (320 + 2 x 16 MiB) beyond 75% of its 384Mi limit',
+    what: 'a Job heap (320 + 2 x 16 = 352 MiB) beyond 75% of its 448Mi limit',
     mutate: (o) =>
       void (container(o, 'Job').env!.find((e) => e.name === 'NODE_OPTIONS')!.value =
         '--max-old-space-size=320 --max-semi-space-size=16'),
@@ -646,9 +646,9 @@ describe('negative values fixtures', () => {
     'latest-tag.yaml':
       'orderops: image.tag "latest" is refused: it moves, so the pods of one release could run different code',
     'small-memory-limit.yaml':
-      'resources.limits.memory (128Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (256) + 2 x nodeHeap.maxSemiSpaceMiB (16) = 288 MiB must fit in 75% of it. Set resources.limits.memory to at least 384Mi',
+      'resources.limits.memory (128Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (256) + 2 x nodeHeap.maxSemiSpaceMiB (32) = 320 MiB must fit in 75% of it. Set resources.limits.memory to at least 427Mi',
     'small-migration-memory-limit.yaml':
-      'migration.resources.limits.memory (256Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (256) + 2 x nodeHeap.maxSemiSpaceMiB (16) = 288 MiB must fit in 75% of it. Set migration.resources.limits.memory to at least 384Mi',
+      'migration.resources.limits.memory (256Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (256) + 2 x nodeHeap.maxSemiSpaceMiB (32) = 320 MiB must fit in 75% of it. Set migration.resources.limits.memory to at least 427Mi',
     'short-grace-period.yaml':
       "terminationGracePeriodSeconds (25) must be at least lifecycle.preStop.sleep.seconds (20) + 10 s (the API's shutdown drain)",
     'extra-env-node-options.yaml': 'extraEnv must not set NODE_OPTIONS: the chart sets it',
