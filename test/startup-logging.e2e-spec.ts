@@ -100,10 +100,12 @@ describe('the built API at startup', () => {
   it('logs the listening URL and the /docs URL once it serves', async () => {
     const api = await startApi({ ORDEROPS_DATA_DIR: dataDir() });
     running.push(api);
-    const line = JSON.parse(await lineOf(api.stdout, (l) => l.includes('"context":"Startup"'))) as Record<
-      string,
-      unknown
-    >;
+    const line = JSON.parse(
+      await lineOf(
+        () => api.stdout(),
+        (l) => l.includes('"context":"Startup"'),
+      ),
+    ) as Record<string, unknown>;
     expect(line).toMatchObject({
       level: 'info',
       url: api.url,
@@ -116,7 +118,10 @@ describe('the built API at startup', () => {
   it('names no /docs URL when the docs are off, and renders readable lines with LOG_FORMAT=pretty', async () => {
     const api = await startApi({ ORDEROPS_DATA_DIR: dataDir(), DOCS_ENABLED: 'false', LOG_FORMAT: 'pretty' });
     running.push(api);
-    const line = await lineOf(api.stdout, (l) => l.includes('[Startup]'));
+    const line = await lineOf(
+      () => api.stdout(),
+      (l) => l.includes('[Startup]'),
+    );
     expect(line).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[Startup\] OrderOps listening on http:\/\/127\.0\.0\.1:\d+ url=/,
     );

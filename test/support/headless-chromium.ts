@@ -59,8 +59,8 @@ export async function launchChromium(): Promise<HeadlessChromium> {
     number,
     { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }
   >();
-  socket.addEventListener('message', (event: MessageEvent<string>) => {
-    const reply = JSON.parse(event.data) as CdpReply;
+  socket.addEventListener('message', (event) => {
+    const reply = JSON.parse(String(event.data)) as CdpReply;
     if (reply.id === undefined) return; // an event; none are subscribed to
     const waiter = pending.get(reply.id);
     pending.delete(reply.id);

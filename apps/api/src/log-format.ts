@@ -29,16 +29,14 @@ export function prettyLine(json: string): string {
     return json.endsWith('\n') ? json : `${json}\n`;
   }
   const time = typeof entry.time === 'string' ? entry.time.slice(11, 23) : '';
-  const level = String(entry.level ?? '')
-    .toUpperCase()
-    .padEnd(5);
+  const level = (typeof entry.level === 'string' ? entry.level : '').toUpperCase().padEnd(5);
   const context = typeof entry.context === 'string' ? ` [${entry.context}]` : '';
   const fields = Object.entries(entry)
     .filter(([key]) => !SHOWN_APART.has(key))
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
   const err = entry.err as { stack?: unknown; message?: unknown } | undefined;
   const stack = typeof err?.stack === 'string' ? `\n    ${err.stack.split('\n').join('\n    ')}` : '';
-  return `${time} ${level}${context} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}\n`;
+  return `${time} ${level}${context} ${typeof entry.msg === 'string' ? entry.msg : ''}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}\n`;
 }
 
 /**
