@@ -1,6 +1,5 @@
 import { ConfigError } from '@orderops/core';
-import { writeSync } from 'node:fs';
-import type { DestinationStream } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 
 /**
  * How the API writes its log lines: `json` (the default; one object per line, what log
@@ -41,13 +40,15 @@ export function prettyLine(json: string): string {
 
 /**
  * A pino destination that renders each line with `prettyLine` onto a file descriptor.
- * Synchronous: a developer's terminal is not a throughput concern, and nothing is lost when
- * the process exits right after a line.
+ * Synchronous (pino's own destination, which retries when a pipe is full): a developer's
+ * terminal is not a throughput concern, and nothing is lost when the process exits right
+ * after a line.
  */
 export function prettyDestination(fd: 1 | 2): DestinationStream {
+  const out = pino.destination({ dest: fd, sync: true });
   return {
     write(line: string): void {
-      for (const one of line.split('\n')) if (one !== '') writeSync(fd, prettyLine(one));
+      for (const one of line.split('\n')) if (one !== '') out.write(prettyLine(one));
     },
   };
 }

@@ -17,19 +17,26 @@ import { prettyDestination, readLogFormat, type LogFormat } from './log-format.j
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /**
+ * A logger onto stderr, written synchronously: its lines come right before process.exit,
+ * which would drop what an asynchronous destination still buffers. Scrubbed and redacted
+ * like every other line.
+ */
+function stderrLogger(format: LogFormat, level: AppConfig['logLevel']): Logger {
+  const destination = format === 'pretty' ? prettyDestination(2) : pino.destination({ dest: 2, sync: true });
+  return createRootLogger({ logLevel: level === 'silent' ? 'fatal' : level }, destination);
+}
+
+/**
  * Why the process could not start, as one log line on stderr: JSON (or, with
- * LOG_FORMAT=pretty, one readable line), scrubbed like every other line. A configuration
- * error lists the settings and rules it broke, never a value.
+ * LOG_FORMAT=pretty, one readable line). A configuration error lists the settings and the
+ * rules they broke, never a value.
  */
 function reportStartupFailure(
   error: unknown,
   format: LogFormat,
   level: AppConfig['logLevel'] = 'info',
 ): void {
-  const destination = format === 'pretty' ? prettyDestination(2) : pino.destination({ dest: 2, sync: true });
-  const log = createRootLogger({ logLevel: level === 'silent' ? 'fatal' : level }, destination).child({
-    context: 'Startup',
-  });
+  const log = stderrLogger(format, level).child({ context: 'Startup' });
   if (error instanceof ConfigError) {
     log.fatal(
       { problems: error.problems },
@@ -78,14 +85,16 @@ async function main(format: LogFormat): Promise<void> {
     stopping = true;
     // Fastify stops accepting, answers new requests on open connections with 503, waits for
     // in-flight ones, then Nest closes the pool and the embedded database.
+    const log = stderrLogger(format, config.logLevel).child({ context: 'Shutdown' });
     setTimeout(() => {
-      process.stderr.write(`Shutdown after ${signal} exceeded ${SHUTDOWN_DEADLINE_MS} ms; exiting\n`);
+      log.fatal({ signal }, `Shutdown after ${signal} exceeded ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.name : 'unknown error'}\n`);
+        // The error's name only, as before: a failure while closing may quote connection details.
+        log.fatal({ errorType: error instanceof Error ? error.name : 'unknown' }, 'Shutdown failed');
         process.exit(1);
       },
     );
