@@ -106,22 +106,42 @@ describe('CORS in a real browser (headless Chromium)', () => {
     return ((await res.json()) as { items: unknown[] }).items.length;
   };
 
-  it('a page from a disallowed origin cannot create or update: the preflight fails and nothing is sent', async () => {
+  it('a page from a disallowed origin cannot update or create: the preflight fails and nothing is sent', async () => {
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${api}/orders`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify(order()),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const etag = created.headers.get('etag');
     const before = await ordersCount();
+
     const page = await browser.open(`${other.origin}/`);
-    const outcome = await page.evaluate<string>(
-      `fetch(${JSON.stringify(`${api}/orders`)}, {
-         method: 'POST',
-         headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json', 'Idempotency-Key': 'k' },
-         body: '{}',
-       }).then((r) => 'status ' + r.status, (e) => e.name)`,
+    const attempt = (method: string, path: string, headers: Record<string, string>, body: unknown) =>
+      page.evaluate<string>(
+        `fetch(${JSON.stringify(`${api}${path}`)}, {
+           method: ${JSON.stringify(method)},
+           headers: ${JSON.stringify({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers })},
+           body: ${JSON.stringify(JSON.stringify(body))},
+         }).then((r) => 'status ' + r.status, (e) => e.name)`,
+      );
+    expect(await attempt('PATCH', `/orders/${id}`, { 'If-Match': String(etag) }, { status: 'paid' })).toBe(
+      'TypeError',
     );
-    expect(outcome).toBe('TypeError');
+    expect(await attempt('POST', '/orders', { 'Idempotency-Key': 'other-origin-1' }, order())).toBe(
+      'TypeError',
+    );
     // A simple GET is sent, but its response is withheld from the page.
     const read = await page.evaluate<string>(
       `fetch(${JSON.stringify(`${api}/health/live`)}).then((r) => 'status ' + r.status, (e) => e.name)`,
     );
     expect(read).toBe('TypeError');
+
+    const after = await fetch(`${api}/orders/${id}`, { headers: auth });
+    expect(after.headers.get('etag')).toBe(etag);
+    expect(((await after.json()) as { status: string }).status).toBe('placed');
     expect(await ordersCount()).toBe(before);
   });
 
