@@ -23,11 +23,15 @@ describe('the pretty rendering', () => {
         service: 'orderops',
         context: 'Startup',
         url: 'http://127.0.0.1:3000',
+        docsUrl: 'http://127.0.0.1:3000/docs',
         count: 2,
-        msg: 'OrderOps listening',
+        msg: 'OrderOps listening on http://127.0.0.1:3000',
       }),
     );
-    expect(line).toBe('16:08:50.501 INFO  [Startup] OrderOps listening url=http://127.0.0.1:3000 count=2\n');
+    // docsUrl is not in the message: shown; url is: not repeated.
+    expect(line).toBe(
+      '16:08:50.501 INFO  [Startup] OrderOps listening on http://127.0.0.1:3000 docsUrl=http://127.0.0.1:3000/docs count=2\n',
+    );
   });
 
   it('indents an error stack under its line and passes through what is not JSON', () => {

@@ -32,6 +32,11 @@ export function prettyLine(json: string): string {
   const context = typeof entry.context === 'string' ? ` [${entry.context}]` : '';
   const fields = Object.entries(entry)
     .filter(([key]) => !SHOWN_APART.has(key))
+    // A value the message already spells out (the startup line's URLs) is not repeated.
+    .filter(
+      ([, value]) =>
+        !(typeof value === 'string' && typeof entry.msg === 'string' && entry.msg.includes(value)),
+    )
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
   const err = entry.err as { stack?: unknown; message?: unknown } | undefined;
   const stack = typeof err?.stack === 'string' ? `\n    ${err.stack.split('\n').join('\n    ')}` : '';
