@@ -47,11 +47,15 @@ export function runCli(
 }
 
 /** Starts the built API with plain Node (what production runs), without waiting for it. */
-export async function spawnApi(env: Record<string, string>): Promise<RunningProcess> {
+export async function spawnApi(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<RunningProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [API_ENTRY], {
+  const child = spawn(process.execPath, [resolve(API_ENTRY)], {
     env: { ...baseEnv(), NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
   });
   let out = '';
   let err = '';
@@ -80,8 +84,11 @@ export async function waitUntilServing(proc: RunningProcess, attempts = 300): Pr
   throw new Error('API did not start serving');
 }
 
-export async function startApi(env: Record<string, string>): Promise<RunningProcess> {
-  const proc = await spawnApi(env);
+export async function startApi(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<RunningProcess> {
+  const proc = await spawnApi(env, options);
   await waitUntilServing(proc);
   return proc;
 }

@@ -54,7 +54,10 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, logDestination: options.logDestination, extraImports: options.extraImports }),
     createHttpAdapter(config),
-    { bufferLogs: true, abortOnError: false },
+    // Nest's own console logger never writes: its lines are buffered until the app's pino
+    // logger takes over, and when creation fails they are dropped; the caller reports the
+    // failure itself (main.ts: one line on stderr), never as Nest's coloured text.
+    { bufferLogs: true, abortOnError: false, logger: false },
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();

@@ -16,6 +16,7 @@ export const AuthErrorCode = {
   ClientNotFound: 'client-not-found',
   ClientIdTaken: 'client-id-taken',
   BuiltInClient: 'built-in-client',
+  LastAdmin: 'last-admin',
   UndeclaredRoute: 'undeclared-route',
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
@@ -154,6 +155,20 @@ export class ClientIdTakenError extends AppError {
 export class BuiltInClientError extends AppError {
   constructor() {
     super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}
+
+/**
+ * Refused so the service always keeps someone who can manage it: without an enabled operator
+ * holding `admin`, only direct database access could create or re-enable one.
+ */
+export class LastAdminError extends AppError {
+  constructor() {
+    super(AuthErrorCode.LastAdmin, 409, 'Conflict', {
+      detail:
+        'This is the last enabled operator with the admin scope: it cannot be disabled or lose admin. ' +
+        'Give another operator the admin scope first.',
+    });
   }
 }
 

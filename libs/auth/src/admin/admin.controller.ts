@@ -1,6 +1,6 @@
 import { CurrentPrincipal, RequireScopes, type Principal, Scope } from '@orderops/access';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ClientsService } from '../clients/clients.service.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
@@ -55,6 +55,10 @@ export class AdminController {
   @Patch('operators/:id')
   @ApiOperation({ summary: 'Change scopes, disable/enable, or reset the password (voids existing tokens)' })
   @ApiOkResponse({ type: OperatorResponse })
+  @ApiResponse({
+    status: 409,
+    description: 'last-admin: the change would leave no enabled operator holding the admin scope',
+  })
   async updateOperator(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,

@@ -65,6 +65,17 @@ export class OperatorsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * The ids of the enabled operators holding `admin`, their rows locked until the transaction
+   * ends: two concurrent changes that each leave one admin cannot both pass the check.
+   */
+  async lockEnabledAdmins(manager: EntityManager): Promise<string[]> {
+    const rows = await this.repo(manager).query<{ id: string }[]>(
+      `SELECT id FROM operators WHERE disabled_at IS NULL AND 'admin' = ANY(scopes) ORDER BY id FOR UPDATE`,
+    );
+    return rows.map((row) => row.id);
+  }
+
   async updatePasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
     await this.repo(manager).update({ id }, { passwordHash });
   }

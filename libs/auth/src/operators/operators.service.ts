@@ -5,7 +5,12 @@ import { currentRequestContext, InjectConfig, ROOT_LOGGER, type AppConfig } from
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import { OperatorNotFoundError, UsernameTakenError, WeakPasswordError } from '../auth.errors.js';
+import {
+  LastAdminError,
+  OperatorNotFoundError,
+  UsernameTakenError,
+  WeakPasswordError,
+} from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import { clientKeyOf } from './client-key.js';
@@ -70,6 +75,11 @@ function nextSecond(): Date {
 }
 
 const operatorTarget = (id: string) => ({ type: 'operator', id });
+
+/** A change after which the operator, if it was an enabled admin, no longer is one. */
+function removesAdmin(changes: OperatorChanges): boolean {
+  return changes.disabled === true || (changes.scopes !== undefined && !changes.scopes.includes('admin'));
+}
 
 @Injectable()
 export class OperatorsService {
@@ -140,7 +150,9 @@ export class OperatorsService {
    * Disabling, re-enabling, a new password or changed scopes all void the tokens issued so
    * far (access and refresh), so the change takes effect at once. Audited as
    * `admin.operator.disabled` (when disabling) and `admin.operator.updated` (any other
-   * change), naming the fields changed, never a value but the scopes.
+   * change), naming the fields changed, never a value but the scopes. The last enabled
+   * operator holding `admin` can be neither disabled nor stripped of `admin` (409
+   * `last-admin`), whoever asks: the API and the command line share this rule.
    */
   async update(id: string, changes: OperatorChanges, actor: AuditActor): Promise<OperatorEntity> {
     const operator = await this.get(id);
@@ -157,6 +169,7 @@ export class OperatorsService {
     if (Object.keys(patch).length === 0) return operator;
     patch.tokensValidAfter = nextSecond();
     return this.dataSource.transaction(async (manager) => {
+      if (removesAdmin(changes)) await this.keepAnotherAdmin(id, manager);
       if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
       // A new password lifts every address's lock: the admin has vouched for the owner.
       if (changes.password !== undefined) await this.loginLocks.deleteAllOf(id, manager);
@@ -186,6 +199,12 @@ export class OperatorsService {
       if (!updatedOperator) throw new OperatorNotFoundError();
       return updatedOperator;
     });
+  }
+
+  /** Refuses the change when `id` is the only enabled admin (checked on locked rows). */
+  private async keepAnotherAdmin(id: string, manager: EntityManager): Promise<void> {
+    const admins = await this.operators.lockEnabledAdmins(manager);
+    if (admins.includes(id) && admins.length === 1) throw new LastAdminError();
   }
 
   /**

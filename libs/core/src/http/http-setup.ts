@@ -69,8 +69,14 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
     credentials: false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Location'],
+    // What a browser frontend sends: a bearer token, JSON bodies, idempotent creates and
+    // conditional updates (PATCH /orders/:id requires If-Match), and its own request id.
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
+    // What it must read beyond the CORS-safelisted headers: the order's version (ETag, for
+    // the next If-Match), where a created resource lives, how long to back off (429 and 503
+    // carry Retry-After; the service sends no RateLimit-* headers), why a token was refused,
+    // and the id to quote in a support request.
+    exposedHeaders: ['ETag', 'Location', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id'],
     maxAge: 600,
   });
 
