@@ -26,11 +26,13 @@ import pg from 'pg';
 import { apiNodeFlags, peakRssMiBOf, startBuiltApi } from './bench-support.mjs';
 import {
   CONNECTIONS,
+  ORDERS,
   ROUND_MS,
   ROUNDS,
   compare,
   out,
   printResults,
+  runs,
   scratchDatabase,
   seedOrders,
   startBare,
@@ -39,9 +41,6 @@ import {
   verifyAuditChain,
 } from './bench/rounds.mjs';
 
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
-const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toUpperCase());
-const runs = (name) => ONLY === undefined || ONLY.includes(name);
 const imageHeap = process.env.BENCH_IMAGE_HEAP === '1';
 
 const db = await scratchDatabase(

@@ -13,20 +13,19 @@ import pg from 'pg';
 import { IMAGE_NODE_OPTIONS, peakRssMiBOf, startBuiltApi } from '../bench-support.mjs';
 import {
   CONNECTIONS,
+  ORDERS,
   ROUND_MS,
   ROUNDS,
   compare,
   out,
   printResults,
+  runs,
   scratchDatabase,
   seedOrders,
   startLoadGenerator,
   tokenFor,
 } from './rounds.mjs';
 
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
-const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toUpperCase());
-const runs = (name) => ONLY === undefined || ONLY.includes(name);
 const capFlags = (process.env.BENCH_HEAP_FLAGS ?? IMAGE_NODE_OPTIONS).split(/\s+/).filter(Boolean);
 
 const db = await scratchDatabase(

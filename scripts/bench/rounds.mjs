@@ -10,6 +10,11 @@ import { BENCH_PASSWORD, cpuSecondsOf, send, startBenchChild } from '../bench-su
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 export const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
 export const CONNECTIONS = 16;
+/** Orders seeded for B2 (BENCH_ORDERS; 0 skips B2). */
+export const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toUpperCase());
+/** Whether benchmark `name` (B1, B2, B3) runs: all of them unless BENCH_ONLY names some. */
+export const runs = (name) => ONLY === undefined || ONLY.includes(name);
 export const out = (line) => process.stdout.write(`${line}\n`);
 
 export const median = (values) => {
