@@ -144,6 +144,9 @@ describe('OrdersService', () => {
       const next = await orders.create(operator, HOUSE_REACH, body({ note: 'idem-new' }), 'key-expired');
       expect(next.replayed).toBe(false);
       expect(next.order.id).not.toBe(first.order.id);
+      // The reclaimed key now names the new order.
+      const replay = await orders.create(operator, HOUSE_REACH, body({ note: 'idem-new' }), 'key-expired');
+      expect(replay).toEqual({ order: next.order, replayed: true });
     });
 
     it('claims nothing when the request fails: the key is free for the next body', async () => {
