@@ -52,8 +52,11 @@ function toOrder(rows: readonly CsvRecord[], defaultCurrency: string): CreateOrd
   const name = cell(first, 'customer_name');
   const email = cell(first, 'customer_email');
   const phone = cell(first, 'customer_phone');
+  const ref = cell(first, 'order_ref');
   const order = new CreateOrderDto();
   order.currency = cell(first, 'currency') ?? defaultCurrency;
+  // The partner's order number becomes the order's externalRef, under POST /orders' rule.
+  if (ref !== undefined) order.externalRef = ref;
   order.items = rows.map(({ cells }) =>
     Object.assign(new OrderItemDto(), {
       product: cells.product ?? '',
@@ -96,6 +99,8 @@ function locate(problem: FieldProblem, lines: readonly number[]): { line: number
     return { line: lines[0], problem: renamed(problem, property, column) };
   }
   if (parts[0] === 'currency') return { line: lines[0], problem: renamed(problem, 'currency', 'currency') };
+  if (parts[0] === 'externalRef')
+    return { line: lines[0], problem: renamed(problem, 'externalRef', 'order_ref') };
   return { line: lines[0], problem: { ...problem, field: 'order_ref' } };
 }
 

@@ -12,6 +12,7 @@ export interface OrderDraft {
   readonly customerId: string | null;
   readonly currency: string;
   readonly note: string | null;
+  readonly externalRef: string | null;
   readonly items: readonly (PricedItem & { readonly product: string })[];
 }
 
@@ -46,6 +47,24 @@ export class OrderPlacementService {
   /** An id for an order about to be placed, when something must name it first (an Idempotency-Key). */
   newOrderId(): string {
     return `ORD-${this.nextId()}`;
+  }
+
+  /**
+   * Of `refs`, those already an externalRef of `owner`'s orders, with the order that has
+   * each: checked before placing, so a taken one is refused with a clear answer rather
+   * than by the unique index failing the whole transaction.
+   */
+  takenExternalRefs(
+    manager: EntityManager,
+    owner: string,
+    refs: readonly string[],
+  ): Promise<Map<string, string>> {
+    return this.orders.findExternalRefs(owner, refs, manager);
+  }
+
+  /** True when a write failed because a concurrent writer took one of its externalRefs first. */
+  isExternalRefTaken(error: unknown): boolean {
+    return this.orders.isExternalRefTaken(error);
   }
 
   async place(

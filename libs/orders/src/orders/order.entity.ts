@@ -14,6 +14,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 @Entity({ name: 'orders' })
 @Index('IDX_orders_created', ['createdAt', 'id'])
 @Index('IDX_orders_owner', ['owner', 'id'])
+@Index('UQ_orders_owner_external_ref', ['owner', 'externalRef'], { unique: true })
 export class OrderEntity {
   @PrimaryColumn({ type: 'varchar', length: 30 })
   id!: string;
@@ -46,6 +47,10 @@ export class OrderEntity {
   /** Who the order belongs to (see `Reach`): a client's own, or the house's. */
   @Column({ type: 'varchar', length: 100 })
   owner!: string;
+
+  /** The partner's own order number (see EXTERNAL_REF_RULE): unique per owner, when given. */
+  @Column({ name: 'external_ref', type: 'varchar', length: 64, nullable: true })
+  externalRef!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -18,6 +18,7 @@ export function toOrderResponse(
     currency: order.currency,
     total: order.total,
     note: order.note,
+    externalRef: order.externalRef,
     items: [...items]
       .sort((a, b) => a.position - b.position)
       .map((i) =>

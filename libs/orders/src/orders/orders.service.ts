@@ -12,6 +12,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyRepository, type IdempotencyKeyRef } from '../idempotency/idempotency.repository.js';
 import {
   CustomerAmbiguousError,
+  ExternalRefTakenError,
   IdempotencyKeyReusedError,
   InvalidOrderCursorError,
   InvalidIdempotencyKeyError,
@@ -102,15 +103,24 @@ export class OrdersService implements OnModuleInit {
     const key =
       idempotencyKey === undefined ? undefined : { principal: principalRef(principal), idempotencyKey };
     const orderId = this.placement.newOrderId();
-    const { written, replayed } = await this.dataSource.transaction(async (manager) => {
-      if (key !== undefined) {
-        const earlier = await this.claimIdempotencyKey(manager, key, requestHash, orderId);
-        if (earlier)
-          return { written: { loaded: await this.mustLoad(earlier, reach, manager) }, replayed: true };
-      }
-      return { written: await this.insertOrder(manager, principal, reach, body, orderId), replayed: false };
-    });
+    const { written, replayed } = await this.dataSource
+      .transaction(async (manager) => {
+        if (key !== undefined) {
+          const earlier = await this.claimIdempotencyKey(manager, key, requestHash, orderId);
+          if (earlier)
+            return { written: { loaded: await this.mustLoad(earlier, reach, manager) }, replayed: true };
+        }
+        return { written: await this.insertOrder(manager, principal, reach, body, orderId), replayed: false };
+      })
+      .catch((error: unknown) => this.explainConflict(error, reach, body.externalRef ?? null));
     return { order: await this.respond(written), replayed };
+  }
+
+  /** A concurrent create that took the same externalRef first turns this one into a 409. */
+  private async explainConflict(error: unknown, reach: Reach, externalRef: string | null): Promise<never> {
+    if (externalRef === null || !this.orders.isExternalRefTaken(error)) throw error;
+    const taken = await this.orders.findExternalRefs(reach.owner, [externalRef]);
+    throw new ExternalRefTakenError(taken.get(externalRef));
   }
 
   /**
@@ -144,6 +154,13 @@ export class OrdersService implements OnModuleInit {
     orderId: string,
   ): Promise<Written> {
     const actor = actorOf(principal);
+    // `null` is allowed as "none" by @IsOptional, like an absent field.
+    const externalRef = body.externalRef ?? null;
+    if (externalRef !== null) {
+      const taken = await this.orders.findExternalRefs(reach.owner, [externalRef], manager);
+      const existing = taken.get(externalRef);
+      if (existing !== undefined) throw new ExternalRefTakenError(existing);
+    }
     let customer: CustomerRecord | null = null;
     if (body.customer) {
       customer = (await this.customers.findOrCreate(manager, body.customer, actor, reach.owner)).record;
@@ -164,6 +181,7 @@ export class OrdersService implements OnModuleInit {
           customerId: customer?.id ?? null,
           currency: body.currency,
           note: body.note ?? null,
+          externalRef,
           items: body.items,
         },
       ],
@@ -220,6 +238,7 @@ export class OrdersService implements OnModuleInit {
     const rows = await this.orders.search(
       {
         status: query.status,
+        externalRef: query.externalRef,
         createdFrom: query.createdFrom,
         createdTo: query.createdTo,
         before: query.cursor === undefined ? undefined : decodeCursor(query.cursor),

@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CURRENCIES } from '../currencies.js';
+import { EXTERNAL_REF_MAX_LENGTH, EXTERNAL_REF_PATTERN, EXTERNAL_REF_RULE } from '../external-ref.js';
 import { IsPositiveMoney } from './money.validator.js';
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
@@ -73,4 +74,17 @@ export class CreateOrderDto {
   @IsString()
   @MaxLength(500)
   note?: string;
+
+  @ApiPropertyOptional({
+    example: 'PO-2024-00017',
+    minLength: 1,
+    maxLength: EXTERNAL_REF_MAX_LENGTH,
+    pattern: EXTERNAL_REF_PATTERN.source,
+    description: `your own order number, to reconcile by: ${EXTERNAL_REF_RULE}; unique among your orders (a second order with it answers 409)`,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, EXTERNAL_REF_MAX_LENGTH)
+  @Matches(EXTERNAL_REF_PATTERN, { message: `externalRef must be ${EXTERNAL_REF_RULE}` })
+  externalRef?: string;
 }

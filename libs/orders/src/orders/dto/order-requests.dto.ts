@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { EXTERNAL_REF_MAX_LENGTH, EXTERNAL_REF_PATTERN, EXTERNAL_REF_RULE } from '../external-ref.js';
 import { ORDER_STATUSES, type OrderStatus } from '../order.entity.js';
 
 export class ListOrdersQueryDto {
@@ -34,6 +46,16 @@ export class ListOrdersQueryDto {
   @Type(() => Date)
   @IsDate()
   createdTo?: Date;
+
+  @ApiPropertyOptional({
+    maxLength: EXTERNAL_REF_MAX_LENGTH,
+    description: `the order with this externalRef (exact match): ${EXTERNAL_REF_RULE}`,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, EXTERNAL_REF_MAX_LENGTH)
+  @Matches(EXTERNAL_REF_PATTERN, { message: `externalRef must be ${EXTERNAL_REF_RULE}` })
+  externalRef?: string;
 }
 
 export class UpdateOrderStatusDto {

@@ -14,6 +14,8 @@ export class OrderResponse {
   @ApiProperty({ example: 'EUR' }) currency!: string;
   @ApiProperty({ example: '1999.98', description: 'computed by the server' }) total!: string;
   @ApiPropertyOptional({ nullable: true }) note!: string | null;
+  @ApiPropertyOptional({ nullable: true, example: 'PO-2024-00017', description: 'your own order number' })
+  externalRef!: string | null;
   @ApiProperty({ type: OrderItemResponse, isArray: true }) items!: OrderItemResponse[];
   @ApiPropertyOptional({ type: CustomerResponse, nullable: true, description: 'masked' })
   customer!: CustomerResponse | null;
