@@ -13,6 +13,7 @@ export const OrdersErrorCode = {
   UnknownCustomer: 'unknown-customer',
   CustomerAmbiguous: 'customer-ambiguous',
   ExternalRefTaken: 'external-ref-taken',
+  CreatedByOperatorsOnly: 'created-by-operators-only',
   ImportNotFound: 'import-not-found',
   InvalidImportId: 'invalid-import-id',
   ImportDuplicate: 'import-duplicate',
@@ -124,6 +125,18 @@ export class ExternalRefTakenError extends AppError {
           : `Your order ${existingOrderId} already has this externalRef; each of your orders needs its own.`,
       errors: [{ field: 'externalRef', code: 'externalRefTaken', message: 'externalRef is already used' }],
       ...(existingOrderId === undefined ? {} : { extensions: { orderId: existingOrderId } }),
+    });
+  }
+}
+
+/** A client's orders are all its own: the creator filter is for operators, who see every owner's. */
+export class CreatedByFilterForbiddenError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.CreatedByOperatorsOnly, 400, 'Validation failed', {
+      detail: 'Only operators may filter orders by createdBy.',
+      errors: [
+        { field: 'createdBy', code: 'operatorsOnly', message: 'createdBy is a filter for operators only' },
+      ],
     });
   }
 }

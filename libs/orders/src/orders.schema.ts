@@ -5,6 +5,7 @@ import { CreateOrders1732700000000 } from './migrations/1732700000000-create-ord
 import { CreateImports1732800000000 } from './migrations/1732800000000-create-imports.js';
 import { OrderOwners1733000000000 } from './migrations/1733000000000-owners.js';
 import { OrderExternalRef1733300000000 } from './migrations/1733300000000-order-external-ref.js';
+import { OrderImportId1733300000001 } from './migrations/1733300000001-order-import-id.js';
 import { OrderItemEntity } from './orders/order-item.entity.js';
 import { OrderEntity } from './orders/order.entity.js';
 
@@ -15,5 +16,6 @@ export const ordersSchema: DatabaseSchema = {
     CreateImports1732800000000,
     OrderOwners1733000000000,
     OrderExternalRef1733300000000,
+    OrderImportId1733300000001,
   ],
 };

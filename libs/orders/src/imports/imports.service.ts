@@ -93,7 +93,12 @@ export class ImportsService {
     });
     const tally = new ImportTally();
     const run = new ImportRun(tally, {
-      placer: { createdBy: requester.createdBy, owner: requester.reach.owner, actor: requester.actor },
+      placer: {
+        createdBy: requester.createdBy,
+        owner: requester.reach.owner,
+        actor: requester.actor,
+        importId: id,
+      },
       strict: options.strict,
       maxBytes: this.config.importMaxBytes,
       defaultCurrency: this.config.defaultCurrency,

@@ -78,7 +78,11 @@ export class OrderPlacementService {
       id: draft.id ?? this.newOrderId(),
       total: orderTotal(draft.items),
     }));
-    await this.orders.createMany({ createdBy: placer.createdBy, owner: placer.owner }, placed, manager);
+    await this.orders.createMany(
+      { createdBy: placer.createdBy, owner: placer.owner, importId: placer.importId ?? null },
+      placed,
+      manager,
+    );
     if (origin === 'request') {
       for (const order of placed) {
         await this.audit.record(manager, {

@@ -52,6 +52,11 @@ export class OrderEntity {
   @Column({ name: 'external_ref', type: 'varchar', length: 64, nullable: true })
   externalRef!: string | null;
 
+  /** The import that created the order (IMP-...); null for POST /orders. */
+  @Index('IDX_orders_import')
+  @Column({ name: 'import_id', type: 'varchar', length: 30, nullable: true })
+  importId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -19,6 +19,7 @@ export function toOrderResponse(
     total: order.total,
     note: order.note,
     externalRef: order.externalRef,
+    importId: order.importId,
     items: [...items]
       .sort((a, b) => a.position - b.position)
       .map((i) =>

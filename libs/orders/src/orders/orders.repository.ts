@@ -30,12 +30,17 @@ export interface NewOrder {
 export interface OrderAuthor {
   readonly createdBy: string;
   readonly owner: string;
+  /** The import writing the batch; null (or absent) for POST /orders. */
+  readonly importId?: string | null;
 }
 
 /** The list's filters; `before` is an order id (ids are ULIDs, so they sort by creation). */
 export interface OrderSearch {
   readonly status?: OrderStatus;
   readonly externalRef?: string;
+  readonly customerId?: string;
+  readonly importId?: string;
+  readonly createdBy?: string;
   readonly createdFrom?: Date;
   readonly createdTo?: Date;
   readonly before?: string;
@@ -50,6 +55,7 @@ interface OrderRow {
   total: string;
   note: string | null;
   external_ref: string | null;
+  import_id: string | null;
   created_by: string;
   owner: string;
   created_at: Date;
@@ -63,7 +69,8 @@ interface OrderRow {
  * text, so that `Database.read` prepares it once per connection; an order outside the reach
  * is not found by the same query as a missing id.
  */
-const ORDER_BY_ID = `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.external_ref, o.created_by, o.owner,
+const ORDER_BY_ID = `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.external_ref, o.import_id,
+       o.created_by, o.owner,
        o.created_at, o.updated_at, o.version,
        COALESCE((SELECT json_agg(json_build_object('position', i.position, 'product', i.product,
                           'unitPrice', i.unit_price::text, 'quantity', i.quantity) ORDER BY i.position)
@@ -75,8 +82,8 @@ const ORDER_BY_ID = `SELECT o.id, o.customer_id, o.status, o.currency, o.total, 
  * Each column travels as one array parameter (unnest), so a statement has a fixed handful
  * of bind parameters however large the batch: far below PostgreSQL's 65,535.
  */
-const INSERT_ORDERS = `INSERT INTO "orders" ("id", "customer_id", "status", "currency", "total", "note", "external_ref", "created_by", "owner", "version")
-SELECT t.id, t.customer_id, 'placed', t.currency, t.total, t.note, t.external_ref, $7, $8, 1
+const INSERT_ORDERS = `INSERT INTO "orders" ("id", "customer_id", "status", "currency", "total", "note", "external_ref", "created_by", "owner", "import_id", "version")
+SELECT t.id, t.customer_id, 'placed', t.currency, t.total, t.note, t.external_ref, $7, $8, $9, 1
   FROM unnest($1::varchar[], $2::varchar[], $3::char(3)[], $4::numeric[], $5::varchar[], $6::varchar[])
        AS t(id, customer_id, currency, total, note, external_ref)`;
 
@@ -94,6 +101,7 @@ function toOrderWithItems(row: OrderRow): OrderWithItems {
     total: row.total,
     note: row.note,
     externalRef: row.external_ref,
+    importId: row.import_id,
     createdBy: row.created_by,
     owner: row.owner,
     createdAt: new Date(row.created_at),
@@ -145,6 +153,11 @@ export class OrdersRepository {
     if (filter.status) qb.andWhere('o.status = :status', { status: filter.status });
     if (filter.externalRef !== undefined)
       qb.andWhere('o.external_ref = :externalRef', { externalRef: filter.externalRef });
+    if (filter.customerId !== undefined)
+      qb.andWhere('o.customer_id = :customerId', { customerId: filter.customerId });
+    if (filter.importId !== undefined) qb.andWhere('o.import_id = :importId', { importId: filter.importId });
+    if (filter.createdBy !== undefined)
+      qb.andWhere('o.created_by = :createdBy', { createdBy: filter.createdBy });
     if (filter.createdFrom) qb.andWhere('o.created_at >= :from', { from: filter.createdFrom });
     if (filter.createdTo) qb.andWhere('o.created_at < :to', { to: filter.createdTo });
     if (filter.before !== undefined) qb.andWhere('o.id < :before', { before: filter.before });
@@ -228,6 +241,7 @@ export class OrdersRepository {
       externalRefs,
       author.createdBy,
       author.owner,
+      author.importId ?? null,
     ]);
     await manager.query(INSERT_ITEMS, [itemOrderIds, positions, products, prices, quantities]);
   }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyRepository, type IdempotencyKeyRef } from '../idempotency/idempotency.repository.js';
 import {
+  CreatedByFilterForbiddenError,
   CustomerAmbiguousError,
   ExternalRefTakenError,
   IdempotencyKeyReusedError,
@@ -231,14 +232,19 @@ export class OrdersService implements OnModuleInit {
     return this.respond({ loaded: await this.mustLoad(id, reach) });
   }
 
-  /** The orders `reach` covers, newest first. */
-  async list(query: ListOrdersQueryDto, reach: Reach): Promise<OrderPageResponse> {
+  /** The orders `reach` covers, newest first; `createdBy` is an operator's filter. */
+  async list(principal: Principal, query: ListOrdersQueryDto, reach: Reach): Promise<OrderPageResponse> {
+    if (query.createdBy !== undefined && principal.type !== 'operator')
+      throw new CreatedByFilterForbiddenError();
     const limit = query.limit ?? 20;
     // ULIDs sort by creation time, so the id alone orders and pages the list.
     const rows = await this.orders.search(
       {
         status: query.status,
         externalRef: query.externalRef,
+        customerId: query.customerId,
+        importId: query.importId,
+        createdBy: query.createdBy,
         createdFrom: query.createdFrom,
         createdTo: query.createdTo,
         before: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
