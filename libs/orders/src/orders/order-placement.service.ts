@@ -3,7 +3,7 @@ import { AuditService, type AuditActor } from '@orderops/audit';
 import { pooledRandom } from '@orderops/core';
 import type { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
-import { orderTotal, type PricedItem } from './order-total.js';
+import { normalizedPrice, orderTotal, type PricedItem } from './order-total.js';
 import { OrdersRepository, type NewOrder, type OrderAuthor } from './orders.repository.js';
 
 export interface OrderDraft {
@@ -76,7 +76,12 @@ export class OrderPlacementService {
     const placed = drafts.map((draft) => ({
       ...draft,
       id: draft.id ?? this.newOrderId(),
-      total: orderTotal(draft.items),
+      // Stored as the currency writes amounts: `1.5` EUR is kept as `1.50`.
+      items: draft.items.map((item) => ({
+        ...item,
+        unitPrice: normalizedPrice(item.unitPrice, draft.currency),
+      })),
+      total: orderTotal(draft.items, draft.currency),
     }));
     await this.orders.createMany(
       { createdBy: placer.createdBy, owner: placer.owner, importId: placer.importId ?? null },

@@ -33,9 +33,10 @@ export class OrderEntity {
   /**
    * Sum of the items' unit price x quantity, set once when the order is placed by
    * `orderTotal` (order-total.ts), the one rule for POST /orders and imports: exact in
-   * integer cents, never a float.
+   * integer minor units of the currency, never a float, and written with the currency's
+   * decimals (ISO 4217: `4500` JPY, `12.30` EUR, `1.250` KWD).
    */
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
+  @Column({ type: 'numeric' })
   total!: string;
 
   @Column({ type: 'varchar', length: 500, nullable: true })

@@ -7,6 +7,7 @@ import {
   CustomerNotFoundError,
   type CustomerRecord,
 } from '@orderops/pii';
+import { ValidationFailedError } from '@orderops/core';
 import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyRepository, type IdempotencyKeyRef } from '../idempotency/idempotency.repository.js';
@@ -28,6 +29,7 @@ import type { CreateOrderDto } from './dto/create-order.dto.js';
 import type { ListOrdersQueryDto } from './dto/order-requests.dto.js';
 import type { OrderPageResponse, OrderResponse } from './dto/order.response.js';
 import { canTransition } from './order-status.js';
+import { priceDecimalProblems } from './price-decimals.js';
 import type { OrderStatus } from './order.entity.js';
 import { OrderPlacementService } from './order-placement.service.js';
 import { OrdersRepository, type OrderWithItems } from './orders.repository.js';
@@ -97,6 +99,8 @@ export class OrdersService implements OnModuleInit {
     idempotencyKey?: string,
   ): Promise<CreatedOrder> {
     if (body.customer && body.customerId) throw new CustomerAmbiguousError();
+    const decimals = priceDecimalProblems(body);
+    if (decimals.length > 0) throw new ValidationFailedError(decimals);
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new InvalidIdempotencyKeyError();
     }

@@ -29,7 +29,11 @@ export class OrderItemDto {
   @Matches(NO_CONTROL_CHARS, { message: 'product must not contain control characters' })
   product!: string;
 
-  @ApiProperty({ example: '999.99', description: 'decimal string, > 0, at most 2 decimals, <= 1000000' })
+  @ApiProperty({
+    example: '999.99',
+    description:
+      'decimal string, > 0, <= 1000000, with at most the currency’s decimals (ISO 4217: 0 for JPY and KRW, 3 for BHD, JOD, KWD, OMR and TND, 2 otherwise; else 400 currencyDecimals)',
+  })
   @IsString()
   @IsPositiveMoney()
   unitPrice!: string;
