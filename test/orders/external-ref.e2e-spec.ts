@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { basic, bearer, postForm, type TokenBody } from '../support/auth.js';
 import { postImport, uniqueCsv, type ImportReportBody } from '../support/imports.js';
@@ -215,6 +216,41 @@ describe('externalRef: the partner’s own order number', () => {
         expect(reject.errors).toEqual([expect.objectContaining({ field: 'order_ref' })]);
         expect(reject.errors[0].message).toMatch(/^order_ref must be/);
       }
+    });
+  });
+
+  describe('when a concurrent writer takes the ref after the check (the unique index decides)', () => {
+    // The race, made deterministic: a trigger answers the insert of this ref exactly as the
+    // unique index does when another transaction committed it first.
+    beforeAll(async () => {
+      const ds = t.app.get(DataSource);
+      await ds.query(`CREATE FUNCTION test_ref_race() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.external_ref = 'RACE-1' THEN
+            RAISE EXCEPTION 'duplicate key' USING ERRCODE = 'unique_violation',
+              CONSTRAINT = 'UQ_orders_owner_external_ref';
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await ds.query(`CREATE TRIGGER test_ref_race BEFORE INSERT ON orders
+        FOR EACH ROW EXECUTE FUNCTION test_ref_race()`);
+    });
+
+    it('POST /orders answers 409 external-ref-taken, not a 500', async () => {
+      const res = await postOrder(t.app, a, order({ externalRef: 'RACE-1' }));
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json<ProblemBody>().type).toMatch(/external-ref-taken$/);
+    });
+
+    it('an import answers 409 import-external-ref-race and imports nothing', async () => {
+      const res = await postImport(t.app, a, importFile(['RACE-OK', 'RACE-1']));
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json<ProblemBody>()).toMatchObject({
+        type: 'urn:orderops:problem:import-external-ref-race',
+        detail:
+          'While this import ran, another request used one of its order_refs as an externalRef; nothing was imported. Send the file again: that row will be rejected.',
+      });
+      expect(await list(a, 'externalRef=RACE-OK')).toEqual([]);
     });
   });
 });
