@@ -36,6 +36,7 @@ const EXPECTED_ROUTES = [
   'POST /customers/search -> orders:read, owned',
   'GET /health/live -> public',
   'GET /health/ready -> public',
+  'GET /me -> (any token)',
   'POST /oauth/introspect -> public, issued-to-caller',
   'GET /orders -> orders:read, owned',
   'POST /orders -> orders:write, owned',

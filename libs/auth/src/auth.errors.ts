@@ -15,6 +15,7 @@ export const AuthErrorCode = {
   WeakPassword: 'weak-password',
   ClientNotFound: 'client-not-found',
   ClientIdTaken: 'client-id-taken',
+  ClientNameTaken: 'client-name-taken',
   BuiltInClient: 'built-in-client',
   LastAdmin: 'last-admin',
   UndeclaredRoute: 'undeclared-route',
@@ -149,6 +150,17 @@ export class ClientNotFoundError extends AppError {
 export class ClientIdTakenError extends AppError {
   constructor() {
     super(AuthErrorCode.ClientIdTaken, 409, 'Conflict', { detail: 'A client with this id exists.' });
+  }
+}
+
+/** Names identify clients to people (lists, audit, support): one client per name. */
+export class ClientNameTakenError extends AppError {
+  constructor() {
+    super(AuthErrorCode.ClientNameTaken, 409, 'Conflict', {
+      detail:
+        'Another client already has this name (names are compared without case or surrounding spaces); choose another.',
+      errors: [{ field: 'name', code: 'clientNameTaken', message: 'name is already used by another client' }],
+    });
   }
 }
 

@@ -6,6 +6,7 @@ import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import { ClientsRepository } from './clients/clients.repository.js';
 import { ClientsService } from './clients/clients.service.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
+import { MeController } from './me/me.controller.js';
 import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
@@ -46,7 +47,7 @@ const services = [
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
   imports: [AuditCoreModule],
-  controllers: [OAuthController, AdminController],
+  controllers: [OAuthController, AdminController, MeController],
   providers: [
     ...repositories,
     ...services,

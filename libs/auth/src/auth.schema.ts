@@ -2,8 +2,13 @@ import type { DatabaseSchema } from '@orderops/core';
 import { AUTH_ENTITIES } from './auth.entities.js';
 import { CreateAuth1732400000000 } from './migrations/1732400000000-create-auth.js';
 import { LoginLocksTokenGenerations1733200000000 } from './migrations/1733200000000-login-locks-token-generations.js';
+import { UniqueClientNames1733300000002 } from './migrations/1733300000002-unique-client-names.js';
 
 export const authSchema: DatabaseSchema = {
   entities: AUTH_ENTITIES,
-  migrations: [CreateAuth1732400000000, LoginLocksTokenGenerations1733200000000],
+  migrations: [
+    CreateAuth1732400000000,
+    LoginLocksTokenGenerations1733200000000,
+    UniqueClientNames1733300000002,
+  ],
 };

@@ -12,6 +12,8 @@ export const OrdersErrorCode = {
   InvalidIdempotencyKey: 'invalid-idempotency-key',
   UnknownCustomer: 'unknown-customer',
   CustomerAmbiguous: 'customer-ambiguous',
+  ExternalRefTaken: 'external-ref-taken',
+  CreatedByOperatorsOnly: 'created-by-operators-only',
   ImportNotFound: 'import-not-found',
   InvalidImportId: 'invalid-import-id',
   ImportDuplicate: 'import-duplicate',
@@ -25,6 +27,7 @@ export const OrdersErrorCode = {
   ImportIdleTimeout: 'import-idle-timeout',
   ImportsBusy: 'imports-busy',
   ImportSpoolFull: 'import-spool-full',
+  ImportExternalRefRace: 'import-external-ref-race',
 } as const;
 
 export class OrderNotFoundError extends AppError {
@@ -104,6 +107,35 @@ export class CustomerAmbiguousError extends AppError {
       detail: 'Give either customer or customerId, not both.',
       errors: [
         { field: 'customer', code: 'exclusive', message: 'customer and customerId are mutually exclusive' },
+      ],
+    });
+  }
+}
+
+/**
+ * One externalRef per owner: the order that has it is named (it is the caller's own), so
+ * that a partner retrying a create can reconcile instead of guessing.
+ */
+export class ExternalRefTakenError extends AppError {
+  constructor(existingOrderId?: string) {
+    super(OrdersErrorCode.ExternalRefTaken, 409, 'Conflict', {
+      detail:
+        existingOrderId === undefined
+          ? 'Another order of yours already has this externalRef; each of your orders needs its own.'
+          : `Your order ${existingOrderId} already has this externalRef; each of your orders needs its own.`,
+      errors: [{ field: 'externalRef', code: 'externalRefTaken', message: 'externalRef is already used' }],
+      ...(existingOrderId === undefined ? {} : { extensions: { orderId: existingOrderId } }),
+    });
+  }
+}
+
+/** A client's orders are all its own: the creator filter is for operators, who see every owner's. */
+export class CreatedByFilterForbiddenError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.CreatedByOperatorsOnly, 400, 'Validation failed', {
+      detail: 'Only operators may filter orders by createdBy.',
+      errors: [
+        { field: 'createdBy', code: 'operatorsOnly', message: 'createdBy is a filter for operators only' },
       ],
     });
   }
@@ -219,6 +251,20 @@ export class ImportSpoolFullError extends AppError {
     super(OrdersErrorCode.ImportSpoolFull, 503, 'Service Unavailable', {
       detail: 'There is no room to receive the file right now; retry later.',
       headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/**
+ * While the import ran, another request gave one of the file's order_refs to an order of
+ * the same owner: the unique index stopped the import's write. Sending the file again
+ * rejects that row alone (externalRefTaken).
+ */
+export class ImportExternalRefRaceError extends AppError {
+  constructor() {
+    super(OrdersErrorCode.ImportExternalRefRace, 409, 'Conflict', {
+      detail:
+        'While this import ran, another request used one of its order_refs as an externalRef; nothing was imported. Send the file again: that row will be rejected.',
     });
   }
 }

@@ -1,6 +1,13 @@
 import { CurrentPrincipal, RequireScopes, type Principal, Scope } from '@orderops/access';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ClientsService } from '../clients/clients.service.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
@@ -70,6 +77,7 @@ export class AdminController {
   @Post('clients')
   @ApiOperation({ summary: 'Create a partner client (client_credentials); the secret is shown once' })
   @ApiCreatedResponse({ type: CreatedClientResponse })
+  @ApiConflictResponse({ description: 'client-name-taken: another client has this name (any case)' })
   async createClient(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateClientDto,

@@ -74,7 +74,10 @@ export class OperatorResponse {
 }
 
 export class CreateClientDto {
-  @ApiProperty({ example: 'Acme fulfilment' })
+  @ApiProperty({
+    example: 'Acme fulfilment',
+    description: 'unique among clients, compared without case or surrounding spaces (409 otherwise)',
+  })
   @IsString()
   @Length(1, 100)
   name!: string;

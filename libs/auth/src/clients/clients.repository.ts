@@ -5,6 +5,9 @@ import { OAuthClientEntity } from './oauth-client.entity.js';
 /** A client row as written; `created_at` is the database's. */
 export type NewClientRow = Omit<OAuthClientEntity, 'createdAt'>;
 
+/** The unique index on the client name (migration 1733300000002). */
+const NAME_INDEX = 'UQ_oauth_clients_name';
+
 /** The `oauth_clients` table. */
 @Injectable()
 export class ClientsRepository {
@@ -14,7 +17,13 @@ export class ClientsRepository {
     return manager.getRepository(OAuthClientEntity);
   }
 
-  /** Inserts the client and returns it as stored (a taken id raises 23505). */
+  /** True when `error` is the unique index on the name: another client has that name. */
+  isNameTaken(error: unknown): boolean {
+    const driverError = (error as { driverError?: { code?: unknown; constraint?: unknown } }).driverError;
+    return driverError?.code === '23505' && driverError.constraint === NAME_INDEX;
+  }
+
+  /** Inserts the client and returns it as stored (a taken id or name raises 23505). */
   async create(row: NewClientRow, manager?: EntityManager): Promise<OAuthClientEntity> {
     const repo = this.repo(manager);
     await repo.insert(row);

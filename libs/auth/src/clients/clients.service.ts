@@ -4,7 +4,12 @@ import { AuditService, type AuditActor } from '@orderops/audit';
 import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { BuiltInClientError, ClientIdTakenError, ClientNotFoundError } from '../auth.errors.js';
+import {
+  BuiltInClientError,
+  ClientIdTakenError,
+  ClientNameTakenError,
+  ClientNotFoundError,
+} from '../auth.errors.js';
 import { isUniqueViolation } from '../operators/operators.service.js';
 import { ClientsRepository } from './clients.repository.js';
 import type { ClientType, GrantType, OAuthClientEntity } from './oauth-client.entity.js';
@@ -49,7 +54,8 @@ export class ClientsService {
   }
 
   /**
-   * A confidential partner client (client_credentials) with a fresh secret. Audited as
+   * A confidential partner client (client_credentials) with a fresh secret, under a name no
+   * other client has (409 otherwise, from the API and the CLI alike). Audited as
    * `admin.client.created` (id, scopes, grant types; not its name, which may name a person).
    */
   async create(input: NewClient, actor: AuditActor): Promise<CreatedClient> {
@@ -79,6 +85,8 @@ export class ClientsService {
       });
       return { client: created, secret };
     } catch (error) {
+      // Names are unique without case or surrounding spaces (the index is on lower(btrim(name))).
+      if (this.clients.isNameTaken(error)) throw new ClientNameTakenError();
       if (isUniqueViolation(error)) throw new ClientIdTakenError();
       throw error;
     }

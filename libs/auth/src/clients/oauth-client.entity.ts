@@ -1,10 +1,13 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type ClientType = 'public' | 'confidential';
 export type GrantType = 'password' | 'refresh_token' | 'client_credentials';
 
 /** An OAuth 2.0 client: a first-party app (public) or a partner system (confidential). */
 @Entity({ name: 'oauth_clients' })
+// On lower(btrim(name)) (migration 1733300000002): an expression TypeORM cannot declare,
+// so it is kept out of schema synchronisation.
+@Index('UQ_oauth_clients_name', { synchronize: false })
 export class OAuthClientEntity {
   @PrimaryColumn({ name: 'client_id', type: 'varchar', length: 64 })
   clientId!: string;

@@ -30,7 +30,7 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
   });
 
   it('names the file line and the CSV column of a bad cell (price, not unitPrice)', () => {
-    const check = checkOrder([item(7, { price: '1.001' })], 'EUR');
+    const check = checkOrder([item(7, { price: '1.0001' })], 'EUR');
     expect(check).toEqual({
       ok: false,
       rejects: [
@@ -40,12 +40,33 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
             {
               field: 'price',
               code: 'isPositiveMoney',
-              message: 'price must be a decimal string > 0 and <= 1000000 with at most 2 decimals',
+              message: 'price must be a decimal string > 0 and <= 1000000 with at most 3 decimals',
             },
           ],
         },
       ],
     });
+  });
+
+  it('refuses a price with more decimals than its currency has (ISO 4217), in the price column', () => {
+    const check = checkOrder([item(4, { price: '1.001' })], 'EUR');
+    expect(check).toEqual({
+      ok: false,
+      rejects: [
+        {
+          line: 4,
+          errors: [
+            {
+              field: 'price',
+              code: 'currencyDecimals',
+              message: 'price has more decimals than EUR allows (2)',
+            },
+          ],
+        },
+      ],
+    });
+    expect(checkOrder([item(4, { price: '1.001' })], 'KWD').ok).toBe(true);
+    expect(checkOrder([item(4, { price: '1.5' })], 'JPY').ok).toBe(false);
   });
 
   it('refuses a quantity that is not a whole number, without converting it', () => {

@@ -2,6 +2,7 @@ import { VALIDATOR_OPTIONS, provenValidFor, toFieldProblems, type FieldProblem }
 import { CustomerDetailsDto } from '@orderops/pii';
 import { validateSync } from 'class-validator';
 import { CreateOrderDto, OrderItemDto } from '../orders/dto/create-order.dto.js';
+import { priceDecimalProblems } from '../orders/price-decimals.js';
 import type { CsvCells, CsvRecord, ImportColumn } from './csv-rows.js';
 import type { RowReject } from './import-report.js';
 
@@ -52,8 +53,11 @@ function toOrder(rows: readonly CsvRecord[], defaultCurrency: string): CreateOrd
   const name = cell(first, 'customer_name');
   const email = cell(first, 'customer_email');
   const phone = cell(first, 'customer_phone');
+  const ref = cell(first, 'order_ref');
   const order = new CreateOrderDto();
   order.currency = cell(first, 'currency') ?? defaultCurrency;
+  // The partner's order number becomes the order's externalRef, under POST /orders' rule.
+  if (ref !== undefined) order.externalRef = ref;
   order.items = rows.map(({ cells }) =>
     Object.assign(new OrderItemDto(), {
       product: cells.product ?? '',
@@ -96,6 +100,8 @@ function locate(problem: FieldProblem, lines: readonly number[]): { line: number
     return { line: lines[0], problem: renamed(problem, property, column) };
   }
   if (parts[0] === 'currency') return { line: lines[0], problem: renamed(problem, 'currency', 'currency') };
+  if (parts[0] === 'externalRef')
+    return { line: lines[0], problem: renamed(problem, 'externalRef', 'order_ref') };
   return { line: lines[0], problem: { ...problem, field: 'order_ref' } };
 }
 
@@ -131,8 +137,11 @@ export function checkOrder(rows: readonly CsvRecord[], defaultCurrency: string):
   const lines = rows.map((r) => r.line);
   const order = toOrder(rows, defaultCurrency);
   const byLine = conflicts(rows);
-  if (byLine.size === 0 && provenValid(order)) return { ok: true, order };
-  for (const problem of toFieldProblems(validateSync(order, VALIDATOR_OPTIONS))) {
+  // The DTO's rules first; the currency's decimals only for an order that passed them.
+  const problems =
+    byLine.size === 0 && provenValid(order) ? [] : toFieldProblems(validateSync(order, VALIDATOR_OPTIONS));
+  if (byLine.size === 0 && problems.length === 0) problems.push(...priceDecimalProblems(order));
+  for (const problem of problems) {
     const located = locate(problem, lines);
     byLine.set(located.line, [...(byLine.get(located.line) ?? []), located.problem]);
   }

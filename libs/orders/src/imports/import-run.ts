@@ -35,6 +35,19 @@ interface OpenGroup {
   readonly overflow: number[];
 }
 
+/** An order that passed validation, with the file lines it came from. */
+interface PendingOrder {
+  readonly order: CreateOrderDto;
+  readonly lines: readonly number[];
+}
+
+/** Why the rows of an order whose order_ref is already one of the owner's externalRefs are rejected. */
+const REF_TAKEN = {
+  field: 'order_ref',
+  code: 'externalRefTaken',
+  message: 'an earlier order of yours already has this order_ref as its externalRef',
+};
+
 /** Where a batch goes: the import's transaction, its customer resolver, the order placement. */
 interface BatchWriter {
   readonly manager: EntityManager;
@@ -55,7 +68,7 @@ const cellOf = (record: CsvRecord, column: 'order_ref'): string | undefined => {
 export class ImportRun {
   private readonly seenRefs = new Set<string>();
   private group: OpenGroup | undefined;
-  private pending: CreateOrderDto[] = [];
+  private pending: PendingOrder[] = [];
   private pendingRows = 0;
   private bytesRead = 0;
   /**
@@ -159,7 +172,7 @@ export class ImportRun {
       return;
     }
     this.tally.accepted += rows.length;
-    this.pending.push(check.order);
+    this.pending.push({ order: check.order, lines: rows.map((r) => r.line) });
     this.pendingRows += rows.length;
   }
 
@@ -179,7 +192,12 @@ export class ImportRun {
     }
   }
 
-  private async write(batch: readonly CreateOrderDto[], writer: BatchWriter): Promise<void> {
+  private async write(pending: readonly PendingOrder[], writer: BatchWriter): Promise<void> {
+    const batch = await this.withoutTakenRefs(pending, writer);
+    if (batch.length === 0) {
+      this.progress();
+      return;
+    }
     const withCustomer = batch.filter((order) => order.customer !== undefined);
     const customerIds = await writer.customers.resolve(withCustomer.map((order) => order.customer!));
     const idOf = new Map(withCustomer.map((order, i) => [order, customerIds[i]]));
@@ -187,12 +205,37 @@ export class ImportRun {
       customerId: idOf.get(order) ?? null,
       currency: order.currency,
       note: null,
+      externalRef: order.externalRef ?? null,
       items: order.items,
     }));
     // The import.completed event counts these orders (see OrderOrigin).
     const placed = await writer.placement.place(writer.manager, this.settings.placer, drafts, 'import');
     this.tally.orders += placed.length;
     this.progress();
+  }
+
+  /**
+   * An order_ref that an earlier order of this owner (POST /orders or an earlier import)
+   * carries as its externalRef rejects that order's rows, not the import: the rest of the
+   * file still goes in. Order_refs are unique within a file (see add), so only the database
+   * can hold the other one.
+   */
+  private async withoutTakenRefs(
+    pending: readonly PendingOrder[],
+    writer: BatchWriter,
+  ): Promise<CreateOrderDto[]> {
+    const refs = pending.flatMap(({ order }) => (order.externalRef === undefined ? [] : [order.externalRef]));
+    const taken = await writer.placement.takenExternalRefs(writer.manager, this.settings.placer.owner, refs);
+    const kept: CreateOrderDto[] = [];
+    for (const { order, lines } of pending) {
+      if (order.externalRef === undefined || !taken.has(order.externalRef)) {
+        kept.push(order);
+        continue;
+      }
+      this.tally.accepted -= lines.length;
+      for (const line of lines) this.tally.reject(line, [REF_TAKEN]);
+    }
+    return kept;
   }
 
   private progress(): void {

@@ -96,7 +96,7 @@ describe('ImportsService', () => {
     expect(report).toMatchObject({ status: 'completed', rows: 8, accepted: 4, rejected: 4, orders: 4 });
     expect(report.rejects.map((r) => [r.line, r.errors.map((e) => `${e.field}:${e.code}`)])).toEqual([
       [3, ['product:isLength']],
-      [4, ['price:isPositiveMoney']],
+      [4, ['price:currencyDecimals']],
       [7, ['order_ref:orderRefNotAdjacent']],
       [8, ['quantity:max', 'quantity:min', 'quantity:isInt']],
     ]);

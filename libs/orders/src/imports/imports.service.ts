@@ -8,6 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ulid } from 'ulid';
 import {
   ImportDuplicateError,
+  ImportExternalRefRaceError,
   ImportNotFoundError,
   ImportRejectedError,
   InvalidImportIdError,
@@ -92,7 +93,12 @@ export class ImportsService {
     });
     const tally = new ImportTally();
     const run = new ImportRun(tally, {
-      placer: { createdBy: requester.createdBy, owner: requester.reach.owner, actor: requester.actor },
+      placer: {
+        createdBy: requester.createdBy,
+        owner: requester.reach.owner,
+        actor: requester.actor,
+        importId: id,
+      },
       strict: options.strict,
       maxBytes: this.config.importMaxBytes,
       defaultCurrency: this.config.defaultCurrency,
@@ -175,8 +181,12 @@ export class ImportsService {
     };
   }
 
-  /** A concurrent upload of the same file that committed first turns this one into a 409. */
+  /**
+   * A concurrent upload of the same file that committed first turns this one into a 409;
+   * so does a concurrent order that took one of the file's order_refs.
+   */
   private async explain(error: unknown, owner: string, sha256: string | undefined): Promise<unknown> {
+    if (this.placement.isExternalRefTaken(error)) return new ImportExternalRefRaceError();
     if (!this.imports.isDuplicateFile(error) || sha256 === undefined) return error;
     const first = await this.imports.getFirstCompleted(owner, sha256);
     return first === undefined ? error : new ImportDuplicateError(first);

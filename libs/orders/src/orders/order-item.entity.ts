@@ -16,7 +16,8 @@ export class OrderItemEntity {
   @Column({ type: 'varchar', length: 200 })
   product!: string;
 
-  @Column({ name: 'unit_price', type: 'numeric', precision: 9, scale: 2 })
+  /** Written with its currency's decimals (order-total.ts `normalizedPrice`). */
+  @Column({ name: 'unit_price', type: 'numeric' })
   unitPrice!: string;
 
   @Column({ type: 'integer' })

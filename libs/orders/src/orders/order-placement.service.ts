@@ -3,7 +3,7 @@ import { AuditService, type AuditActor } from '@orderops/audit';
 import { pooledRandom } from '@orderops/core';
 import type { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
-import { orderTotal, type PricedItem } from './order-total.js';
+import { normalizedPrice, orderTotal, type PricedItem } from './order-total.js';
 import { OrdersRepository, type NewOrder, type OrderAuthor } from './orders.repository.js';
 
 export interface OrderDraft {
@@ -12,6 +12,7 @@ export interface OrderDraft {
   readonly customerId: string | null;
   readonly currency: string;
   readonly note: string | null;
+  readonly externalRef: string | null;
   readonly items: readonly (PricedItem & { readonly product: string })[];
 }
 
@@ -48,6 +49,24 @@ export class OrderPlacementService {
     return `ORD-${this.nextId()}`;
   }
 
+  /**
+   * Of `refs`, those already an externalRef of `owner`'s orders, with the order that has
+   * each: checked before placing, so a taken one is refused with a clear answer rather
+   * than by the unique index failing the whole transaction.
+   */
+  takenExternalRefs(
+    manager: EntityManager,
+    owner: string,
+    refs: readonly string[],
+  ): Promise<Map<string, string>> {
+    return this.orders.findExternalRefs(owner, refs, manager);
+  }
+
+  /** True when a write failed because a concurrent writer took one of its externalRefs first. */
+  isExternalRefTaken(error: unknown): boolean {
+    return this.orders.isExternalRefTaken(error);
+  }
+
   async place(
     manager: EntityManager,
     placer: OrderPlacer,
@@ -57,9 +76,18 @@ export class OrderPlacementService {
     const placed = drafts.map((draft) => ({
       ...draft,
       id: draft.id ?? this.newOrderId(),
-      total: orderTotal(draft.items),
+      // Stored as the currency writes amounts: `1.5` EUR is kept as `1.50`.
+      items: draft.items.map((item) => ({
+        ...item,
+        unitPrice: normalizedPrice(item.unitPrice, draft.currency),
+      })),
+      total: orderTotal(draft.items, draft.currency),
     }));
-    await this.orders.createMany({ createdBy: placer.createdBy, owner: placer.owner }, placed, manager);
+    await this.orders.createMany(
+      { createdBy: placer.createdBy, owner: placer.owner, importId: placer.importId ?? null },
+      placed,
+      manager,
+    );
     if (origin === 'request') {
       for (const order of placed) {
         await this.audit.record(manager, {

@@ -14,6 +14,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 @Entity({ name: 'orders' })
 @Index('IDX_orders_created', ['createdAt', 'id'])
 @Index('IDX_orders_owner', ['owner', 'id'])
+@Index('UQ_orders_owner_external_ref', ['owner', 'externalRef'], { unique: true })
 export class OrderEntity {
   @PrimaryColumn({ type: 'varchar', length: 30 })
   id!: string;
@@ -32,9 +33,10 @@ export class OrderEntity {
   /**
    * Sum of the items' unit price x quantity, set once when the order is placed by
    * `orderTotal` (order-total.ts), the one rule for POST /orders and imports: exact in
-   * integer cents, never a float.
+   * integer minor units of the currency, never a float, and written with the currency's
+   * decimals (ISO 4217: `4500` JPY, `12.30` EUR, `1.250` KWD).
    */
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
+  @Column({ type: 'numeric' })
   total!: string;
 
   @Column({ type: 'varchar', length: 500, nullable: true })
@@ -46,6 +48,15 @@ export class OrderEntity {
   /** Who the order belongs to (see `Reach`): a client's own, or the house's. */
   @Column({ type: 'varchar', length: 100 })
   owner!: string;
+
+  /** The partner's own order number (see EXTERNAL_REF_RULE): unique per owner, when given. */
+  @Column({ name: 'external_ref', type: 'varchar', length: 64, nullable: true })
+  externalRef!: string | null;
+
+  /** The import that created the order (IMP-...); null for POST /orders. */
+  @Index('IDX_orders_import')
+  @Column({ name: 'import_id', type: 'varchar', length: 30, nullable: true })
+  importId!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

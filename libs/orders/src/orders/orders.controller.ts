@@ -46,8 +46,12 @@ export class OrdersController {
   @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'List orders, newest first, with cursor pagination' })
   @ApiOkResponse({ type: OrderPageResponse })
-  list(@Query() query: ListOrdersQueryDto, @CurrentReach() reach: Reach): Promise<OrderPageResponse> {
-    return this.orders.list(query, reach);
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListOrdersQueryDto,
+    @CurrentReach() reach: Reach,
+  ): Promise<OrderPageResponse> {
+    return this.orders.list(principal, query, reach);
   }
 
   @Get(':id')

@@ -18,6 +18,8 @@ export function toOrderResponse(
     currency: order.currency,
     total: order.total,
     note: order.note,
+    externalRef: order.externalRef,
+    importId: order.importId,
     items: [...items]
       .sort((a, b) => a.position - b.position)
       .map((i) =>

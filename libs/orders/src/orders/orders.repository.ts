@@ -18,6 +18,7 @@ export interface NewOrder {
   readonly currency: string;
   readonly total: string;
   readonly note: string | null;
+  readonly externalRef: string | null;
   readonly items: readonly {
     readonly product: string;
     readonly unitPrice: string;
@@ -29,11 +30,17 @@ export interface NewOrder {
 export interface OrderAuthor {
   readonly createdBy: string;
   readonly owner: string;
+  /** The import writing the batch; null (or absent) for POST /orders. */
+  readonly importId?: string | null;
 }
 
 /** The list's filters; `before` is an order id (ids are ULIDs, so they sort by creation). */
 export interface OrderSearch {
   readonly status?: OrderStatus;
+  readonly externalRef?: string;
+  readonly customerId?: string;
+  readonly importId?: string;
+  readonly createdBy?: string;
   readonly createdFrom?: Date;
   readonly createdTo?: Date;
   readonly before?: string;
@@ -47,6 +54,8 @@ interface OrderRow {
   currency: string;
   total: string;
   note: string | null;
+  external_ref: string | null;
+  import_id: string | null;
   created_by: string;
   owner: string;
   created_at: Date;
@@ -60,7 +69,8 @@ interface OrderRow {
  * text, so that `Database.read` prepares it once per connection; an order outside the reach
  * is not found by the same query as a missing id.
  */
-const ORDER_BY_ID = `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.created_by, o.owner,
+const ORDER_BY_ID = `SELECT o.id, o.customer_id, o.status, o.currency, o.total, o.note, o.external_ref, o.import_id,
+       o.created_by, o.owner,
        o.created_at, o.updated_at, o.version,
        COALESCE((SELECT json_agg(json_build_object('position', i.position, 'product', i.product,
                           'unitPrice', i.unit_price::text, 'quantity', i.quantity) ORDER BY i.position)
@@ -72,10 +82,13 @@ const ORDER_BY_ID = `SELECT o.id, o.customer_id, o.status, o.currency, o.total, 
  * Each column travels as one array parameter (unnest), so a statement has a fixed handful
  * of bind parameters however large the batch: far below PostgreSQL's 65,535.
  */
-const INSERT_ORDERS = `INSERT INTO "orders" ("id", "customer_id", "status", "currency", "total", "note", "created_by", "owner", "version")
-SELECT t.id, t.customer_id, 'placed', t.currency, t.total, t.note, $6, $7, 1
-  FROM unnest($1::varchar[], $2::varchar[], $3::char(3)[], $4::numeric[], $5::varchar[])
-       AS t(id, customer_id, currency, total, note)`;
+const INSERT_ORDERS = `INSERT INTO "orders" ("id", "customer_id", "status", "currency", "total", "note", "external_ref", "created_by", "owner", "import_id", "version")
+SELECT t.id, t.customer_id, 'placed', t.currency, t.total, t.note, t.external_ref, $7, $8, $9, 1
+  FROM unnest($1::varchar[], $2::varchar[], $3::char(3)[], $4::numeric[], $5::varchar[], $6::varchar[])
+       AS t(id, customer_id, currency, total, note, external_ref)`;
+
+/** The unique index behind "one externalRef per owner" (migration 1733300000000). */
+const EXTERNAL_REF_INDEX = 'UQ_orders_owner_external_ref';
 const INSERT_ITEMS = `INSERT INTO "order_items" ("order_id", "position", "product", "unit_price", "quantity")
 SELECT * FROM unnest($1::varchar[], $2::smallint[], $3::varchar[], $4::numeric[], $5::int[])`;
 
@@ -87,6 +100,8 @@ function toOrderWithItems(row: OrderRow): OrderWithItems {
     currency: row.currency,
     total: row.total,
     note: row.note,
+    externalRef: row.external_ref,
+    importId: row.import_id,
     createdBy: row.created_by,
     owner: row.owner,
     createdAt: new Date(row.created_at),
@@ -136,6 +151,13 @@ export class OrdersRepository {
     const qb = this.dataSource.getRepository(OrderEntity).createQueryBuilder('o');
     if (reach.only !== null) qb.andWhere('o.owner = :owner', { owner: reach.only });
     if (filter.status) qb.andWhere('o.status = :status', { status: filter.status });
+    if (filter.externalRef !== undefined)
+      qb.andWhere('o.external_ref = :externalRef', { externalRef: filter.externalRef });
+    if (filter.customerId !== undefined)
+      qb.andWhere('o.customer_id = :customerId', { customerId: filter.customerId });
+    if (filter.importId !== undefined) qb.andWhere('o.import_id = :importId', { importId: filter.importId });
+    if (filter.createdBy !== undefined)
+      qb.andWhere('o.created_by = :createdBy', { createdBy: filter.createdBy });
     if (filter.createdFrom) qb.andWhere('o.created_at >= :from', { from: filter.createdFrom });
     if (filter.createdTo) qb.andWhere('o.created_at < :to', { to: filter.createdTo });
     if (filter.before !== undefined) qb.andWhere('o.id < :before', { before: filter.before });
@@ -153,6 +175,28 @@ export class OrdersRepository {
   }
 
   /**
+   * Of `refs`, those an order of `owner` already carries as its externalRef, with that
+   * order's id: the check before a write, in the writer's transaction.
+   */
+  async findExternalRefs(
+    owner: string,
+    refs: readonly string[],
+    manager?: EntityManager,
+  ): Promise<Map<string, string>> {
+    if (refs.length === 0) return new Map();
+    const rows = await (manager ?? this.dataSource.manager)
+      .getRepository(OrderEntity)
+      .find({ select: { id: true, externalRef: true }, where: { owner, externalRef: In([...refs]) } });
+    return new Map(rows.map((row) => [row.externalRef!, row.id]));
+  }
+
+  /** True when `error` is the unique index on (owner, externalRef): a concurrent writer took it. */
+  isExternalRefTaken(error: unknown): boolean {
+    const driverError = (error as { driverError?: { code?: unknown; constraint?: unknown } }).driverError;
+    return driverError?.code === '23505' && driverError.constraint === EXTERNAL_REF_INDEX;
+  }
+
+  /**
    * Inserts orders and their items: one order (POST /orders) or a batch (imports), the
    * same two statements. In the caller's transaction, or in one of its own.
    */
@@ -167,6 +211,7 @@ export class OrdersRepository {
     const currencies: string[] = [];
     const totals: string[] = [];
     const notes: (string | null)[] = [];
+    const externalRefs: (string | null)[] = [];
     const itemOrderIds: string[] = [];
     const positions: number[] = [];
     const products: string[] = [];
@@ -178,6 +223,7 @@ export class OrdersRepository {
       currencies.push(order.currency);
       totals.push(order.total);
       notes.push(order.note);
+      externalRefs.push(order.externalRef);
       order.items.forEach((item, position) => {
         itemOrderIds.push(order.id);
         positions.push(position);
@@ -192,8 +238,10 @@ export class OrdersRepository {
       currencies,
       totals,
       notes,
+      externalRefs,
       author.createdBy,
       author.owner,
+      author.importId ?? null,
     ]);
     await manager.query(INSERT_ITEMS, [itemOrderIds, positions, products, prices, quantities]);
   }

@@ -219,7 +219,7 @@ describe('OrdersService', () => {
       expect(created.order.customer?.email).not.toBe(customer.email);
       const read = await orders.get(created.order.id, HOUSE_REACH);
       expect(read).toEqual(created.order);
-      const listed = await orders.list({ limit: 100 }, HOUSE_REACH);
+      const listed = await orders.list(operator, { limit: 100 }, HOUSE_REACH);
       expect(listed.items.find((o) => o.id === created.order.id)).toEqual(created.order);
       const changed = await orders.updateStatus(operator, HOUSE_REACH, created.order.id, 'paid', '"1"');
       expect(changed.customer).toEqual(created.order.customer);

@@ -7,11 +7,14 @@ import {
   CustomerNotFoundError,
   type CustomerRecord,
 } from '@orderops/pii';
+import { ValidationFailedError } from '@orderops/core';
 import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyRepository, type IdempotencyKeyRef } from '../idempotency/idempotency.repository.js';
 import {
+  CreatedByFilterForbiddenError,
   CustomerAmbiguousError,
+  ExternalRefTakenError,
   IdempotencyKeyReusedError,
   InvalidOrderCursorError,
   InvalidIdempotencyKeyError,
@@ -26,6 +29,7 @@ import type { CreateOrderDto } from './dto/create-order.dto.js';
 import type { ListOrdersQueryDto } from './dto/order-requests.dto.js';
 import type { OrderPageResponse, OrderResponse } from './dto/order.response.js';
 import { canTransition } from './order-status.js';
+import { priceDecimalProblems } from './price-decimals.js';
 import type { OrderStatus } from './order.entity.js';
 import { OrderPlacementService } from './order-placement.service.js';
 import { OrdersRepository, type OrderWithItems } from './orders.repository.js';
@@ -95,6 +99,8 @@ export class OrdersService implements OnModuleInit {
     idempotencyKey?: string,
   ): Promise<CreatedOrder> {
     if (body.customer && body.customerId) throw new CustomerAmbiguousError();
+    const decimals = priceDecimalProblems(body);
+    if (decimals.length > 0) throw new ValidationFailedError(decimals);
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new InvalidIdempotencyKeyError();
     }
@@ -102,15 +108,24 @@ export class OrdersService implements OnModuleInit {
     const key =
       idempotencyKey === undefined ? undefined : { principal: principalRef(principal), idempotencyKey };
     const orderId = this.placement.newOrderId();
-    const { written, replayed } = await this.dataSource.transaction(async (manager) => {
-      if (key !== undefined) {
-        const earlier = await this.claimIdempotencyKey(manager, key, requestHash, orderId);
-        if (earlier)
-          return { written: { loaded: await this.mustLoad(earlier, reach, manager) }, replayed: true };
-      }
-      return { written: await this.insertOrder(manager, principal, reach, body, orderId), replayed: false };
-    });
+    const { written, replayed } = await this.dataSource
+      .transaction(async (manager) => {
+        if (key !== undefined) {
+          const earlier = await this.claimIdempotencyKey(manager, key, requestHash, orderId);
+          if (earlier)
+            return { written: { loaded: await this.mustLoad(earlier, reach, manager) }, replayed: true };
+        }
+        return { written: await this.insertOrder(manager, principal, reach, body, orderId), replayed: false };
+      })
+      .catch((error: unknown) => this.explainConflict(error, reach, body.externalRef ?? null));
     return { order: await this.respond(written), replayed };
+  }
+
+  /** A concurrent create that took the same externalRef first turns this one into a 409. */
+  private async explainConflict(error: unknown, reach: Reach, externalRef: string | null): Promise<never> {
+    if (externalRef === null || !this.orders.isExternalRefTaken(error)) throw error;
+    const taken = await this.orders.findExternalRefs(reach.owner, [externalRef]);
+    throw new ExternalRefTakenError(taken.get(externalRef));
   }
 
   /**
@@ -144,6 +159,13 @@ export class OrdersService implements OnModuleInit {
     orderId: string,
   ): Promise<Written> {
     const actor = actorOf(principal);
+    // `null` is allowed as "none" by @IsOptional, like an absent field.
+    const externalRef = body.externalRef ?? null;
+    if (externalRef !== null) {
+      const taken = await this.orders.findExternalRefs(reach.owner, [externalRef], manager);
+      const existing = taken.get(externalRef);
+      if (existing !== undefined) throw new ExternalRefTakenError(existing);
+    }
     let customer: CustomerRecord | null = null;
     if (body.customer) {
       customer = (await this.customers.findOrCreate(manager, body.customer, actor, reach.owner)).record;
@@ -164,6 +186,7 @@ export class OrdersService implements OnModuleInit {
           customerId: customer?.id ?? null,
           currency: body.currency,
           note: body.note ?? null,
+          externalRef,
           items: body.items,
         },
       ],
@@ -213,13 +236,19 @@ export class OrdersService implements OnModuleInit {
     return this.respond({ loaded: await this.mustLoad(id, reach) });
   }
 
-  /** The orders `reach` covers, newest first. */
-  async list(query: ListOrdersQueryDto, reach: Reach): Promise<OrderPageResponse> {
+  /** The orders `reach` covers, newest first; `createdBy` is an operator's filter. */
+  async list(principal: Principal, query: ListOrdersQueryDto, reach: Reach): Promise<OrderPageResponse> {
+    if (query.createdBy !== undefined && principal.type !== 'operator')
+      throw new CreatedByFilterForbiddenError();
     const limit = query.limit ?? 20;
     // ULIDs sort by creation time, so the id alone orders and pages the list.
     const rows = await this.orders.search(
       {
         status: query.status,
+        externalRef: query.externalRef,
+        customerId: query.customerId,
+        importId: query.importId,
+        createdBy: query.createdBy,
         createdFrom: query.createdFrom,
         createdTo: query.createdTo,
         before: query.cursor === undefined ? undefined : decodeCursor(query.cursor),

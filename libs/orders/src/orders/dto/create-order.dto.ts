@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CURRENCIES } from '../currencies.js';
+import { EXTERNAL_REF_MAX_LENGTH, EXTERNAL_REF_PATTERN, EXTERNAL_REF_RULE } from '../external-ref.js';
 import { IsPositiveMoney } from './money.validator.js';
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
@@ -28,7 +29,11 @@ export class OrderItemDto {
   @Matches(NO_CONTROL_CHARS, { message: 'product must not contain control characters' })
   product!: string;
 
-  @ApiProperty({ example: '999.99', description: 'decimal string, > 0, at most 2 decimals, <= 1000000' })
+  @ApiProperty({
+    example: '999.99',
+    description:
+      'decimal string, > 0, <= 1000000, with at most the currency’s decimals (ISO 4217: 0 for JPY and KRW, 3 for BHD, JOD, KWD, OMR and TND, 2 otherwise; else 400 currencyDecimals)',
+  })
   @IsString()
   @IsPositiveMoney()
   unitPrice!: string;
@@ -73,4 +78,17 @@ export class CreateOrderDto {
   @IsString()
   @MaxLength(500)
   note?: string;
+
+  @ApiPropertyOptional({
+    example: 'PO-2024-00017',
+    minLength: 1,
+    maxLength: EXTERNAL_REF_MAX_LENGTH,
+    pattern: EXTERNAL_REF_PATTERN.source,
+    description: `your own order number, to reconcile by: ${EXTERNAL_REF_RULE}; unique among your orders (a second order with it answers 409)`,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, EXTERNAL_REF_MAX_LENGTH)
+  @Matches(EXTERNAL_REF_PATTERN, { message: `externalRef must be ${EXTERNAL_REF_RULE}` })
+  externalRef?: string;
 }

@@ -14,6 +14,14 @@ export class OrderResponse {
   @ApiProperty({ example: 'EUR' }) currency!: string;
   @ApiProperty({ example: '1999.98', description: 'computed by the server' }) total!: string;
   @ApiPropertyOptional({ nullable: true }) note!: string | null;
+  @ApiPropertyOptional({ nullable: true, example: 'PO-2024-00017', description: 'your own order number' })
+  externalRef!: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'IMP-01JD8Q5Z3M7R4T6V8X0B2C4D6F',
+    description: 'the import that created the order; null for POST /orders',
+  })
+  importId!: string | null;
   @ApiProperty({ type: OrderItemResponse, isArray: true }) items!: OrderItemResponse[];
   @ApiPropertyOptional({ type: CustomerResponse, nullable: true, description: 'masked' })
   customer!: CustomerResponse | null;
