@@ -97,7 +97,7 @@ describe('the CLI beside the running API on the embedded database (built, as pro
       expect(first.stdout).toContain('rows 6, accepted 4, rejected 2, orders 4');
       expect(first.stdout).toContain('line 5: product must be longer than or equal to 1 characters');
       expect(first.stdout).toContain(
-        'line 6: price must be a decimal string > 0 and <= 1000000 with at most 2 decimals',
+        'line 6: price must be a decimal string > 0 and <= 1000000 with at most 3 decimals (and no more than its currency has)',
       );
       expect(first.stdout).not.toMatch(/isLength|isPositiveMoney/);
       const importId = /Imported: (IMP-\S+)/.exec(first.stdout)?.[1] ?? '';

@@ -50,7 +50,7 @@ describe(
       // The messages, as the API words them, not the validator codes.
       expect(res.stdout).toContain('line 5: product must be longer than or equal to 1 characters');
       expect(res.stdout).toContain(
-        'line 6: price must be a decimal string > 0 and <= 1000000 with at most 2 decimals',
+        'line 6: price must be a decimal string > 0 and <= 1000000 with at most 3 decimals (and no more than its currency has)',
       );
       expect(res.stdout).not.toMatch(/isLength|isPositiveMoney/);
       expect(res.stderr).not.toContain('\r');

@@ -40,7 +40,8 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
             {
               field: 'price',
               code: 'isPositiveMoney',
-              message: 'price must be a decimal string > 0 and <= 1000000 with at most 3 decimals',
+              message:
+                'price must be a decimal string > 0 and <= 1000000 with at most 3 decimals (and no more than its currency has)',
             },
           ],
         },

@@ -8,7 +8,10 @@ export class ImportFieldProblemResponse {
   @ApiProperty({ example: 'isPositiveMoney' })
   code!: string;
 
-  @ApiProperty({ example: 'price must be a decimal string > 0 and <= 1000000 with at most 2 decimals' })
+  @ApiProperty({
+    example:
+      'price must be a decimal string > 0 and <= 1000000 with at most 3 decimals (and no more than its currency has)',
+  })
   message!: string;
 }
 

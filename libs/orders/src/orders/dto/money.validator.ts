@@ -40,7 +40,8 @@ export function IsPositiveMoney(options?: ValidationOptions): PropertyDecorator 
       target: target.constructor,
       propertyName: String(propertyName),
       options: {
-        message: '$property must be a decimal string > 0 and <= 1000000 with at most 3 decimals',
+        message:
+          '$property must be a decimal string > 0 and <= 1000000 with at most 3 decimals (and no more than its currency has)',
         ...options,
       },
       validator: { validate: isPositiveMoney },
