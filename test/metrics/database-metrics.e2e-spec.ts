@@ -1,0 +1,72 @@
+import { Metrics } from '@orderops/core';
+import { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/use-test-app.js';
+import { samples } from './support.js';
+
+describe('database metrics', () => {
+  const t = useTestApp({
+    behindProxy: true,
+    bootstrapAdmin: false,
+    // Two connections, so a third caller waits; a short statement bound, so an unanswered
+    // query is given up after 100 ms + the 2 s read grace.
+    env: { DATABASE_POOL_SIZE: '2', DATABASE_STATEMENT_TIMEOUT_MS: '100' },
+  });
+  const values = async (): Promise<Map<string, number>> => samples(await t.app.get(Metrics).scrape());
+  const errors = async (errorClass: string): Promise<number> =>
+    (await values()).get(`orderops_db_query_errors_total{class="${errorClass}"}`) ?? -1;
+  const ready = () => t.app.inject({ method: 'GET', url: '/health/ready' });
+
+  it('reports the pool: its bound, connections lent out and callers waiting', async () => {
+    const ds = t.app.get(DataSource);
+    const busy = Array.from({ length: 3 }, () => ds.query('SELECT pg_sleep(0.3)'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const during = await values();
+    await Promise.all(busy);
+    expect(during.get('orderops_db_pool_max')).toBe(2);
+    expect(during.get('orderops_db_pool_in_use')).toBe(2);
+    expect(during.get('orderops_db_pool_waiting')).toBe(1);
+    const after = await values();
+    expect([after.get('orderops_db_pool_in_use'), after.get('orderops_db_pool_waiting')]).toEqual([0, 0]);
+    expect(after.get('orderops_db_pool_size')).toBeLessThanOrEqual(2);
+  });
+
+  it('counts a constraint violation the server raises as "constraint"', async () => {
+    const before = await errors('constraint');
+    await expect(
+      t.app.get(DataSource).query("DO $$ BEGIN RAISE unique_violation USING MESSAGE = 'probe'; END $$"),
+    ).rejects.toThrow();
+    expect(await errors('constraint')).toBe(before + 1);
+    expect(await errors('other')).toBe(0);
+  });
+
+  it('counts a query whose answer never comes as "timeout"', async () => {
+    const before = await errors('timeout');
+    t.proxy.latencyMs = 3_000;
+    try {
+      expect((await ready()).statusCode).toBe(503);
+    } finally {
+      t.proxy.latencyMs = 0;
+    }
+    // Readiness gives up before the client does; the query's own end is counted when it comes.
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await errors('timeout');
+    }
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('counts queries and connection attempts that find the database gone as "connection"', async () => {
+    const before = await errors('connection');
+    t.proxy.cut();
+    try {
+      expect((await ready()).statusCode).toBe(503);
+    } finally {
+      t.proxy.restore();
+    }
+    expect(await errors('connection')).toBeGreaterThan(before);
+    // Nothing about the failures, only their class: no message, address or SQL in any label.
+    expect(await t.app.get(Metrics).scrape()).not.toMatch(/ECONN|127\.0\.0\.1|SELECT/);
+  });
+});
