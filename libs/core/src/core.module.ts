@@ -95,7 +95,7 @@ export class CoreModule {
           // Lines logged during a request get its id from the request context (mixin).
           forRoutes: [],
         }),
-        RateLimitModule.forRoot(config, rootLogger),
+        RateLimitModule.forRoot(config, rootLogger, metrics),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
