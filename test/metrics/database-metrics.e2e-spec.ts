@@ -10,7 +10,11 @@ describe('database metrics', () => {
     bootstrapAdmin: false,
     // Two connections, so a third caller waits; a short statement bound, so an unanswered
     // query is given up after 100 ms + the 2 s read grace.
-    env: { DATABASE_POOL_SIZE: '2', DATABASE_STATEMENT_TIMEOUT_MS: '100' },
+    env: {
+      DATABASE_POOL_SIZE: '2',
+      DATABASE_STATEMENT_TIMEOUT_MS: '100',
+      DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+    },
   });
   const values = async (): Promise<Map<string, number>> => samples(await t.app.get(Metrics).scrape());
   const errors = async (errorClass: string): Promise<number> =>
@@ -55,6 +59,18 @@ describe('database metrics', () => {
       after = await errors('timeout');
     }
     expect(after).toBeGreaterThan(before);
+  });
+
+  it('counts a wait for a pool connection that runs out as "timeout"', async () => {
+    const ds = t.app.get(DataSource);
+    const before = await errors('timeout');
+    // Two hold the pool's two connections past the 1 s acquire bound; the third gives up.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 3 }, () => ds.query('SELECT pg_sleep(1.5)')),
+    );
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(await errors('timeout')).toBe(before + refused.length);
   });
 
   it('counts queries and connection attempts that find the database gone as "connection"', async () => {

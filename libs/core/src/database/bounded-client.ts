@@ -4,12 +4,12 @@ const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /** The pool passes its options to each client it creates; this one is ours. */
 export interface BoundedClientConfig extends pg.ClientConfig {
-  /** Told of every failed query and connection attempt (the metrics' error counter). */
+  /** Told of every failed query (the metrics' error counter). */
   readonly onQueryError?: (error: unknown) => void;
 }
 
 /** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
-function observeErrors(
+export function observeErrors(
   method: (...args: unknown[]) => unknown,
   failed: (error: unknown) => void,
 ): (...args: unknown[]) => unknown {
@@ -45,8 +45,6 @@ export class BoundedClient extends pg.Client {
       this.dropIfUnanswered(error);
     };
     this.query = observeErrors(this.query.bind(this), failed) as pg.Client['query'];
-    // A connection that cannot be opened is a failed query to whoever waited for it.
-    if (onError) this.connect = observeErrors(this.connect.bind(this), onError) as pg.Client['connect'];
   }
 
   private dropIfUnanswered(error: unknown): void {

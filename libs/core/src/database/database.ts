@@ -6,7 +6,7 @@ import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
 import { DataDirLockedError, RunningInstanceMigrationError } from '../errors/core.errors.js';
 import type { PoolStats } from '../metrics/database-metrics.js';
-import { BoundedClient } from './bounded-client.js';
+import { BoundedClient, observeErrors } from './bounded-client.js';
 import {
   EmbeddedDatabase,
   type EmbeddedConnection,
@@ -158,6 +158,12 @@ export class Database implements OnApplicationShutdown {
         extra: poolOptions(database, options.onQueryError),
       } as DataSourceOptions);
       await dataSource.initialize();
+      if (options.onQueryError) {
+        // Waiting for a connection fails here, not in a client: acquire timeouts, refused or
+        // failed connection attempts. Every caller (TypeORM, Database.read) comes through it.
+        const pool = (dataSource.driver as unknown as { master: Pool }).master;
+        pool.connect = observeErrors(pool.connect.bind(pool), options.onQueryError) as Pool['connect'];
+      }
       const shared = embedded !== undefined || running !== undefined || (await isPGlite(dataSource));
       return new Database(dataSource, embedded, shared, running);
     } catch (error) {
