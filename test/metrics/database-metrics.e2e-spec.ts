@@ -21,12 +21,22 @@ describe('database metrics', () => {
     (await values()).get(`orderops_db_query_errors_total{class="${errorClass}"}`) ?? -1;
   const ready = () => t.app.inject({ method: 'GET', url: '/health/ready' });
 
+  /** Takes both pool connections and holds them, without a query, until released. */
+  async function holdPool(): Promise<() => Promise<void>> {
+    const runners = [t.app.get(DataSource).createQueryRunner(), t.app.get(DataSource).createQueryRunner()];
+    for (const runner of runners) await runner.connect();
+    return async () => {
+      for (const runner of runners) await runner.release();
+    };
+  }
+
   it('reports the pool: its bound, connections lent out and callers waiting', async () => {
-    const ds = t.app.get(DataSource);
-    const busy = Array.from({ length: 3 }, () => ds.query('SELECT pg_sleep(0.3)'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const release = await holdPool();
+    const waiting = t.app.get(DataSource).query('SELECT 1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const during = await values();
-    await Promise.all(busy);
+    await release();
+    await waiting;
     expect(during.get('orderops_db_pool_max')).toBe(2);
     expect(during.get('orderops_db_pool_in_use')).toBe(2);
     expect(during.get('orderops_db_pool_waiting')).toBe(1);
@@ -62,15 +72,14 @@ describe('database metrics', () => {
   });
 
   it('counts a wait for a pool connection that runs out as "timeout"', async () => {
-    const ds = t.app.get(DataSource);
     const before = await errors('timeout');
-    // Two hold the pool's two connections past the 1 s acquire bound; the third gives up.
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 3 }, () => ds.query('SELECT pg_sleep(1.5)')),
-    );
-    const refused = outcomes.filter((o) => o.status === 'rejected');
-    expect(refused.length).toBeGreaterThanOrEqual(1);
-    expect(await errors('timeout')).toBe(before + refused.length);
+    const release = await holdPool();
+    try {
+      await expect(t.app.get(DataSource).query('SELECT 1')).rejects.toThrow(/timeout exceeded/);
+    } finally {
+      await release();
+    }
+    expect(await errors('timeout')).toBe(before + 1);
   });
 
   it('counts queries and connection attempts that find the database gone as "connection"', async () => {
