@@ -30,7 +30,8 @@ describe('database metrics', () => {
     };
   }
 
-  it('reports the pool: its bound, connections lent out and callers waiting', async () => {
+  it('reports the pool: its bound, connections lent out, callers waiting and how long they waited', async () => {
+    const before = await values();
     const release = await holdPool();
     const waiting = t.app.get(DataSource).query('SELECT 1');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -43,6 +44,13 @@ describe('database metrics', () => {
     const after = await values();
     expect([after.get('orderops_db_pool_in_use'), after.get('orderops_db_pool_waiting')]).toEqual([0, 0]);
     expect(after.get('orderops_db_pool_size')).toBeLessThanOrEqual(2);
+    // Three waits for a connection: the two holders and the query that waited for one of them.
+    const moved = (key: string): number => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+    expect(moved('orderops_db_pool_acquire_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(moved('orderops_db_pool_acquire_seconds_sum')).toBeGreaterThanOrEqual(0.04);
+    expect(moved('orderops_db_pool_acquire_seconds_bucket{le="0.01"}')).toBeLessThan(
+      moved('orderops_db_pool_acquire_seconds_count'),
+    );
   });
 
   it('counts a constraint violation the server raises as "constraint"', async () => {

@@ -55,6 +55,7 @@ async function openDatabase(
   const database = await Database.open(config, schema, {
     attachToRunningInstance: options.attachToRunningInstance === true,
     onQueryError: metrics.database.queryFailed,
+    poolObserver: metrics.database,
   });
   metrics.database.watch(() => database.poolStats());
   if (config.database.migrateOnStart && !database.runningInstance) {

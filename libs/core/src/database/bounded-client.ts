@@ -9,7 +9,7 @@ export interface BoundedClientConfig extends pg.ClientConfig {
 }
 
 /** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
-export function observeErrors(
+function observeErrors(
   method: (...args: unknown[]) => unknown,
   failed: (error: unknown) => void,
 ): (...args: unknown[]) => unknown {

@@ -6,7 +6,8 @@ import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
 import { DataDirLockedError, RunningInstanceMigrationError } from '../errors/core.errors.js';
 import type { PoolStats } from '../metrics/database-metrics.js';
-import { BoundedClient, observeErrors } from './bounded-client.js';
+import { BoundedClient } from './bounded-client.js';
+import { observePool, type PoolObserver } from './pool-observer.js';
 import {
   EmbeddedDatabase,
   type EmbeddedConnection,
@@ -50,8 +51,10 @@ export interface DatabaseOpenOptions {
    * serves instead of failing (the CLI beside the API). Migrations are then refused.
    */
   readonly attachToRunningInstance?: boolean;
-  /** Told of every failed query and connection attempt, for the metrics; never logs. */
+  /** Told of every failed query (the metrics; it never logs). */
   readonly onQueryError?: (error: unknown) => void;
+  /** Told of every wait for a pool connection, and of those that fail. */
+  readonly poolObserver?: PoolObserver;
 }
 
 function connectionOptions(
@@ -158,11 +161,8 @@ export class Database implements OnApplicationShutdown {
         extra: poolOptions(database, options.onQueryError),
       } as DataSourceOptions);
       await dataSource.initialize();
-      if (options.onQueryError) {
-        // Waiting for a connection fails here, not in a client: acquire timeouts, refused or
-        // failed connection attempts. Every caller (TypeORM, Database.read) comes through it.
-        const pool = (dataSource.driver as unknown as { master: Pool }).master;
-        pool.connect = observeErrors(pool.connect.bind(pool), options.onQueryError) as Pool['connect'];
+      if (options.poolObserver) {
+        observePool((dataSource.driver as unknown as { master: Pool }).master, options.poolObserver);
       }
       const shared = embedded !== undefined || running !== undefined || (await isPGlite(dataSource));
       return new Database(dataSource, embedded, shared, running);

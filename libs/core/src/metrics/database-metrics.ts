@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { PoolObserver } from '../database/pool-observer.js';
 import { infrastructureFailureOf } from '../errors/infrastructure-failure.js';
 
 /** What the connection pool holds at one instant. */
@@ -48,9 +49,10 @@ export function queryErrorClassOf(error: unknown): QueryErrorClass {
  * Pool gauges read the pool at scrape time (nothing per query); the error counter is touched
  * only when a query fails.
  */
-export class DatabaseMetrics {
+export class DatabaseMetrics implements PoolObserver {
   private pool: (() => PoolStats) | undefined;
   private readonly errors: Counter<'class'>;
+  private readonly acquire: Histogram;
 
   constructor(registry: Registry) {
     const stat = (name: string, help: string, read: (stats: PoolStats) => number): void => {
@@ -80,6 +82,21 @@ export class DatabaseMetrics {
       registers: [registry],
     });
     for (const errorClass of QUERY_ERROR_CLASSES) this.errors.inc({ class: errorClass }, 0);
+    this.acquire = new Histogram({
+      name: 'orderops_db_pool_acquire_seconds',
+      help: 'Wait for a pool connection, opening one included (successful waits only).',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+  }
+
+  acquired(seconds: number): void {
+    this.acquire.observe(seconds);
+  }
+
+  /** A wait for a connection that failed counts as a failed query, by the same classes. */
+  failed(error: unknown): void {
+    this.queryFailed(error);
   }
 
   /** The pool to report; called once the database is open. */
