@@ -97,7 +97,7 @@ describe('the built API at startup', () => {
     });
   });
 
-  it('logs the listening URL and the /docs URL once it serves', async () => {
+  it('logs the listening URL, the /docs URL and the metrics URL once it serves', async () => {
     const api = await startApi({ ORDEROPS_DATA_DIR: dataDir() });
     running.push(api);
     const line = JSON.parse(
@@ -110,13 +110,20 @@ describe('the built API at startup', () => {
       level: 'info',
       url: api.url,
       docsUrl: `${api.url}/docs`,
-      msg: `OrderOps listening on ${api.url}; API docs at ${api.url}/docs`,
+      metricsUrl: api.metricsUrl,
+      msg: `OrderOps listening on ${api.url}; API docs at ${api.url}/docs; metrics at ${api.metricsUrl}`,
     });
     expect((await fetch(String(line.docsUrl))).status).toBe(200);
+    expect((await fetch(String(line.metricsUrl))).status).toBe(200);
   });
 
-  it('names no /docs URL when the docs are off, and renders readable lines with LOG_FORMAT=pretty', async () => {
-    const api = await startApi({ ORDEROPS_DATA_DIR: dataDir(), DOCS_ENABLED: 'false', LOG_FORMAT: 'pretty' });
+  it('names no /docs or metrics URL when those are off, and renders readable lines with LOG_FORMAT=pretty', async () => {
+    const api = await startApi({
+      ORDEROPS_DATA_DIR: dataDir(),
+      DOCS_ENABLED: 'false',
+      METRICS_ENABLED: 'false',
+      LOG_FORMAT: 'pretty',
+    });
     running.push(api);
     const line = await lineOf(
       () => api.stdout(),
@@ -126,6 +133,7 @@ describe('the built API at startup', () => {
       /^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[Startup\] OrderOps listening on http:\/\/127\.0\.0\.1:\d+$/,
     );
     expect(line).not.toContain('/docs');
+    expect(line).not.toContain('metrics');
     expect(api.stdout()).not.toMatch(ANSI);
     expect(api.stdout().trimStart()).not.toMatch(/^\{/);
   });

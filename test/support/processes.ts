@@ -22,6 +22,8 @@ export interface RunningProcess {
   readonly child: ChildProcess;
   readonly port: number;
   readonly url: string;
+  /** The scrape URL, on its own free port, unless the case sets METRICS_PORT itself. */
+  readonly metricsUrl: string;
   stdout(): string;
   stderr(): string;
   /** Resolves with the exit code (or signal name) once the process has ended. */
@@ -52,8 +54,17 @@ export async function spawnApi(
   options: { cwd?: string } = {},
 ): Promise<RunningProcess> {
   const port = await freePort();
+  // Each process its own metrics port: the default (9464) would be shared by every case.
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [resolve(API_ENTRY)], {
-    env: { ...baseEnv(), NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      ...baseEnv(),
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: metricsPort,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
   });
@@ -64,7 +75,15 @@ export async function spawnApi(
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  return { child, port, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited };
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+  };
 }
 
 /** Polls /health/live until the process answers; fails if it exits first. */

@@ -6,6 +6,7 @@ import {
   buildOpenApiDocument,
   configureHttp,
   createHttpAdapter,
+  MetricsServer,
   setupDocs,
   type AppConfig,
 } from '@orderops/core';
@@ -65,4 +66,13 @@ export async function createApp(
   if (config.http.docsEnabled || options.forceDocs) setupDocs(app, buildApiDocument(app), DOCS_CLIENT_ID);
   await app.init();
   return app;
+}
+
+/**
+ * Both listeners on the configured host: the API on PORT and, unless METRICS_ENABLED=false,
+ * the Prometheus endpoint on METRICS_PORT. Either failing to bind fails the start.
+ */
+export async function listenApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  await app.listen({ port: config.http.port, host: config.http.host });
+  await app.get(MetricsServer).listen();
 }

@@ -4,13 +4,15 @@ import {
   createRootLogger,
   DOCS_PATH,
   loadConfig,
+  METRICS_PATH,
+  MetricsServer,
   ROOT_LOGGER,
   type AppConfig,
 } from '@orderops/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { createApp } from './app.factory.js';
+import { createApp, listenApp } from './app.factory.js';
 import { prettyDestination, readLogFormat, type LogFormat } from './log-format.js';
 
 /** SIGTERM must end the process within this budget even if draining stalls. */
@@ -51,21 +53,23 @@ function reportStartupFailure(
 }
 
 /** A URL someone on this machine can open: a wildcard listen address is reached as localhost. */
-function listeningUrl(app: NestFastifyApplication, host: string): string {
-  const { port } = app.getHttpServer().address() as AddressInfo;
+function listeningUrl({ port }: AddressInfo, host: string): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `http://${name}:${port}`;
 }
 
 function announce(app: NestFastifyApplication, config: AppConfig): void {
-  const url = listeningUrl(app, config.http.host);
+  const url = listeningUrl(app.getHttpServer().address() as AddressInfo, config.http.host);
   const docsUrl = config.http.docsEnabled ? `${url}${DOCS_PATH}` : undefined;
+  const metricsAddress = app.get(MetricsServer).address();
+  const metricsUrl = metricsAddress && `${listeningUrl(metricsAddress, config.http.host)}${METRICS_PATH}`;
   app
     .get<Logger>(ROOT_LOGGER)
     .child({ context: 'Startup' })
     .info(
-      { url, ...(docsUrl ? { docsUrl } : {}) },
-      `OrderOps listening on ${url}${docsUrl ? `; API docs at ${docsUrl}` : ''}`,
+      { url, ...(docsUrl ? { docsUrl } : {}), ...(metricsUrl ? { metricsUrl } : {}) },
+      `OrderOps listening on ${url}${docsUrl ? `; API docs at ${docsUrl}` : ''}` +
+        `${metricsUrl ? `; metrics at ${metricsUrl}` : ''}`,
     );
 }
 
@@ -103,7 +107,7 @@ async function main(format: LogFormat): Promise<void> {
   process.once('SIGINT', stop);
 
   try {
-    await app.listen({ port: config.http.port, host: config.http.host });
+    await listenApp(app, config);
   } catch (error) {
     reportStartupFailure(error, format, config.logLevel);
     process.exit(1);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { currentRequestContext, deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
+import { currentRequestContext, deriveKey, InjectConfig, Metrics, type AppConfig } from '@orderops/core';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { AuditEventEntity } from './audit-event.entity.js';
@@ -97,7 +97,15 @@ export class AuditService {
     private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.appended = metrics.counter(
+      'orderops_audit_appends_total',
+      'Audit events appended to the chain (just before their transaction commits).',
+    );
+  }
+
+  private readonly appended: (by?: number) => void;
 
   /**
    * Appends an event within the caller's transaction (`manager` must be a transaction's),
@@ -147,6 +155,7 @@ export class AuditService {
       return { ...row, prevHash, hash };
     });
     await this.repository.append(rows, runner.manager);
+    this.appended(rows.length);
   }
 
   /** The transaction (or savepoint) rolls back: its recorded events are dropped with it. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthMetrics } from './auth.metrics.js';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditCoreModule } from '@orderops/audit';
 import { AdminController } from './admin/admin.controller.js';
@@ -33,6 +34,7 @@ const repositories = [
 ];
 
 const services = [
+  AuthMetrics,
   PasswordHasher,
   OperatorsService,
   ClientsService,

@@ -11,6 +11,8 @@ import { SchemaBehindError } from './errors/core.errors.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { HealthService } from './health/health.service.js';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { MetricsServer } from './metrics/metrics-server.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { createValidationPipe } from './validation/validation.pipe.js';
 
@@ -47,11 +49,15 @@ async function openDatabase(
   schema: DatabaseSchema,
   logger: PinoLogger,
   options: CoreModuleOptions,
+  metrics: Metrics,
 ): Promise<Database> {
   const requireCurrentSchema = options.requireCurrentSchema ?? true;
   const database = await Database.open(config, schema, {
     attachToRunningInstance: options.attachToRunningInstance === true,
+    onQueryError: metrics.database.queryFailed,
+    poolObserver: metrics.database,
   });
+  metrics.database.watch(() => database.poolStats());
   if (config.database.migrateOnStart && !database.runningInstance) {
     const applied = await database.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
@@ -64,7 +70,7 @@ async function openDatabase(
 }
 
 /**
- * Configuration, database, logging, errors, validation and the readiness check for the whole app.
+ * Configuration, database, logging, errors, validation, metrics and the readiness check for the whole app.
  * Global, so feature modules inject AppConfig, DataSource and the logger without imports.
  */
 @Module({})
@@ -73,6 +79,7 @@ export class CoreModule {
     const { config } = options;
     const rootLogger = createRootLogger(config, options.logDestination);
     const schema = mergeSchemas(options.schemas ?? []);
+    const metrics = new Metrics();
     return {
       module: CoreModule,
       global: true,
@@ -89,21 +96,26 @@ export class CoreModule {
           // Lines logged during a request get its id from the request context (mixin).
           forRoutes: [],
         }),
-        RateLimitModule.forRoot(config, rootLogger),
+        RateLimitModule.forRoot(config, rootLogger, metrics),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: rootLogger },
+        { provide: Metrics, useValue: metrics },
+        {
+          provide: MetricsServer,
+          useValue: new MetricsServer(config, metrics, rootLogger.child({ context: 'Metrics' })),
+        },
         {
           provide: Database,
-          useFactory: () => openDatabase(config, schema, rootLogger, options),
+          useFactory: () => openDatabase(config, schema, rootLogger, options, metrics),
         },
         { provide: DataSource, useFactory: (database: Database) => database.dataSource, inject: [Database] },
         HealthService,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [APP_CONFIG, ROOT_LOGGER, Database, DataSource, HealthService],
+      exports: [APP_CONFIG, ROOT_LOGGER, Database, DataSource, HealthService, Metrics, MetricsServer],
     };
   }
 }

@@ -22,3 +22,5 @@ export { SkipRateLimit, StrictRateLimit } from './rate-limit/strict-rate-limit.d
 export { NotPersonalData, notPersonalFieldsOf } from './privacy/not-personal-data.decorator.js';
 export { clientAddressOf, ipv6Groups, unmappedAddress } from './http/client-address.js';
 export { HealthService, type ReadinessReport } from './health/health.service.js';
+export { Metrics } from './metrics/metrics.js';
+export { METRICS_PATH, MetricsServer } from './metrics/metrics-server.js';

@@ -1,4 +1,5 @@
 import { formatScopes, isScope, parseScopeParam, type Scope } from '@orderops/access';
+import { AuthMetrics, TOKEN_GRANTS, type TokenGrant } from '../auth.metrics.js';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
@@ -36,7 +37,7 @@ export type IntrospectionResponse =
       jti?: string;
     };
 
-const SUPPORTED_GRANTS: ReadonlySet<string> = new Set(['password', 'client_credentials', 'refresh_token']);
+const SUPPORTED_GRANTS: ReadonlySet<string> = new Set<TokenGrant>(TOKEN_GRANTS);
 
 const invalidScope = (): OAuthError =>
   new OAuthError('invalid_scope', 'The requested scope is invalid or not allowed.');
@@ -73,6 +74,7 @@ export class OAuthService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   /** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
@@ -97,7 +99,22 @@ export class OAuthService {
     });
   }
 
+  /** The grant, counted: issued by grant type, refused by OAuth error code (never by who asked). */
   async token(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
+    try {
+      const [grant, response] = await this.grant(params, authorization);
+      this.metrics.tokenIssued(grant);
+      return response;
+    } catch (error) {
+      if (error instanceof OAuthError) this.metrics.tokenRefused(error.oauthCode);
+      throw error;
+    }
+  }
+
+  private async grant(
+    params: OAuthParams,
+    authorization: string | undefined,
+  ): Promise<[TokenGrant, TokenResponse]> {
     const grantType = params.require('grant_type');
     // RFC 6749 §5.2: an unknown grant is the request's fault, answered before (and without)
     // client authentication, so it neither costs a secret check nor hints at clients.
@@ -107,11 +124,11 @@ export class OAuthService {
     const { client, withSecret } = await this.clientAuth.authenticate(params, authorization);
     switch (grantType) {
       case 'password':
-        return this.passwordGrant(params, client);
+        return [grantType, await this.passwordGrant(params, client)];
       case 'client_credentials':
-        return await this.clientCredentialsGrant(params, client, withSecret);
+        return [grantType, await this.clientCredentialsGrant(params, client, withSecret)];
       case 'refresh_token':
-        return this.refreshTokenGrant(params, client);
+        return [grantType, await this.refreshTokenGrant(params, client)];
       default:
         throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
     }

@@ -1,4 +1,5 @@
 import { type Scope } from '@orderops/access';
+import { AuthMetrics, type LoginFailure } from '../auth.metrics.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { ANONYMOUS_ACTOR, AuditService, type AuditActor } from '@orderops/audit';
 import { currentRequestContext, InjectConfig, ROOT_LOGGER, type AppConfig } from '@orderops/core';
@@ -55,8 +56,6 @@ export interface OperatorChanges {
   readonly password?: string;
 }
 
-type LoginFailure = 'unknown_user' | 'bad_password' | 'locked' | 'disabled';
-
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code === '23505';
 }
@@ -91,6 +90,7 @@ export class OperatorsService {
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly metrics: AuthMetrics,
   ) {
     this.logger = rootLogger.child({ context: 'Operators' });
   }
@@ -221,6 +221,7 @@ export class OperatorsService {
     const operator = await this.operators.getByUsername(normalized);
     if (!operator) {
       await this.hasher.verifyDecoy(password);
+      this.metrics.loginFailed('unknown_user');
       await this.audit.recordAlone({
         action: 'auth.login.failed',
         actor: ANONYMOUS_ACTOR,
@@ -267,6 +268,7 @@ export class OperatorsService {
    * attempt must never vanish from the trail, and the caller still gets a plain refusal.
    */
   private async recordFailure(id: string, clientKey: string, reason: LoginFailure): Promise<void> {
+    this.metrics.loginFailed(reason);
     const failed = {
       action: 'auth.login.failed',
       actor: ANONYMOUS_ACTOR,
@@ -280,6 +282,7 @@ export class OperatorsService {
         await this.operators.incrementFailedLoginCount(id, MAX_FAILURE_COUNT, manager);
         await this.audit.record(manager, failed);
         if (lock !== undefined) {
+          this.metrics.lockout();
           await this.audit.record(manager, {
             action: 'auth.account.locked',
             actor: { type: 'system', id: 'lockout' },

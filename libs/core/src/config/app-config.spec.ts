@@ -90,6 +90,31 @@ describe('loadConfig', () => {
     }
   });
 
+  it('serves metrics by default on port 9464; METRICS_ENABLED and METRICS_PORT change that', () => {
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir }).metrics).toEqual({ enabled: true, port: 9464 });
+    expect(
+      loadConfig({ ORDEROPS_DATA_DIR: dir, METRICS_ENABLED: 'false', METRICS_PORT: '9100' }).metrics,
+    ).toEqual({ enabled: false, port: 9100 });
+    for (const value of ['0', '65536', 'nine']) {
+      expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, METRICS_PORT: value }))).toEqual([
+        'METRICS_PORT',
+      ]);
+    }
+    expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, METRICS_ENABLED: 'maybe' }))).toEqual([
+      'METRICS_ENABLED',
+    ]);
+  });
+
+  it('refuses METRICS_PORT equal to PORT unless metrics are off', () => {
+    const error = configError({ ORDEROPS_DATA_DIR: dir, PORT: '9464' });
+    expect(error.problems).toEqual([
+      { setting: 'METRICS_PORT', problem: expect.stringContaining('must differ from PORT') as unknown },
+    ]);
+    expect(
+      loadConfig({ ORDEROPS_DATA_DIR: dir, PORT: '9464', METRICS_ENABLED: 'false' }).metrics.enabled,
+    ).toBe(false);
+  });
+
   it('accepts a complete production environment', () => {
     const config = loadConfig(production());
     expect(config.isProduction).toBe(true);

@@ -64,6 +64,13 @@ export interface AuthConfig {
   readonly bootstrapAdminPassword?: Secret;
 }
 
+export interface MetricsConfig {
+  /** Off: no collectors, no per-request hooks, nothing listens on `port`. */
+  readonly enabled: boolean;
+  /** Prometheus scrapes here, on the API's host; never on the public port. */
+  readonly port: number;
+}
+
 /** The whole configuration, built and validated once at boot. */
 export interface AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -73,6 +80,7 @@ export interface AppConfig {
   readonly http: HttpConfig;
   readonly database: DatabaseConfig;
   readonly auth: AuthConfig;
+  readonly metrics: MetricsConfig;
   readonly masterKeys: Secret<MasterKeyRing>;
   /** HMAC key of the personal-data blind indexes; its own key, so master-key rotation leaves lookups intact. */
   readonly blindIndexKey: Secret<Buffer>;
@@ -97,6 +105,8 @@ export const JSON_MAX_DEPTH = 32;
 export const IMPORT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024;
 export const IMPORT_MAX_CONCURRENT_DEFAULT = 2;
 export const IMPORT_IDLE_TIMEOUT_MS_DEFAULT = 30_000;
+/** The port OpenTelemetry's Prometheus exporter uses, so scrape configs can keep their default. */
+export const METRICS_PORT_DEFAULT = 9464;
 
 /** Values seen in examples and tutorials; a production secret equal to one is refused. */
 const KNOWN_DEFAULT_SECRETS = new Set([
@@ -411,6 +421,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', true),
       bootstrapAdminPassword: readBootstrapPassword(reader),
     },
+    metrics: {
+      enabled: reader.boolean('METRICS_ENABLED', true),
+      port: reader.integer('METRICS_PORT', METRICS_PORT_DEFAULT, 1, 65535),
+    },
     masterKeys: readMasterKeys(reader, isProduction, dataDir),
     blindIndexKey: readBlindIndexKey(reader, isProduction, dataDir),
     defaultCurrency: reader.string('DEFAULT_CURRENCY')?.toUpperCase() ?? 'EUR',
@@ -427,6 +441,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisKeyPrefix,
   };
 
+  if (config.metrics.enabled && config.metrics.port === port) {
+    reader.fail('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
+  }
   if (config.importMaxConcurrentPerPrincipal > config.importMaxConcurrent) {
     reader.fail('IMPORT_MAX_CONCURRENT_PER_PRINCIPAL', 'must not exceed IMPORT_MAX_CONCURRENT');
   }

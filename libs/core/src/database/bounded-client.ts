@@ -2,6 +2,32 @@ import pg from 'pg';
 
 const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
+/** The pool passes its options to each client it creates; this one is ours. */
+export interface BoundedClientConfig extends pg.ClientConfig {
+  /** Told of every failed query (the metrics' error counter). */
+  readonly onQueryError?: (error: unknown) => void;
+}
+
+/** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
+function observeErrors(
+  method: (...args: unknown[]) => unknown,
+  failed: (error: unknown) => void,
+): (...args: unknown[]) => unknown {
+  return (...args: unknown[]): unknown => {
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      args[args.length - 1] = (error: unknown, ...rest: unknown[]): unknown => {
+        if (error) failed(error);
+        return (last as (e: unknown, ...r: unknown[]) => unknown)(error, ...rest);
+      };
+      return method(...args);
+    }
+    const result = method(...args);
+    if (result instanceof Promise) result.catch(failed);
+    return result;
+  };
+}
+
 /**
  * A `pg` client that gives its connection up when an answer does not arrive within
  * `query_timeout`. `pg` itself only rejects the late query and keeps the socket, so the
@@ -10,22 +36,15 @@ const READ_TIMEOUT_MESSAGE = 'Query read timeout';
  * good. Destroying the socket makes the client unusable, and the pool replaces it.
  */
 export class BoundedClient extends pg.Client {
-  constructor(config?: pg.ClientConfig) {
+  constructor(config?: BoundedClientConfig) {
     super(config);
-    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
-    this.query = ((...args: unknown[]): unknown => {
-      const last = args.at(-1);
-      if (typeof last === 'function') {
-        args[args.length - 1] = (error: unknown, result: unknown): unknown => {
-          this.dropIfUnanswered(error);
-          return (last as (e: unknown, r: unknown) => unknown)(error, result);
-        };
-        return query(...args);
-      }
-      const result = query(...args);
-      if (result instanceof Promise) result.catch((error: unknown) => this.dropIfUnanswered(error));
-      return result;
-    }) as pg.Client['query'];
+    const onError = config?.onQueryError;
+    const failed = (error: unknown): void => {
+      if (error === null || error === undefined) return;
+      onError?.(error);
+      this.dropIfUnanswered(error);
+    };
+    this.query = observeErrors(this.query.bind(this), failed) as pg.Client['query'];
   }
 
   private dropIfUnanswered(error: unknown): void {

@@ -5,7 +5,9 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
 import { DataDirLockedError, RunningInstanceMigrationError } from '../errors/core.errors.js';
+import type { PoolStats } from '../metrics/database-metrics.js';
 import { BoundedClient } from './bounded-client.js';
+import { observePool, type PoolObserver } from './pool-observer.js';
 import {
   EmbeddedDatabase,
   type EmbeddedConnection,
@@ -49,6 +51,10 @@ export interface DatabaseOpenOptions {
    * serves instead of failing (the CLI beside the API). Migrations are then refused.
    */
   readonly attachToRunningInstance?: boolean;
+  /** Told of every failed query (the metrics; it never logs). */
+  readonly onQueryError?: (error: unknown) => void;
+  /** Told of every wait for a pool connection, and of those that fail. */
+  readonly poolObserver?: PoolObserver;
 }
 
 function connectionOptions(
@@ -69,8 +75,12 @@ function connectionOptions(
  * sessions live in this process); the client bounds the wait for a pool connection and for
  * any answer, so a connection whose peer vanished without a FIN is dropped, not reused.
  */
-export function poolOptions(database: DatabaseConfig): Record<string, unknown> {
+export function poolOptions(
+  database: DatabaseConfig,
+  onQueryError?: (error: unknown) => void,
+): Record<string, unknown> {
   return {
+    onQueryError,
     max: database.poolSize,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: database.poolAcquireTimeoutMs,
@@ -148,9 +158,12 @@ export class Database implements OnApplicationShutdown {
         uuidExtension: 'pgcrypto',
         logging: false,
         connectTimeoutMS: database.poolAcquireTimeoutMs,
-        extra: poolOptions(database),
+        extra: poolOptions(database, options.onQueryError),
       } as DataSourceOptions);
       await dataSource.initialize();
+      if (options.poolObserver) {
+        observePool((dataSource.driver as unknown as { master: Pool }).master, options.poolObserver);
+      }
       const shared = embedded !== undefined || running !== undefined || (await isPGlite(dataSource));
       return new Database(dataSource, embedded, shared, running);
     } catch (error) {
@@ -177,7 +190,7 @@ export class Database implements OnApplicationShutdown {
    * planned once per connection (planning cost the server more than running these queries).
    */
   async read<T extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const pool = this.pool;
     const name = this.preparedNameFor(sql);
     const values = [...params];
     return (await pool.query<T>(name === undefined ? { text: sql, values } : { name, text: sql, values }))
@@ -196,6 +209,16 @@ export class Database implements OnApplicationShutdown {
       this.preparedNames.set(sql, name);
     }
     return name;
+  }
+
+  private get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  /** The pool's counts now (the metrics gauges read them at scrape time). */
+  poolStats(): PoolStats {
+    const pool = this.pool as Pool & { options: { max: number } };
+    return { max: pool.options.max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
   }
 
   async ping(): Promise<void> {

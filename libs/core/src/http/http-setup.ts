@@ -9,6 +9,8 @@ import { ROOT_LOGGER } from '../logging/root-logger.js';
 import { RateLimiter, registerRateLimits } from '../rate-limit/rate-limiter.js';
 import type { Logger } from 'pino';
 import { SECURITY_HEADERS } from './security-headers.js';
+import { Metrics } from '../metrics/metrics.js';
+import { registerHttpMetrics } from '../metrics/http-metrics.js';
 
 export const DOCS_PATH = '/docs';
 
@@ -53,6 +55,9 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
  * Runs before `app.init()` so every route, including the docs, gets the same treatment.
  */
 export function configureHttp(app: NestFastifyApplication, config: AppConfig): void {
+  // First, so a request answered by any later hook (a rate-limit 429) is still counted.
+  if (config.metrics.enabled)
+    registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics).registry);
   // Helmet's headers are the same for every response: computed once (security-headers.ts),
   // set before the handler runs so a route may still override one.
   app

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { MemoryThrottlerStorage, type RateLimitStorage } from './memory-throttler.storage.js';
 import { PrincipalRateLimitInterceptor } from './principal-rate-limit.interceptor.js';
-import { RATE_LIMIT_WINDOW_MS, RateLimiter } from './rate-limiter.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { LIMITER_NAMES, RATE_LIMIT_WINDOW_MS, RateLimiter } from './rate-limiter.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { ResilientThrottlerStorage } from './resilient-throttler.storage.js';
 
@@ -36,7 +37,7 @@ function connectRedis(url: string): Redis {
  */
 @Module({})
 export class RateLimitModule {
-  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger, metrics: Metrics): DynamicModule {
     const redis = config.redisUrl ? connectRedis(config.redisUrl.reveal()) : undefined;
     // ioredis reports connection trouble as events; the storage logs the failed calls.
     redis?.on('error', () => undefined);
@@ -48,11 +49,21 @@ export class RateLimitModule {
           logger.child({ context: 'RateLimit' }),
         )
       : memory;
-    const limiter = new RateLimiter(storage, {
-      perAddress: config.http.rateLimitPerMinute,
-      perPrincipal: config.http.rateLimitPerPrincipalPerMinute,
-      strict: config.http.strictRateLimitPerMinute,
-    });
+    const rejected = metrics.closedCounter(
+      'orderops_rate_limit_rejections_total',
+      'Requests refused with 429, by the limiter that refused them.',
+      'limiter',
+      LIMITER_NAMES,
+    );
+    const limiter = new RateLimiter(
+      storage,
+      {
+        perAddress: config.http.rateLimitPerMinute,
+        perPrincipal: config.http.rateLimitPerPrincipalPerMinute,
+        strict: config.http.strictRateLimitPerMinute,
+      },
+      rejected,
+    );
     return {
       module: RateLimitModule,
       providers: [

@@ -20,6 +20,8 @@ export interface RateLimits {
 const ADDRESS = 'address';
 const PRINCIPAL = 'principal';
 const STRICT = 'strict';
+export const LIMITER_NAMES = [ADDRESS, PRINCIPAL, STRICT] as const;
+export type LimiterName = (typeof LIMITER_NAMES)[number];
 
 /** Counter keys are hashes: neither Redis nor memory ever holds an address or a principal id. */
 const keyOf = (...parts: string[]): string => createHash('sha256').update(parts.join('|')).digest('hex');
@@ -43,11 +45,15 @@ export class RateLimiter {
   constructor(
     private readonly storage: RateLimitStorage,
     private readonly limits: RateLimits,
+    /** Told of each refused request, by limiter (the metrics' rejection counter). */
+    private readonly onRejected: (limiter: LimiterName) => void = () => undefined,
   ) {}
 
-  private async hit(name: string, key: string, limit: number): Promise<number> {
+  private async hit(name: LimiterName, key: string, limit: number): Promise<number> {
     const record = await this.storage.increment(key, RATE_LIMIT_WINDOW_MS, limit, RATE_LIMIT_WINDOW_MS, name);
-    return record.isBlocked ? Math.max(1, record.timeToBlockExpire) : 0;
+    if (!record.isBlocked) return 0;
+    this.onRejected(name);
+    return Math.max(1, record.timeToBlockExpire);
   }
 
   /** Seconds the request must wait under the address limits (0: it may proceed). */
@@ -63,7 +69,11 @@ export class RateLimiter {
     const addressKey = keyOf(ADDRESS, client);
     // A bearer request counts only if it is refused (afterResponse); an address whose
     // allowance is used up may not try further tokens meanwhile.
-    if (presentsBearer(request)) return this.storage.waitFor(addressKey, this.limits.perAddress, ADDRESS);
+    if (presentsBearer(request)) {
+      const wait = await this.storage.waitFor(addressKey, this.limits.perAddress, ADDRESS);
+      if (wait > 0) this.onRejected(ADDRESS);
+      return wait;
+    }
     return this.hit(ADDRESS, addressKey, this.limits.perAddress);
   }
 

@@ -1,7 +1,7 @@
 import { type Reach } from '@orderops/access';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { AppError, InjectConfig, type AppConfig } from '@orderops/core';
+import { AppError, InjectConfig, Metrics, type AppConfig } from '@orderops/core';
 import { CustomersService } from '@orderops/pii';
 import { performance } from 'node:perf_hooks';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -64,7 +64,24 @@ export class ImportsService {
     private readonly customers: CustomersService,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.finished = metrics.closedCounter(
+      'orderops_imports_total',
+      'Order imports finished, by status.',
+      'status',
+      ['completed', 'failed'],
+    );
+    this.rows = metrics.closedCounter(
+      'orderops_import_rows_total',
+      'Imported rows: accepted (committed as orders) or rejected.',
+      'outcome',
+      ['accepted', 'rejected'],
+    );
+  }
+
+  private readonly finished: (status: 'completed' | 'failed') => void;
+  private readonly rows: (outcome: 'accepted' | 'rejected', by?: number) => void;
 
   assertId(id: string): void {
     if (!IMPORT_ID_PATTERN.test(id)) throw new InvalidImportIdError();
@@ -147,6 +164,9 @@ export class ImportsService {
         },
         'Import completed',
       );
+      this.finished('completed');
+      this.rows('accepted', report.accepted);
+      this.rows('rejected', report.rejected);
       return report;
     } catch (thrown) {
       const error = await this.explain(thrown, requester.reach.owner, run.sha256);
@@ -228,6 +248,9 @@ export class ImportsService {
     const code = error instanceof AppError ? error.code : 'internal';
     const detail = error instanceof AppError ? error.detail : 'The import failed unexpectedly.';
     const report = tally.report(id, 'failed', durationMs, { code, detail });
+    // Nothing of a failed import commits: its rows count as rejected only where they were.
+    this.finished('failed');
+    this.rows('rejected', report.rejected);
     if (!(error instanceof AppError)) this.logger.error({ err: error, importId: id }, 'Import failed');
     try {
       await this.dataSource.transaction(async (manager) => {
