@@ -74,6 +74,8 @@ export async function startBuiltApi(env, { imageHeap = false, nodeFlags = apiNod
       PATH: process.env.PATH,
       NODE_ENV: 'development',
       PORT: String(port),
+      // Metrics on, as deployed, each API on a port of its own (heap.mjs runs two at once).
+      METRICS_PORT: String(await freePort()),
       ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: BENCH_PASSWORD,
       RATE_LIMIT_PER_MINUTE: '100000',
       STRICT_RATE_LIMIT_PER_MINUTE: '100000',
