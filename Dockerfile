@@ -54,11 +54,11 @@ LABEL org.opencontainers.image.title="OrderOps" \
 
 # Production defaults only; nothing secret. The app writes nothing outside /tmp when
 # DATABASE_URL is set, so the root filesystem can be mounted read-only. NODE_OPTIONS caps
-# the V8 heap for a 448-512 MiB container (the Helm chart's nodeHeap defaults, where the
+# the V8 heap for a 768 MiB container (the Helm chart's nodeHeap defaults, where the
 # values say why): left alone, Node sizes old space for the host's memory. The semi-space is
 # Node's own 64-bit default; a smaller one costs throughput in scavenges.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=32" \
+    NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=32" \
     HOST=0.0.0.0 \
     PORT=3000 \
     ORDEROPS_DATA_DIR=/tmp/orderops

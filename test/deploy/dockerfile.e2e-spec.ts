@@ -185,7 +185,7 @@ describe('Dockerfile', () => {
     {
       rule: 'DOCKER-NODE-HEAP',
       what: 'no NODE_OPTIONS',
-      dockerfile: () => edit('    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=32" \\\n', ''),
+      dockerfile: () => edit('    NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=32" \\\n', ''),
     },
     {
       rule: 'DOCKER-NODE-HEAP',

@@ -156,7 +156,7 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
     const env = envMap(apiContainer(rendered.objects));
     expect(env.get('NODE_ENV')).toBe('production');
     // The chart's heap caps are the image's: one default, whichever way the API is run.
-    expect(env.get('NODE_OPTIONS')).toBe('--max-old-space-size=256 --max-semi-space-size=32');
+    expect(env.get('NODE_OPTIONS')).toBe('--max-old-space-size=512 --max-semi-space-size=32');
     expect(env.get('NODE_OPTIONS')).toBe(imageNodeOptions());
     expect(env.get('DATABASE_URL_FILE')).toBe('/var/run/secrets/orderops/DATABASE_URL');
     expect(env.get('ORDEROPS_MASTER_KEYS_FILE')).toBe('/var/run/secrets/orderops/ORDEROPS_MASTER_KEYS');

@@ -233,10 +233,10 @@ describe('a lifecycle without a sleep', () => {
 
 describe('the memory limit must hold the configured heap', () => {
   it(
-    'renders at the smallest limit that fits (320 MiB of heap is 75% of 427Mi)',
+    'renders at the smallest limit that fits (576 MiB of heap is 75% of 768Mi)',
     async () => {
-      const objects = await render('default', ['resources.limits.memory="427Mi"']);
-      expect(api(objects).resources!.limits!.memory).toBe('427Mi');
+      const objects = await render('default', ['resources.limits.memory="768Mi"']);
+      expect(api(objects).resources!.limits!.memory).toBe('768Mi');
     },
     HELM_TIMEOUT,
   );
@@ -246,11 +246,11 @@ describe('the memory limit must hold the configured heap', () => {
     async () => {
       const result = await renderChart({
         values: [fixture('default').file],
-        setJson: ['resources.limits.memory="426Mi"'],
+        setJson: ['resources.limits.memory="767Mi"'],
       });
       expect(result.status).not.toBe(0);
-      expect(result.stderr).toContain('resources.limits.memory (426Mi) is too small for the V8 heap');
-      expect(result.stderr).toContain('at least 427Mi');
+      expect(result.stderr).toContain('resources.limits.memory (767Mi) is too small for the V8 heap');
+      expect(result.stderr).toContain('at least 768Mi');
     },
     HELM_TIMEOUT,
   );
@@ -269,12 +269,12 @@ describe('the memory limit must hold the configured heap', () => {
       expect(env.value).toBe('--max-old-space-size=80 --max-semi-space-size=8');
       const raised = await renderChart({
         values: [fixture('default').file],
-        setJson: ['nodeHeap={"maxOldSpaceMiB":512,"maxSemiSpaceMiB":32}'],
+        setJson: ['nodeHeap={"maxOldSpaceMiB":1024,"maxSemiSpaceMiB":32}'],
       });
       expect(raised.status).not.toBe(0);
-      // The migration Job (448Mi) is checked first here; the API's 512Mi would fail too.
+      // The migration Job (768Mi) is checked first here; the API's 768Mi would fail too.
       expect(raised.stderr).toContain(
-        '= 576 MiB must fit in 75% of it. Set migration.resources.limits.memory to at least 768Mi',
+        '= 1088 MiB must fit in 75% of it. Set migration.resources.limits.memory to at least 1451Mi',
       );
     },
     HELM_TIMEOUT,

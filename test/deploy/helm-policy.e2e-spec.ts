@@ -280,10 +280,10 @@ const MUTATIONS: Mutation[] = [
   {
     rule: 'POD-NODE-HEAP',
     fixture: 'default',
-    what: 'a Job heap (320 + 2 x 16 = 352 MiB) beyond 75% of its 448Mi limit',
+    what: 'a Job heap (600 + 2 x 16 = 632 MiB) beyond 75% of its 768Mi limit',
     mutate: (o) =>
       void (container(o, 'Job').env!.find((e) => e.name === 'NODE_OPTIONS')!.value =
-        '--max-old-space-size=320 --max-semi-space-size=16'),
+        '--max-old-space-size=600 --max-semi-space-size=16'),
   },
   {
     rule: 'POD-NODE-ENV',
@@ -646,9 +646,9 @@ describe('negative values fixtures', () => {
     'latest-tag.yaml':
       'orderops: image.tag "latest" is refused: it moves, so the pods of one release could run different code',
     'small-memory-limit.yaml':
-      'resources.limits.memory (128Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (256) + 2 x nodeHeap.maxSemiSpaceMiB (32) = 320 MiB must fit in 75% of it. Set resources.limits.memory to at least 427Mi',
+      'resources.limits.memory (128Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (512) + 2 x nodeHeap.maxSemiSpaceMiB (32) = 576 MiB must fit in 75% of it. Set resources.limits.memory to at least 768Mi',
     'small-migration-memory-limit.yaml':
-      'migration.resources.limits.memory (256Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (256) + 2 x nodeHeap.maxSemiSpaceMiB (32) = 320 MiB must fit in 75% of it. Set migration.resources.limits.memory to at least 427Mi',
+      'migration.resources.limits.memory (256Mi) is too small for the V8 heap: nodeHeap.maxOldSpaceMiB (512) + 2 x nodeHeap.maxSemiSpaceMiB (32) = 576 MiB must fit in 75% of it. Set migration.resources.limits.memory to at least 768Mi',
     'short-grace-period.yaml':
       "terminationGracePeriodSeconds (25) must be at least lifecycle.preStop.sleep.seconds (20) + 10 s (the API's shutdown drain)",
     'extra-env-node-options.yaml': 'extraEnv must not set NODE_OPTIONS: the chart sets it',
