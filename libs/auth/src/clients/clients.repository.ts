@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ClientIdTakenError, ClientNameTakenError } from '../auth.errors.js';
+import { violatedUniqueConstraint } from '../unique-violation.js';
 import { OAuthClientEntity } from './oauth-client.entity.js';
 
 /** A client row as written; `created_at` is the database's. */
@@ -17,16 +19,20 @@ export class ClientsRepository {
     return manager.getRepository(OAuthClientEntity);
   }
 
-  /** True when `error` is the unique index on the name: another client has that name. */
-  isNameTaken(error: unknown): boolean {
-    const driverError = (error as { driverError?: { code?: unknown; constraint?: unknown } }).driverError;
-    return driverError?.code === '23505' && driverError.constraint === NAME_INDEX;
-  }
-
-  /** Inserts the client and returns it as stored (a taken id or name raises 23505). */
+  /**
+   * Inserts the client and returns it as stored. Throws ClientNameTakenError when another
+   * client has the name (the index is on lower(btrim(name))), ClientIdTakenError for its id.
+   */
   async create(row: NewClientRow, manager?: EntityManager): Promise<OAuthClientEntity> {
     const repo = this.repo(manager);
-    await repo.insert(row);
+    try {
+      await repo.insert(row);
+    } catch (error) {
+      const constraint = violatedUniqueConstraint(error);
+      if (constraint === NAME_INDEX) throw new ClientNameTakenError();
+      if (constraint !== undefined) throw new ClientIdTakenError();
+      throw error;
+    }
     return repo.findOneByOrFail({ clientId: row.clientId });
   }
 

@@ -4,13 +4,7 @@ import { AuditService, type AuditActor } from '@orderops/audit';
 import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import {
-  BuiltInClientError,
-  ClientIdTakenError,
-  ClientNameTakenError,
-  ClientNotFoundError,
-} from '../auth.errors.js';
-import { isUniqueViolation } from '../operators/operators.service.js';
+import { BuiltInClientError, ClientNotFoundError } from '../auth.errors.js';
 import { ClientsRepository } from './clients.repository.js';
 import type { ClientType, GrantType, OAuthClientEntity } from './oauth-client.entity.js';
 
@@ -72,24 +66,18 @@ export class ClientsService {
       secretHash: this.secretHash(secret, version) ?? null,
       secretKeyVersion: version,
     };
-    try {
-      const created = await this.dataSource.transaction(async (manager) => {
-        const stored = await this.clients.create(client, manager);
-        await this.audit.record(manager, {
-          action: 'admin.client.created',
-          actor,
-          target: { type: 'client', id: clientId },
-          details: { scopes: client.scopes, grantTypes: client.grantTypes },
-        });
-        return stored;
+    // A taken name or id is the repository's ClientNameTakenError / ClientIdTakenError.
+    const created = await this.dataSource.transaction(async (manager) => {
+      const stored = await this.clients.create(client, manager);
+      await this.audit.record(manager, {
+        action: 'admin.client.created',
+        actor,
+        target: { type: 'client', id: clientId },
+        details: { scopes: client.scopes, grantTypes: client.grantTypes },
       });
-      return { client: created, secret };
-    } catch (error) {
-      // Names are unique without case or surrounding spaces (the index is on lower(btrim(name))).
-      if (this.clients.isNameTaken(error)) throw new ClientNameTakenError();
-      if (isUniqueViolation(error)) throw new ClientIdTakenError();
-      throw error;
-    }
+      return stored;
+    });
+    return { client: created, secret };
   }
 
   async list(): Promise<OAuthClientEntity[]> {

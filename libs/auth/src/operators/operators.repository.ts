@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { UsernameTakenError } from '../auth.errors.js';
+import { violatedUniqueConstraint } from '../unique-violation.js';
 import { OperatorEntity } from './operator.entity.js';
 
 /** The columns a new operator is created with; the rest take their defaults. */
@@ -28,9 +30,16 @@ export class OperatorsRepository {
   }
 
   /** Inserts the operator and returns it as stored (a taken username raises 23505). */
+  /** Inserts the operator; UsernameTakenError when the (normalised) username exists. */
   async create(row: NewOperatorRow, manager?: EntityManager): Promise<OperatorEntity> {
     const repo = this.repo(manager);
-    const result = await repo.insert({ ...row, scopes: [...row.scopes] });
+    let result;
+    try {
+      result = await repo.insert({ ...row, scopes: [...row.scopes] });
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== undefined) throw new UsernameTakenError();
+      throw error;
+    }
     const { id } = result.identifiers[0] as { id: string };
     return repo.findOneByOrFail({ id });
   }

@@ -6,12 +6,7 @@ import { currentRequestContext, InjectConfig, ROOT_LOGGER, type AppConfig } from
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  LastAdminError,
-  OperatorNotFoundError,
-  UsernameTakenError,
-  WeakPasswordError,
-} from '../auth.errors.js';
+import { LastAdminError, OperatorNotFoundError, WeakPasswordError } from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import { clientKeyOf } from './client-key.js';
@@ -54,10 +49,6 @@ export interface OperatorChanges {
   readonly scopes?: readonly Scope[];
   readonly disabled?: boolean;
   readonly password?: string;
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code === '23505';
 }
 
 /** Lower-cased, trimmed: usernames are identifiers, compared without case. */
@@ -108,24 +99,20 @@ export class OperatorsService {
     const violation = passwordPolicyViolation(password, name);
     if (violation) throw new WeakPasswordError(`Password ${violation}.`);
     const passwordHash = await this.hasher.hash(password);
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const operator = await this.operators.create(
-          { username: name, passwordHash, scopes, tokensValidAfter: new Date(0) },
-          manager,
-        );
-        await this.audit.record(manager, {
-          action: 'admin.operator.created',
-          actor,
-          target: operatorTarget(operator.id),
-          details: { scopes: [...scopes] },
-        });
-        return operator;
+    // A taken username is the repository's UsernameTakenError.
+    return this.dataSource.transaction(async (manager) => {
+      const operator = await this.operators.create(
+        { username: name, passwordHash, scopes, tokensValidAfter: new Date(0) },
+        manager,
+      );
+      await this.audit.record(manager, {
+        action: 'admin.operator.created',
+        actor,
+        target: operatorTarget(operator.id),
+        details: { scopes: [...scopes] },
       });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new UsernameTakenError();
-      throw error;
-    }
+      return operator;
+    });
   }
 
   async list(): Promise<OperatorEntity[]> {
