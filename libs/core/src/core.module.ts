@@ -115,7 +115,16 @@ export class CoreModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [APP_CONFIG, ROOT_LOGGER, Database, DataSource, HealthService, Metrics, MetricsServer],
+      exports: [
+        APP_CONFIG,
+        ROOT_LOGGER,
+        Database,
+        DataSource,
+        HealthService,
+        Metrics,
+        MetricsServer,
+        RateLimitModule,
+      ],
     };
   }
 }

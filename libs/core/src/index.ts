@@ -19,6 +19,8 @@ export { provenValidFor } from './validation/proven-valid.js';
 export { pooledRandom, type RandomBytes, RandomPool } from './crypto/random-pool.js';
 export { deriveKey, open, seal, sealedKeyVersion, secretKeyOf } from './crypto/sealed-box.js';
 export { SkipRateLimit, StrictRateLimit } from './rate-limit/strict-rate-limit.decorator.js';
+export { RateLimiter } from './rate-limit/rate-limiter.js';
+export { RateLimitedError } from './rate-limit/rate-limit.errors.js';
 export { NotPersonalData, notPersonalFieldsOf } from './privacy/not-personal-data.decorator.js';
 export { clientAddressOf, ipv6Groups, unmappedAddress } from './http/client-address.js';
 export { HealthService, type ReadinessReport } from './health/health.service.js';

@@ -1,10 +1,8 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { MemoryThrottlerStorage, type RateLimitStorage } from './memory-throttler.storage.js';
-import { PrincipalRateLimitInterceptor } from './principal-rate-limit.interceptor.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { LIMITER_NAMES, RATE_LIMIT_WINDOW_MS, RateLimiter } from './rate-limiter.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
@@ -68,7 +66,6 @@ export class RateLimitModule {
       module: RateLimitModule,
       providers: [
         { provide: RateLimiter, useValue: limiter },
-        { provide: APP_INTERCEPTOR, useClass: PrincipalRateLimitInterceptor },
         ...(redis ? [{ provide: RedisConnection, useValue: new RedisConnection(redis) }] : []),
       ],
       exports: [RateLimiter],
