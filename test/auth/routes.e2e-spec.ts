@@ -21,6 +21,7 @@ const EXPECTED_ROUTES = [
   'GET /admin/clients -> admin',
   'POST /admin/clients -> admin',
   'DELETE /admin/clients/:clientId -> admin',
+  'POST /admin/clients/:clientId/secret -> admin',
   'GET /admin/operators -> admin',
   'POST /admin/operators -> admin',
   'GET /admin/operators/:id -> admin',

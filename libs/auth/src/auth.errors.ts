@@ -17,6 +17,7 @@ export const AuthErrorCode = {
   ClientIdTaken: 'client-id-taken',
   ClientNameTaken: 'client-name-taken',
   BuiltInClient: 'built-in-client',
+  PublicClientSecret: 'public-client-secret',
   LastAdmin: 'last-admin',
   UndeclaredRoute: 'undeclared-route',
 } as const;
@@ -167,6 +168,16 @@ export class ClientNameTakenError extends AppError {
 export class BuiltInClientError extends AppError {
   constructor() {
     super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}
+
+/** Public clients (the built-in apps among them) authenticate without a secret: none to rotate. */
+export class PublicClientSecretError extends AppError {
+  constructor() {
+    super(AuthErrorCode.PublicClientSecret, 409, 'Conflict', {
+      detail:
+        'This client is public and has no secret; only confidential (partner) clients have a secret to rotate.',
+    });
   }
 }
 
