@@ -38,6 +38,7 @@ const EXPECTED_ROUTES = [
   'GET /health/live -> public',
   'GET /health/ready -> public',
   'GET /me -> (any token)',
+  'POST /me/password -> (any token)',
   'POST /oauth/introspect -> public, issued-to-caller',
   'GET /orders -> orders:read, owned',
   'POST /orders -> orders:write, owned',

@@ -18,6 +18,8 @@ export const AuthErrorCode = {
   ClientNameTaken: 'client-name-taken',
   BuiltInClient: 'built-in-client',
   PublicClientSecret: 'public-client-secret',
+  WrongCurrentPassword: 'wrong-current-password',
+  OperatorsOnly: 'operators-only',
   LastAdmin: 'last-admin',
   UndeclaredRoute: 'undeclared-route',
 } as const;
@@ -134,10 +136,10 @@ export class UsernameTakenError extends AppError {
 }
 
 export class WeakPasswordError extends AppError {
-  constructor(reason: string) {
+  constructor(reason: string, field = 'password') {
     super(AuthErrorCode.WeakPassword, 400, 'Validation failed', {
       detail: 'The password does not meet the policy.',
-      errors: [{ field: 'password', code: 'passwordPolicy', message: reason }],
+      errors: [{ field, code: 'passwordPolicy', message: reason }],
     });
   }
 }
@@ -168,6 +170,30 @@ export class ClientNameTakenError extends AppError {
 export class BuiltInClientError extends AppError {
   constructor() {
     super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}
+
+/**
+ * The same answer for a wrong current password and a locked address (as at sign-in), so the
+ * answer never says which it was.
+ */
+export class WrongCurrentPasswordError extends AppError {
+  constructor() {
+    super(AuthErrorCode.WrongCurrentPassword, 400, 'Validation failed', {
+      detail: 'The current password is not correct; the password was not changed.',
+      errors: [
+        { field: 'currentPassword', code: 'wrongCurrentPassword', message: 'currentPassword is not correct' },
+      ],
+    });
+  }
+}
+
+/** Routes about the calling operator's own account: a client token has no such account. */
+export class OperatorsOnlyError extends AppError {
+  constructor() {
+    super(AuthErrorCode.OperatorsOnly, 403, 'Forbidden', {
+      detail: 'Only an operator can change its own password; client tokens cannot.',
+    });
   }
 }
 
