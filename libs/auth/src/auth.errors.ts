@@ -17,6 +17,9 @@ export const AuthErrorCode = {
   ClientIdTaken: 'client-id-taken',
   ClientNameTaken: 'client-name-taken',
   BuiltInClient: 'built-in-client',
+  PublicClientSecret: 'public-client-secret',
+  WrongCurrentPassword: 'wrong-current-password',
+  OperatorsOnly: 'operators-only',
   LastAdmin: 'last-admin',
   UndeclaredRoute: 'undeclared-route',
 } as const;
@@ -133,10 +136,10 @@ export class UsernameTakenError extends AppError {
 }
 
 export class WeakPasswordError extends AppError {
-  constructor(reason: string) {
+  constructor(reason: string, field = 'password') {
     super(AuthErrorCode.WeakPassword, 400, 'Validation failed', {
       detail: 'The password does not meet the policy.',
-      errors: [{ field: 'password', code: 'passwordPolicy', message: reason }],
+      errors: [{ field, code: 'passwordPolicy', message: reason }],
     });
   }
 }
@@ -167,6 +170,40 @@ export class ClientNameTakenError extends AppError {
 export class BuiltInClientError extends AppError {
   constructor() {
     super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}
+
+/**
+ * The same answer for a wrong current password and a locked address (as at sign-in), so the
+ * answer never says which it was.
+ */
+export class WrongCurrentPasswordError extends AppError {
+  constructor() {
+    super(AuthErrorCode.WrongCurrentPassword, 400, 'Validation failed', {
+      detail: 'The current password is not correct; the password was not changed.',
+      errors: [
+        { field: 'currentPassword', code: 'wrongCurrentPassword', message: 'currentPassword is not correct' },
+      ],
+    });
+  }
+}
+
+/** Routes about the calling operator's own account: a client token has no such account. */
+export class OperatorsOnlyError extends AppError {
+  constructor() {
+    super(AuthErrorCode.OperatorsOnly, 403, 'Forbidden', {
+      detail: 'Only an operator can change its own password; client tokens cannot.',
+    });
+  }
+}
+
+/** Public clients (the built-in apps among them) authenticate without a secret: none to rotate. */
+export class PublicClientSecretError extends AppError {
+  constructor() {
+    super(AuthErrorCode.PublicClientSecret, 409, 'Conflict', {
+      detail:
+        'This client is public and has no secret; only confidential (partner) clients have a secret to rotate.',
+    });
   }
 }
 

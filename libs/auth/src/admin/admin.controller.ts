@@ -8,7 +8,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ClientsService } from '../clients/clients.service.js';
+import { ClientsService, PREVIOUS_SECRET_DEFAULT_SECONDS } from '../clients/clients.service.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { auditActorOf } from '../principal.js';
@@ -18,6 +18,8 @@ import {
   CreatedClientResponse,
   CreateOperatorDto,
   OperatorResponse,
+  RotateClientSecretDto,
+  RotatedClientSecretResponse,
   RotatedKeysResponse,
   SigningKeyResponse,
   UpdateOperatorDto,
@@ -104,6 +106,31 @@ export class AdminController {
     @Param('clientId') clientId: string,
   ): Promise<void> {
     await this.clients.delete(clientId, auditActorOf(principal));
+  }
+
+  @Post('clients/:clientId/secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Rotate a partner client secret; the new one is shown once, the old one works until previousSecretValidUntil',
+  })
+  @ApiOkResponse({ type: RotatedClientSecretResponse })
+  @ApiConflictResponse({ description: 'public-client-secret: public clients have no secret to rotate' })
+  async rotateClientSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('clientId') clientId: string,
+    @Body() body: RotateClientSecretDto,
+  ): Promise<RotatedClientSecretResponse> {
+    const rotated = await this.clients.rotateSecret(
+      clientId,
+      body.previousValidForSeconds ?? PREVIOUS_SECRET_DEFAULT_SECONDS,
+      auditActorOf(principal),
+    );
+    return {
+      clientId: rotated.client.clientId,
+      clientSecret: rotated.secret,
+      previousSecretValidUntil: rotated.previousValidUntil?.toISOString() ?? null,
+    };
   }
 
   @Get('signing-keys')

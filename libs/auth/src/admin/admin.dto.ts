@@ -6,13 +6,17 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 import { NotPersonalData } from '@orderops/core';
+import { PREVIOUS_SECRET_DEFAULT_SECONDS, PREVIOUS_SECRET_MAX_SECONDS } from '../clients/clients.service.js';
 import {
   USERNAME_CHARACTERS_MESSAGE,
   USERNAME_MAX_LENGTH,
@@ -106,6 +110,38 @@ export class ClientResponse {
 export class CreatedClientResponse extends ClientResponse {
   @ApiProperty({ description: 'Shown once; store it now. Only a keyed hash is kept.' })
   clientSecret!: string;
+}
+
+export class RotateClientSecretDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: PREVIOUS_SECRET_MAX_SECONDS,
+    default: PREVIOUS_SECRET_DEFAULT_SECONDS,
+    example: PREVIOUS_SECRET_DEFAULT_SECONDS,
+    description:
+      'How long the replaced secret keeps working, in seconds (0: it stops now; at most 7 days). A rotation inside the window ends the secret it had kept.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(PREVIOUS_SECRET_MAX_SECONDS)
+  previousValidForSeconds?: number;
+}
+
+export class RotatedClientSecretResponse {
+  @ApiProperty() clientId!: string;
+
+  @ApiProperty({ description: 'Shown once; store it now. Only a keyed hash is kept.' })
+  clientSecret!: string;
+
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'Until when the replaced secret still authenticates; null when it stopped at once',
+  })
+  previousSecretValidUntil!: string | null;
 }
 
 export class SigningKeyResponse {

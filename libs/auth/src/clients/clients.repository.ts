@@ -4,8 +4,21 @@ import { ClientIdTakenError, ClientNameTakenError } from '../auth.errors.js';
 import { violatedUniqueConstraint } from '../unique-violation.js';
 import { OAuthClientEntity } from './oauth-client.entity.js';
 
-/** A client row as written; `created_at` is the database's. */
-export type NewClientRow = Omit<OAuthClientEntity, 'createdAt'>;
+/** A client row as written; `created_at` is the database's; a new client has no previous secret. */
+export type NewClientRow = Omit<
+  OAuthClientEntity,
+  'createdAt' | 'previousSecretHash' | 'previousSecretKeyVersion' | 'previousSecretExpiresAt'
+>;
+
+/** What a secret rotation writes. */
+export type SecretRotation = Pick<
+  OAuthClientEntity,
+  | 'secretHash'
+  | 'secretKeyVersion'
+  | 'previousSecretHash'
+  | 'previousSecretKeyVersion'
+  | 'previousSecretExpiresAt'
+>;
 
 /** The unique index on the client name (migration 1733300000002). */
 const NAME_INDEX = 'UQ_oauth_clients_name';
@@ -48,6 +61,18 @@ export class ClientsRepository {
 
   async getById(clientId: string): Promise<OAuthClientEntity | null> {
     return this.repo().findOneBy({ clientId });
+  }
+
+  /**
+   * The client, its row locked until the transaction ends, so two concurrent rotations of
+   * one client run one after the other and the second keeps the first's secret as previous.
+   */
+  async getForUpdate(clientId: string, manager: EntityManager): Promise<OAuthClientEntity | null> {
+    return this.repo(manager).findOne({ where: { clientId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async rotateSecret(clientId: string, rotation: SecretRotation, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ clientId }, rotation);
   }
 
   /** False if there was no such client. Its refresh tokens go with it (foreign key cascade). */

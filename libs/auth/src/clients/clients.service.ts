@@ -4,8 +4,8 @@ import { AuditService, type AuditActor } from '@orderops/audit';
 import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { BuiltInClientError, ClientNotFoundError } from '../auth.errors.js';
-import { ClientsRepository } from './clients.repository.js';
+import { BuiltInClientError, ClientNotFoundError, PublicClientSecretError } from '../auth.errors.js';
+import { ClientsRepository, type NewClientRow } from './clients.repository.js';
 import type { ClientType, GrantType, OAuthClientEntity } from './oauth-client.entity.js';
 
 export const WEB_CLIENT_ID = 'orderops-web';
@@ -18,6 +18,18 @@ export interface NewClient {
   readonly name: string;
   readonly scopes: readonly Scope[];
   readonly grantTypes?: readonly GrantType[];
+}
+
+/** How long a rotated-out secret keeps working, by default and at most (seconds). */
+export const PREVIOUS_SECRET_DEFAULT_SECONDS = 24 * 60 * 60;
+export const PREVIOUS_SECRET_MAX_SECONDS = 7 * 24 * 60 * 60;
+
+export interface RotatedSecret {
+  readonly client: OAuthClientEntity;
+  /** Shown once; only its keyed hash is stored. */
+  readonly secret: string;
+  /** Until when the replaced secret still authenticates; null when it stopped at once. */
+  readonly previousValidUntil: Date | null;
 }
 
 export interface CreatedClient {
@@ -56,7 +68,7 @@ export class ClientsService {
     const clientId = `ptn_${randomBytes(12).toString('base64url')}`;
     const secret = randomBytes(32).toString('base64url');
     const version = this.config.masterKeys.reveal().current.version;
-    const client: Omit<OAuthClientEntity, 'createdAt'> = {
+    const client: NewClientRow = {
       clientId,
       name: input.name,
       type: 'confidential',
@@ -110,14 +122,70 @@ export class ClientsService {
     });
   }
 
-  /** The client if `secret` is its secret; undefined otherwise (also for public clients). */
+  /**
+   * A new secret for a confidential client, shown once. The replaced secret keeps working for
+   * `previousValidForSeconds` (0 ends it now) so the partner can roll over without an outage;
+   * only one previous secret is kept, so a second rotation inside the window ends the first
+   * secret at once. Audited as `admin.client.secret_rotated` (the window, never a secret or
+   * hash). Public clients have no secret: PublicClientSecretError.
+   */
+  async rotateSecret(
+    clientId: string,
+    previousValidForSeconds: number,
+    actor: AuditActor,
+  ): Promise<RotatedSecret> {
+    const secret = randomBytes(32).toString('base64url');
+    const version = this.config.masterKeys.reveal().current.version;
+    return this.dataSource.transaction(async (manager) => {
+      const client = await this.clients.getForUpdate(clientId, manager);
+      if (!client) throw new ClientNotFoundError();
+      if (client.type !== 'confidential' || client.secretHash === null) throw new PublicClientSecretError();
+      const previousValidUntil =
+        previousValidForSeconds > 0 ? new Date(Date.now() + previousValidForSeconds * 1000) : null;
+      const rotation = {
+        secretHash: this.secretHash(secret, version) ?? null,
+        secretKeyVersion: version,
+        previousSecretHash: previousValidUntil ? client.secretHash : null,
+        previousSecretKeyVersion: previousValidUntil ? client.secretKeyVersion : null,
+        previousSecretExpiresAt: previousValidUntil,
+      };
+      await this.clients.rotateSecret(clientId, rotation, manager);
+      await this.audit.record(manager, {
+        action: 'admin.client.secret_rotated',
+        actor,
+        target: { type: 'client', id: clientId },
+        details: {
+          previousValidForSeconds,
+          previousValidUntil: previousValidUntil?.toISOString() ?? null,
+        },
+      });
+      return { client: { ...client, ...rotation }, secret, previousValidUntil };
+    });
+  }
+
+  /**
+   * The client if `secret` is its current secret, or its previous one before that expires;
+   * undefined otherwise (also for public clients).
+   */
   async authenticate(clientId: string, secret: string): Promise<OAuthClientEntity | undefined> {
     const client = await this.clients.getById(clientId);
-    const version = client?.secretKeyVersion ?? this.config.masterKeys.reveal().current.version;
-    const presented = Buffer.from(this.secretHash(secret, version) ?? '', 'hex');
-    const stored = Buffer.from(client?.secretHash ?? '', 'hex');
-    const match = stored.length === 32 && presented.length === 32 && timingSafeEqual(stored, presented);
+    const current = this.matches(secret, client?.secretHash ?? null, client?.secretKeyVersion ?? null);
+    // Checked whether or not the current one matched, so timing tells nothing about which did.
+    const previous = this.matches(
+      secret,
+      client?.previousSecretHash ?? null,
+      client?.previousSecretKeyVersion ?? null,
+    );
+    const previousLive = (client?.previousSecretExpiresAt?.getTime() ?? 0) > Date.now();
+    const match = current || (previous && previousLive);
     return match && client?.type === 'confidential' ? client : undefined;
+  }
+
+  private matches(secret: string, hash: string | null, keyVersion: number | null): boolean {
+    const version = keyVersion ?? this.config.masterKeys.reveal().current.version;
+    const presented = Buffer.from(this.secretHash(secret, version) ?? '', 'hex');
+    const stored = Buffer.from(hash ?? '', 'hex');
+    return stored.length === 32 && presented.length === 32 && timingSafeEqual(stored, presented);
   }
 
   /** The first-party public clients exist on every installation (idempotent across replicas). */

@@ -35,6 +35,19 @@ export class OAuthClientEntity {
   @Column({ name: 'secret_key_version', type: 'integer', nullable: true })
   secretKeyVersion!: number | null;
 
+  /**
+   * The secret the last rotation replaced, hashed like `secretHash`; it authenticates until
+   * `previousSecretExpiresAt` (migration 1733300000003). Null when there is none.
+   */
+  @Column({ name: 'previous_secret_hash', type: 'varchar', length: 64, nullable: true })
+  previousSecretHash!: string | null;
+
+  @Column({ name: 'previous_secret_key_version', type: 'integer', nullable: true })
+  previousSecretKeyVersion!: number | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -6,8 +6,14 @@ import { currentRequestContext, InjectConfig, ROOT_LOGGER, type AppConfig } from
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import { LastAdminError, OperatorNotFoundError, WeakPasswordError } from '../auth.errors.js';
+import {
+  LastAdminError,
+  OperatorNotFoundError,
+  WeakPasswordError,
+  WrongCurrentPasswordError,
+} from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
+import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import { clientKeyOf } from './client-key.js';
 import { LoginLocksRepository } from './login-locks.repository.js';
@@ -82,6 +88,7 @@ export class OperatorsService {
     @InjectConfig() private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     private readonly metrics: AuthMetrics,
+    private readonly refreshTokens: RefreshTokensRepository,
   ) {
     this.logger = rootLogger.child({ context: 'Operators' });
   }
@@ -185,6 +192,51 @@ export class OperatorsService {
       const updatedOperator = await this.operators.getById(id, manager);
       if (!updatedOperator) throw new OperatorNotFoundError();
       return updatedOperator;
+    });
+  }
+
+  /**
+   * An operator's own password change. The current password is checked like a sign-in from
+   * this address: a wrong one counts towards the address's lock (and is audited as
+   * `auth.login.failed`), and while the address is locked even the right one is refused with
+   * the same answer. The new password must pass the policy. On success every token of the
+   * operator is voided (the token generation bump, as for an admin's change) and its refresh
+   * tokens are revoked; audited as `auth.password.changed` (no value).
+   */
+  async changeOwnPassword(
+    id: string,
+    currentPassword: string,
+    newPassword: string,
+    actor: AuditActor,
+  ): Promise<void> {
+    const operator = await this.get(id);
+    const clientKey = this.requestClientKey();
+    if (await this.loginLocks.isLocked(id, clientKey)) {
+      await this.hasher.verifyDecoy(currentPassword);
+      await this.recordFailure(id, clientKey, 'locked');
+      throw new WrongCurrentPasswordError();
+    }
+    if (!(await this.hasher.verify(operator.passwordHash, currentPassword))) {
+      await this.recordFailure(id, clientKey, 'bad_password');
+      throw new WrongCurrentPasswordError();
+    }
+    const violation = passwordPolicyViolation(newPassword, operator.username);
+    if (violation) throw new WeakPasswordError(`newPassword ${violation}.`, 'newPassword');
+    const patch: OperatorPatch = {
+      passwordHash: await this.hasher.hash(newPassword),
+      failedLoginCount: 0,
+      lockedUntil: null,
+      tokensValidAfter: nextSecond(),
+    };
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
+      await this.refreshTokens.revokeAllOfOperator(id, manager);
+      await this.loginLocks.deleteAllOf(id, manager);
+      await this.audit.record(manager, {
+        action: 'auth.password.changed',
+        actor,
+        target: operatorTarget(id),
+      });
     });
   }
 

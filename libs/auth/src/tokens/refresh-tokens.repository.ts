@@ -40,4 +40,14 @@ export class RefreshTokensRepository {
       .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
       .execute();
   }
+
+  /** Revokes every refresh token of the operator not revoked yet (database clock). */
+  async revokeAllOfOperator(operatorId: string, manager?: EntityManager): Promise<void> {
+    await this.repo(manager)
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where('operator_id = :operatorId AND revoked_at IS NULL', { operatorId })
+      .execute();
+  }
 }
