@@ -3,7 +3,7 @@ import { AUTH_ENTITIES } from './auth.entities.js';
 import { CreateAuth1732400000000 } from './migrations/1732400000000-create-auth.js';
 import { LoginLocksTokenGenerations1733200000000 } from './migrations/1733200000000-login-locks-token-generations.js';
 import { UniqueClientNames1733300000002 } from './migrations/1733300000002-unique-client-names.js';
-import { ClientPreviousSecret1733300000003 } from './migrations/1733300000003-client-previous-secret.js';
+import { ClientPreviousSecret1733300000004 } from './migrations/1733300000004-client-previous-secret.js';
 
 export const authSchema: DatabaseSchema = {
   entities: AUTH_ENTITIES,
@@ -11,6 +11,6 @@ export const authSchema: DatabaseSchema = {
     CreateAuth1732400000000,
     LoginLocksTokenGenerations1733200000000,
     UniqueClientNames1733300000002,
-    ClientPreviousSecret1733300000003,
+    ClientPreviousSecret1733300000004,
   ],
 };

@@ -37,7 +37,7 @@ export class OAuthClientEntity {
 
   /**
    * The secret the last rotation replaced, hashed like `secretHash`; it authenticates until
-   * `previousSecretExpiresAt` (migration 1733300000003). Null when there is none.
+   * `previousSecretExpiresAt` (migration 1733300000004). Null when there is none.
    */
   @Column({ name: 'previous_secret_hash', type: 'varchar', length: 64, nullable: true })
   previousSecretHash!: string | null;

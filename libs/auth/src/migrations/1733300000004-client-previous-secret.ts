@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * without an outage. One previous secret at a time, hashed like the current one (a keyed
  * HMAC under the master key version beside it).
  */
-export class ClientPreviousSecret1733300000003 implements MigrationInterface {
-  name = 'ClientPreviousSecret1733300000003';
+export class ClientPreviousSecret1733300000004 implements MigrationInterface {
+  name = 'ClientPreviousSecret1733300000004';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "oauth_clients"
