@@ -9,6 +9,7 @@ import {
   type Reach,
 } from '@orderops/access';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiProblems } from '@orderops/core';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './dto/create-order.dto.js';
@@ -29,6 +30,11 @@ export class OrdersController {
   @ApiOperation({ summary: 'Create an order (with a new or known customer, or none)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'replays the first response for 24 h' })
   @ApiCreatedResponse({ type: OrderResponse })
+  @ApiProblems({
+    400: 'Invalid fields (see errors[]), a malformed body or Idempotency-Key',
+    409: 'externalRef is already used by another of your orders',
+    422: 'Unknown customerId, or an Idempotency-Key reused with a different body',
+  })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CurrentReach() reach: Reach,
@@ -46,6 +52,7 @@ export class OrdersController {
   @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'List orders, newest first, with cursor pagination' })
   @ApiOkResponse({ type: OrderPageResponse })
+  @ApiProblems({ 400: 'Invalid filters or a cursor this API did not issue' })
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListOrdersQueryDto,
@@ -59,6 +66,7 @@ export class OrdersController {
   @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'An order with its customer masked' })
   @ApiOkResponse({ type: OrderResponse })
+  @ApiProblems({ 400: 'Not an order id', 404: 'No order you can see has this id' })
   async get(
     @Param('id') id: string,
     @CurrentReach() reach: Reach,
@@ -75,6 +83,13 @@ export class OrdersController {
   @ApiOperation({ summary: 'Move an order along placed -> paid -> shipped -> delivered (or cancel)' })
   @ApiHeader({ name: 'If-Match', required: true, description: 'the ETag of the order being changed' })
   @ApiOkResponse({ type: OrderResponse })
+  @ApiProblems({
+    400: 'Invalid status or order id',
+    404: 'No order you can see has this id',
+    409: 'The order cannot move from its current status to this one',
+    412: 'If-Match does not match the order’s current ETag',
+    428: 'If-Match is missing',
+  })
   async updateStatus(
     @CurrentPrincipal() principal: Principal,
     @CurrentReach() reach: Reach,
