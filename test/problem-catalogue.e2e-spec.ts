@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROBLEM_CATALOGUE } from '../apps/api/src/app.factory.js';
-import { renderProblemsMarkdown } from '../libs/core/src/docs/problems.js';
+import { renderProblemsMarkdown } from '@orderops/core';
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
