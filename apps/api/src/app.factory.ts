@@ -2,9 +2,16 @@ import { OAUTH2_SECURITY_SCHEME, SCOPE_DESCRIPTIONS } from '@orderops/access';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AuditErrorCode } from '@orderops/audit';
+import { OrdersErrorCode } from '@orderops/orders';
+import { PiiErrorCode } from '@orderops/pii';
 import {
   buildOpenApiDocument,
   configureHttp,
+  CoreErrorCode,
+  documentProblems,
+  problemCatalogue,
+  type ProblemTypeEntry,
   createHttpAdapter,
   MetricsServer,
   setupDocs,
@@ -14,7 +21,7 @@ import { Logger } from 'nestjs-pino';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { DOCS_CLIENT_ID } from '@orderops/auth';
+import { AuthErrorCode, DOCS_CLIENT_ID } from '@orderops/auth';
 import { APP_VERSION } from './version.js';
 
 export interface CreateAppOptions {
@@ -26,8 +33,17 @@ export interface CreateAppOptions {
 }
 
 /** OAuth2 password and client-credentials flows against /oauth/token, with every scope. */
+/** Every problem type the API can answer, from the code constants each lib declares. */
+export const PROBLEM_CATALOGUE: readonly ProblemTypeEntry[] = problemCatalogue({
+  core: CoreErrorCode,
+  auth: AuthErrorCode,
+  orders: OrdersErrorCode,
+  pii: PiiErrorCode,
+  audit: AuditErrorCode,
+});
+
 export function buildApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  return buildOpenApiDocument(app, APP_VERSION, (builder) =>
+  const document = buildOpenApiDocument(app, APP_VERSION, (builder) =>
     builder.addOAuth2(
       {
         type: 'oauth2',
@@ -40,6 +56,7 @@ export function buildApiDocument(app: NestFastifyApplication): OpenAPIObject {
       OAUTH2_SECURITY_SCHEME,
     ),
   );
+  return documentProblems(document, PROBLEM_CATALOGUE);
 }
 
 /** The checked-in form of the document: stable key order from the code, two-space JSON. */

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { loadConfig } from '@orderops/core';
+import { loadConfig, renderProblemsMarkdown } from '@orderops/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildApiDocument, createApp, serializeOpenApi } from './app.factory.js';
+import { buildApiDocument, createApp, PROBLEM_CATALOGUE, serializeOpenApi } from './app.factory.js';
 
 /**
  * `npm run openapi`: writes the OpenAPI document to openapi.json at the repository root.
@@ -18,6 +18,9 @@ async function generate(): Promise<void> {
     writeFileSync(target, serializeOpenApi(buildApiDocument(app)));
     await app.close();
     process.stdout.write(`Wrote ${target}\n`);
+    // The problem catalogue for readers of docs/, from the same list as the document.
+    writeFileSync(resolve('docs/problems.md'), renderProblemsMarkdown(PROBLEM_CATALOGUE));
+    process.stdout.write('Wrote docs/problems.md\n');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -12,5 +12,6 @@ export { AuditEventEntity } from './audit-event.entity.js';
 export { AUDIT_GENESIS_HASH, computeAuditHash } from './audit-hash.js';
 export { toAuditVerificationResponse } from './audit.mappers.js';
 export { AuditCoreModule, AuditModule } from './audit.module.js';
+export { AuditErrorCode } from './audit.errors.js';
 export { auditSchema } from './audit.schema.js';
 export { ANONYMOUS_ACTOR, type AuditActor, AuditService, systemActor } from './audit.service.js';

@@ -1,4 +1,5 @@
 export { AuthCoreModule, AuthModule } from './auth.module.js';
+export { AuthErrorCode } from './auth.errors.js';
 export { authSchema } from './auth.schema.js';
 export { ClientsService, DOCS_CLIENT_ID } from './clients/clients.service.js';
 export { SigningKeysService } from './keys/signing-keys.service.js';

@@ -6,6 +6,15 @@ export { CoreModule } from './core.module.js';
 export { Database, type DatabaseSchema } from './database/database.js';
 export { EmbeddedDatabase } from './database/embedded-database.js';
 export { buildOpenApiDocument, setupDocs } from './docs/openapi.js';
+export {
+  ApiProblems,
+  documentProblems,
+  PROBLEM_MEDIA_TYPE,
+  problemCatalogue,
+  type ProblemTypeEntry,
+  renderProblemsMarkdown,
+} from './docs/problems.js';
+export { CoreErrorCode } from './errors/core.errors.js';
 export { AppError, type FieldProblem } from './errors/app-error.js';
 export { RETRY_AFTER_SECONDS, ServiceUnavailableError, ValidationFailedError } from './errors/core.errors.js';
 export { isInfrastructureFailure } from './errors/infrastructure-failure.js';

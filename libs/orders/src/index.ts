@@ -1,4 +1,4 @@
-export { ImportRejectedError } from './orders.errors.js';
+export { ImportRejectedError, OrdersErrorCode } from './orders.errors.js';
 export { OrdersImportModule, OrdersModule } from './orders.module.js';
 export { ordersSchema } from './orders.schema.js';
 export { type ImportReport } from './imports/import-report.js';

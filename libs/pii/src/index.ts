@@ -5,6 +5,6 @@ export { toCustomerResponse } from './customers/customer.mapper.js';
 export { CustomersService } from './customers/customers.service.js';
 export { CustomerDetailsDto } from './customers/dto/customer-details.dto.js';
 export { CustomerResponse } from './customers/dto/customer.response.js';
-export { CustomerNotFoundError } from './pii.errors.js';
+export { CustomerNotFoundError, PiiErrorCode } from './pii.errors.js';
 export { PiiCoreModule, PiiModule } from './pii.module.js';
 export { piiSchema } from './pii.schema.js';

@@ -1,5 +1,6 @@
 import { CurrentPrincipal, RequireScopes, type Principal, Scope } from '@orderops/access';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiProblems } from '@orderops/core';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -39,6 +40,10 @@ export class AdminController {
   @Post('operators')
   @ApiOperation({ summary: 'Create an operator' })
   @ApiCreatedResponse({ type: OperatorResponse })
+  @ApiProblems({
+    400: 'Invalid fields or a password the policy refuses (see errors[])',
+    409: 'username-taken',
+  })
   async createOperator(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateOperatorDto,
@@ -57,6 +62,7 @@ export class AdminController {
   @Get('operators/:id')
   @ApiOperation({ summary: 'Get an operator' })
   @ApiOkResponse({ type: OperatorResponse })
+  @ApiProblems({ 404: 'No operator has this id' })
   async getOperator(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<OperatorResponse> {
     return toOperatorResponse(await this.operators.get(id));
   }
@@ -64,6 +70,7 @@ export class AdminController {
   @Patch('operators/:id')
   @ApiOperation({ summary: 'Change scopes, disable/enable, or reset the password (voids existing tokens)' })
   @ApiOkResponse({ type: OperatorResponse })
+  @ApiProblems({ 400: 'Invalid fields (see errors[])', 404: 'No operator has this id' })
   @ApiResponse({
     status: 409,
     description: 'last-admin: the change would leave no enabled operator holding the admin scope',
@@ -80,6 +87,7 @@ export class AdminController {
   @ApiOperation({ summary: 'Create a partner client (client_credentials); the secret is shown once' })
   @ApiCreatedResponse({ type: CreatedClientResponse })
   @ApiConflictResponse({ description: 'client-name-taken: another client has this name (any case)' })
+  @ApiProblems({ 400: 'Invalid fields (see errors[])' })
   async createClient(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateClientDto,
@@ -101,6 +109,7 @@ export class AdminController {
   @Delete('clients/:clientId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a partner client; its tokens stop working' })
+  @ApiProblems({ 404: 'No client has this id', 409: 'Built-in clients cannot be deleted' })
   async deleteClient(
     @CurrentPrincipal() principal: Principal,
     @Param('clientId') clientId: string,

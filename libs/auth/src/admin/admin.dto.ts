@@ -149,8 +149,8 @@ export class SigningKeyResponse {
   @ApiProperty() algorithm!: string;
   @ApiProperty() active!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time', nullable: true }) retiredAt!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true }) verifyUntil!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) retiredAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifyUntil!: string | null;
 }
 
 export class RotatedKeysResponse {

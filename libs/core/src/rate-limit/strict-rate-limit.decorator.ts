@@ -1,4 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -18,9 +20,16 @@ interface RateLimitRouteConfig {
 export const StrictRateLimit = (): MethodDecorator =>
   RouteConfig({ orderopsRateLimit: 'strict' } satisfies RateLimitRouteConfig);
 
+/** The operation extension that marks a route without any rate limit in the OpenAPI document. */
+export const UNLIMITED_EXTENSION = 'x-rate-limit-exempt';
+
 /** No limit at all: for orchestrator probes, which arrive every few seconds from one address. */
 export const SkipRateLimit = (): MethodDecorator =>
-  RouteConfig({ orderopsRateLimit: 'off' } satisfies RateLimitRouteConfig);
+  applyDecorators(
+    RouteConfig({ orderopsRateLimit: 'off' } satisfies RateLimitRouteConfig),
+    // Read by documentProblems: an unlimited route never answers 429.
+    ApiExtension(UNLIMITED_EXTENSION, true),
+  );
 
 export function routeRateLimit(request: FastifyRequest): RouteRateLimit {
   const config = request.routeOptions.config as RateLimitRouteConfig | undefined;

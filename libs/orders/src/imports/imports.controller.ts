@@ -19,7 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { auditActorOf } from '@orderops/auth';
-import { InjectConfig, OwnBodyTimeout, type AppConfig } from '@orderops/core';
+import { ApiProblems, InjectConfig, OwnBodyTimeout, type AppConfig } from '@orderops/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -111,6 +111,7 @@ export class ImportsController {
   @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'An import and its stored report' })
   @ApiOkResponse({ type: StoredImportResponse })
+  @ApiProblems({ 400: 'Not an import id', 404: 'No import you can see has this id' })
   async get(@Param('id') id: string, @CurrentReach() reach: Reach): Promise<StoredImportResponse> {
     return Object.assign(new StoredImportResponse(), await this.imports.get(id, reach));
   }

@@ -9,6 +9,7 @@ import {
   type Reach,
 } from '@orderops/access';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiProblems } from '@orderops/core';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RevealPii } from '../masking/pii.decorator.js';
 import { toCustomerResponse } from './customer.mapper.js';
@@ -26,6 +27,7 @@ export class CustomersController {
   @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'A customer, masked' })
   @ApiOkResponse({ type: CustomerResponse })
+  @ApiProblems({ 400: 'Not a customer id', 404: 'No customer you can see has this id' })
   async get(@Param('id') id: string, @CurrentReach() reach: Reach): Promise<CustomerResponse> {
     return toCustomerResponse(await this.customers.get(id, reach));
   }
@@ -36,6 +38,7 @@ export class CustomersController {
   @OwnershipRule(Ownership.Owned)
   @ApiOperation({ summary: 'Find customers by exact email or phone (blind index); masked results' })
   @ApiOkResponse({ type: CustomerResponse, isArray: true })
+  @ApiProblems({ 400: 'Invalid fields (see errors[])' })
   async search(@Body() body: SearchCustomersDto, @CurrentReach() reach: Reach): Promise<CustomerResponse[]> {
     return (await this.customers.search(body, reach)).map((record) => toCustomerResponse(record));
   }
@@ -48,6 +51,7 @@ export class CustomersController {
   @RevealPii(Scope.PiiReveal)
   @ApiOperation({ summary: 'Reveal a customer’s personal data for a stated purpose (audited)' })
   @ApiOkResponse({ type: CustomerResponse })
+  @ApiProblems({ 400: 'Not a customer id', 404: 'No customer you can see has this id' })
   async reveal(
     @Param('id') id: string,
     @Body() body: RevealCustomerDto,
@@ -64,6 +68,7 @@ export class CustomersController {
   @RevealPii(Scope.PiiExport)
   @ApiOperation({ summary: 'Everything held about the person, with their orders (GDPR Art. 15)' })
   @ApiOkResponse({ type: CustomerExportResponse })
+  @ApiProblems({ 400: 'Not a customer id', 404: 'No customer you can see has this id' })
   async export(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
@@ -85,6 +90,7 @@ export class CustomersController {
     summary: 'Erase the person: destroys the data key and blind indexes; orders keep their figures',
   })
   @ApiNoContentResponse()
+  @ApiProblems({ 400: 'Not a customer id', 404: 'No customer you can see has this id' })
   async erase(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,

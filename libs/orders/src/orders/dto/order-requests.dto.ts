@@ -88,7 +88,8 @@ export class ListOrdersQueryDto {
 }
 
 export class UpdateOrderStatusDto {
-  @ApiProperty({ enum: ORDER_STATUSES })
+  // paid: the one move a new (placed) order accepts besides cancelled, so the example works.
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'paid' })
   @IsIn(ORDER_STATUSES)
   status!: OrderStatus;
 }

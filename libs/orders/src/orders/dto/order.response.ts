@@ -5,7 +5,7 @@ import { ORDER_STATUSES, type OrderStatus } from '../order.entity.js';
 export class OrderItemResponse {
   @ApiProperty() product!: string;
   @ApiProperty({ example: '999.99' }) unitPrice!: string;
-  @ApiProperty() quantity!: number;
+  @ApiProperty({ type: 'integer', example: 2 }) quantity!: number;
 }
 
 export class OrderResponse {
@@ -13,10 +13,17 @@ export class OrderResponse {
   @ApiProperty({ enum: ORDER_STATUSES }) status!: OrderStatus;
   @ApiProperty({ example: 'EUR' }) currency!: string;
   @ApiProperty({ example: '1999.98', description: 'computed by the server' }) total!: string;
-  @ApiPropertyOptional({ nullable: true }) note!: string | null;
-  @ApiPropertyOptional({ nullable: true, example: 'PO-2024-00017', description: 'your own order number' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Leave at the front desk' }) note!:
+    string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'PO-2024-00017',
+    description: 'your own order number',
+  })
   externalRef!: string | null;
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     example: 'IMP-01JD8Q5Z3M7R4T6V8X0B2C4D6F',
     description: 'the import that created the order; null for POST /orders',
@@ -28,11 +35,12 @@ export class OrderResponse {
   @ApiProperty({ description: 'principal that created the order, e.g. operator:<id>' }) createdBy!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
-  @ApiProperty() version!: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'the ETag is the version in double quotes' })
+  version!: number;
 }
 
 export class OrderPageResponse {
   @ApiProperty({ type: OrderResponse, isArray: true }) items!: OrderResponse[];
-  @ApiPropertyOptional({ nullable: true, description: 'pass as cursor for the next page' }) nextCursor!:
-    string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  nextCursor!: string | null;
 }
