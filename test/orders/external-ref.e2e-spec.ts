@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { basic, bearer, postForm, type TokenBody } from '../support/auth.js';
+import { bearer, clientTokenFor } from '../support/auth.js';
 import { postImport, uniqueCsv, type ImportReportBody } from '../support/imports.js';
 import { order, postOrder } from '../support/orders.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -43,17 +43,8 @@ describe('externalRef: the partner’s own order number', () => {
   let b: string;
   let house: string;
 
-  async function clientToken(name: 'Partner A' | 'Partner B'): Promise<string> {
-    const { clientId, clientSecret } = t.client(name);
-    const res = await postForm(
-      t.app,
-      '/oauth/token',
-      { grant_type: 'client_credentials' },
-      basic(clientId, clientSecret),
-    );
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<TokenBody>().access_token;
-  }
+  const clientToken = (name: 'Partner A' | 'Partner B'): Promise<string> =>
+    clientTokenFor(t.app, t.client(name));
 
   const list = async (token: string, query: string) => {
     const res = await t.app.inject({ method: 'GET', url: `/orders?${query}`, headers: bearer(token) });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { basic, bearer, postForm, type TokenBody } from '../support/auth.js';
+import { bearer, clientTokenFor } from '../support/auth.js';
 import { postImport, uniqueCsv, type ImportReportBody } from '../support/imports.js';
 import { order, postOrder } from '../support/orders.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -30,17 +30,8 @@ describe('GET /orders filters: customerId, importId, createdBy', () => {
   let b: string;
   let clerk: string;
 
-  async function clientToken(name: 'Partner A' | 'Partner B'): Promise<string> {
-    const { clientId, clientSecret } = t.client(name);
-    const res = await postForm(
-      t.app,
-      '/oauth/token',
-      { grant_type: 'client_credentials' },
-      basic(clientId, clientSecret),
-    );
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<TokenBody>().access_token;
-  }
+  const clientToken = (name: 'Partner A' | 'Partner B'): Promise<string> =>
+    clientTokenFor(t.app, t.client(name));
 
   const ids = async (token: string, query: string): Promise<string[]> => {
     const res = await t.app.inject({

@@ -75,6 +75,21 @@ export function basic(clientId: string, secret: string): Record<string, string> 
   };
 }
 
+/** A client_credentials access token for a client, failing the test if the grant does not succeed. */
+export async function clientTokenFor(
+  app: NestFastifyApplication,
+  client: { clientId: string; clientSecret: string },
+): Promise<string> {
+  const res = await postForm(
+    app,
+    '/oauth/token',
+    { grant_type: 'client_credentials' },
+    basic(client.clientId, client.clientSecret),
+  );
+  if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
+  return res.json<TokenBody>().access_token;
+}
+
 export async function createOperator(
   app: NestFastifyApplication,
   adminToken: string,
