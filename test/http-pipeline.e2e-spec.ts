@@ -146,9 +146,9 @@ describe('HTTP pipeline', () => {
       const errors = body.errors as { field: string; code: string }[];
       expect(errors).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ field: 'name', code: 'isLength' }),
-          expect.objectContaining({ field: 'count', code: 'isInt' }),
-          expect.objectContaining({ field: 'extra', code: 'whitelistValidation' }),
+          expect.objectContaining({ field: 'name', code: 'too_short' }),
+          expect.objectContaining({ field: 'count', code: 'not_an_integer' }),
+          expect.objectContaining({ field: 'extra', code: 'not_allowed' }),
         ]),
       );
       expect(res.body).not.toContain('jane@example.com');

@@ -147,7 +147,7 @@ describe('null in a request field is a 400, never a 500 (every JSON route, from 
     );
   });
 
-  it('answers null in every optional field with 400 isNotNull, and in every other field with a 400', async () => {
+  it('answers null in every optional field with 400 null_not_allowed, and in every other field with a 400', async () => {
     const wrong: string[] = [];
     for (const { route, field, optional } of cases) {
       const res = await t.app.inject({
@@ -160,7 +160,7 @@ describe('null in a request field is a 400, never a 500 (every JSON route, from 
         res.statusCode === 400
           ? (res.json<{ errors?: { field: string; code: string }[] }>().errors ?? [])
           : [];
-      const named = errors.some((e) => e.field === field && (!optional || e.code === 'isNotNull'));
+      const named = errors.some((e) => e.field === field && (!optional || e.code === 'null_not_allowed'));
       if (res.statusCode !== 400 || !named)
         wrong.push(`${route.method} ${route.path} ${field}: ${res.statusCode}`);
     }
@@ -177,7 +177,7 @@ describe('null in a request field is a 400, never a 500 (every JSON route, from 
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       type: 'urn:orderops:problem:validation-failed',
-      errors: [{ field: 'email', code: 'isNotNull', message: 'email must not be null' }],
+      errors: [{ field: 'email', code: 'null_not_allowed', message: 'email must not be null' }],
     });
   });
 

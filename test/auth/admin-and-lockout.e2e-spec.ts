@@ -73,7 +73,7 @@ describe('admin API, password policy and brute-force protection', () => {
     ])('refuses a password that is %s, without echoing it', async (_, password) => {
       const res = await createOp({ username: 'policyuser', password, scopes: [] });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ errors: [{ field: 'password', code: 'passwordPolicy' }] });
+      expect(res.json()).toMatchObject({ errors: [{ field: 'password', code: 'weak_password' }] });
       expect(res.body).not.toContain(password);
     });
 

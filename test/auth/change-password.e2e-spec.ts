@@ -82,7 +82,7 @@ describe('an operator changes its own password: POST /me/password', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({
       type: 'urn:orderops:problem:wrong-current-password',
-      errors: [{ field: 'currentPassword', code: 'wrongCurrentPassword' }],
+      errors: [{ field: 'currentPassword', code: 'incorrect' }],
     });
     expect(await failedLogins(bob.id)).toBe(before + 1);
     const [lock] = await ds().query<{ failed_count: number }[]>(
@@ -129,7 +129,7 @@ describe('an operator changes its own password: POST /me/password', () => {
       expect(res.statusCode, newPassword).toBe(400);
       expect(res.json(), newPassword).toMatchObject({
         type: 'urn:orderops:problem:weak-password',
-        errors: [{ field: 'newPassword', code: 'passwordPolicy' }],
+        errors: [{ field: 'newPassword', code: 'weak_password' }],
       });
     }
     expect((await me(t.token('dave'))).statusCode).toBe(200);

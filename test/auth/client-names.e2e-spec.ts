@@ -30,7 +30,7 @@ describe('client names are unique: POST /admin/clients', () => {
         type: 'urn:orderops:problem:client-name-taken',
         detail:
           'Another client already has this name (names are compared without case or surrounding spaces); choose another.',
-        errors: [{ field: 'name', code: 'clientNameTaken' }],
+        errors: [{ field: 'name', code: 'already_used' }],
       });
     }
     const list = await t.app.inject({

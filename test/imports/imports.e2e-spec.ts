@@ -106,8 +106,8 @@ describe('order imports', () => {
       expect(res.headers.location).toBe(`/orders/imports/${report.id}`);
       expect(report).toMatchObject({ status: 'completed', rows: 6, accepted: 4, rejected: 2, orders: 4 });
       expect(report.rejects).toEqual([
-        { line: 5, errors: [expect.objectContaining({ field: 'product', code: 'isLength' })] },
-        { line: 6, errors: [expect.objectContaining({ field: 'price', code: 'isPositiveMoney' })] },
+        { line: 5, errors: [expect.objectContaining({ field: 'product', code: 'too_short' })] },
+        { line: 6, errors: [expect.objectContaining({ field: 'price', code: 'invalid_amount' })] },
       ]);
       expect(report.rejectsOmitted).toBeUndefined();
       expect(await orderCount(ds)).toBe(before + 4);
@@ -212,21 +212,21 @@ describe('order imports', () => {
 
   describe('rows are validated with the rules of POST /orders', () => {
     const cases: [string, string, string, string][] = [
-      ['product missing', ',1.00,1', 'product', 'isLength'],
-      ['product too long', `${'p'.repeat(201)},1.00,1`, 'product', 'isLength'],
-      ['product with a control character', '"bad\u0007product",1.00,1', 'product', 'matches'],
-      ['price not a number', 'Widget,abc,1', 'price', 'isPositiveMoney'],
-      ['price zero', 'Widget,0,1', 'price', 'isPositiveMoney'],
-      ['price negative', 'Widget,-1.00,1', 'price', 'isPositiveMoney'],
-      ['price with three decimals (EUR has two)', 'Widget,1.234,1', 'price', 'currencyDecimals'],
-      ['price with four decimals', 'Widget,1.2345,1', 'price', 'isPositiveMoney'],
-      ['price above 1,000,000', 'Widget,1000000.01,1', 'price', 'isPositiveMoney'],
-      ['price missing', 'Widget,,1', 'price', 'isPositiveMoney'],
-      ['quantity zero', 'Widget,1.00,0', 'quantity', 'min'],
-      ['quantity above 10,000', 'Widget,1.00,10001', 'quantity', 'max'],
-      ['quantity fractional', 'Widget,1.00,1.5', 'quantity', 'isInt'],
-      ['quantity not a number', 'Widget,1.00,two', 'quantity', 'isInt'],
-      ['quantity missing', 'Widget,1.00,', 'quantity', 'isInt'],
+      ['product missing', ',1.00,1', 'product', 'too_short'],
+      ['product too long', `${'p'.repeat(201)},1.00,1`, 'product', 'too_long'],
+      ['product with a control character', '"bad\u0007product",1.00,1', 'product', 'invalid_format'],
+      ['price not a number', 'Widget,abc,1', 'price', 'invalid_amount'],
+      ['price zero', 'Widget,0,1', 'price', 'invalid_amount'],
+      ['price negative', 'Widget,-1.00,1', 'price', 'invalid_amount'],
+      ['price with three decimals (EUR has two)', 'Widget,1.234,1', 'price', 'too_many_decimals'],
+      ['price with four decimals', 'Widget,1.2345,1', 'price', 'invalid_amount'],
+      ['price above 1,000,000', 'Widget,1000000.01,1', 'price', 'invalid_amount'],
+      ['price missing', 'Widget,,1', 'price', 'invalid_amount'],
+      ['quantity zero', 'Widget,1.00,0', 'quantity', 'out_of_range'],
+      ['quantity above 10,000', 'Widget,1.00,10001', 'quantity', 'out_of_range'],
+      ['quantity fractional', 'Widget,1.00,1.5', 'quantity', 'not_an_integer'],
+      ['quantity not a number', 'Widget,1.00,two', 'quantity', 'not_an_integer'],
+      ['quantity missing', 'Widget,1.00,', 'quantity', 'not_an_integer'],
     ];
     it.each(cases)('%s', async (_name, row, field, code) => {
       const res = await postImport(t.app, importer, uniqueCsv([row]));
@@ -238,14 +238,19 @@ describe('order imports', () => {
     });
 
     const full: [string, string, string, string][] = [
-      ['unknown currency', 'Widget,1.00,1,XXX,,,,', 'currency', 'isIn'],
-      ['lower-case currency', 'Widget,1.00,1,eur,,,,', 'currency', 'isIn'],
-      ['customer without a name', 'Widget,1.00,1,EUR,,ann@example.com,,', 'customer_name', 'isLength'],
-      ['customer without an email', 'Widget,1.00,1,EUR,Ann,,,', 'customer_email', 'isEmail'],
-      ['customer email invalid', 'Widget,1.00,1,EUR,Ann,not-an-email,,', 'customer_email', 'isEmail'],
-      ['customer phone invalid', 'Widget,1.00,1,EUR,Ann,ann@example.com,12345,', 'customer_phone', 'matches'],
-      ['a row with too few cells', 'Widget,1.00,1', 'row', 'columnCount'],
-      ['a row with too many cells', 'Widget,1.00,1,EUR,,,,,extra', 'row', 'columnCount'],
+      ['unknown currency', 'Widget,1.00,1,XXX,,,,', 'currency', 'invalid_enum'],
+      ['lower-case currency', 'Widget,1.00,1,eur,,,,', 'currency', 'invalid_enum'],
+      ['customer without a name', 'Widget,1.00,1,EUR,,ann@example.com,,', 'customer_name', 'too_short'],
+      ['customer without an email', 'Widget,1.00,1,EUR,Ann,,,', 'customer_email', 'invalid_format'],
+      ['customer email invalid', 'Widget,1.00,1,EUR,Ann,not-an-email,,', 'customer_email', 'invalid_format'],
+      [
+        'customer phone invalid',
+        'Widget,1.00,1,EUR,Ann,ann@example.com,12345,',
+        'customer_phone',
+        'invalid_format',
+      ],
+      ['a row with too few cells', 'Widget,1.00,1', 'row', 'column_count'],
+      ['a row with too many cells', 'Widget,1.00,1,EUR,,,,,extra', 'row', 'column_count'],
     ];
     it.each(full)('%s', async (_name, row, field, code) => {
       const res = await postImport(
@@ -316,8 +321,8 @@ describe('order imports', () => {
       const body = (await postImport(t.app, importer, csv)).json<ImportReportBody>();
       expect(body).toMatchObject({ rows: 3, accepted: 1, rejected: 2, orders: 1 });
       expect(body.rejects).toEqual([
-        { line: 2, errors: [expect.objectContaining({ field: 'order_ref', code: 'orderRejected' })] },
-        { line: 3, errors: [expect.objectContaining({ field: 'price', code: 'isPositiveMoney' })] },
+        { line: 2, errors: [expect.objectContaining({ field: 'order_ref', code: 'order_rejected' })] },
+        { line: 3, errors: [expect.objectContaining({ field: 'price', code: 'invalid_amount' })] },
       ]);
     });
 
@@ -329,7 +334,7 @@ describe('order imports', () => {
       const body = (await postImport(t.app, importer, csv)).json<ImportReportBody>();
       expect(body.rejects).toContainEqual({
         line: 3,
-        errors: [expect.objectContaining({ field: 'currency', code: 'orderRefConflict' })],
+        errors: [expect.objectContaining({ field: 'currency', code: 'conflicting_value' })],
       });
       expect(body.orders).toBe(1);
     });
@@ -342,7 +347,7 @@ describe('order imports', () => {
       const body = (await postImport(t.app, importer, csv)).json<ImportReportBody>();
       expect(body).toMatchObject({ accepted: 3, rejected: 1, orders: 3 });
       expect(body.rejects).toEqual([
-        { line: 4, errors: [expect.objectContaining({ field: 'order_ref', code: 'orderRefNotAdjacent' })] },
+        { line: 4, errors: [expect.objectContaining({ field: 'order_ref', code: 'not_adjacent' })] },
       ]);
     });
 
@@ -357,7 +362,7 @@ describe('order imports', () => {
       expect(body).toMatchObject({ rows: 202, accepted: 101, rejected: 101, orders: 2 });
       expect(body.rejects[0]).toEqual({
         line: 102,
-        errors: [expect.objectContaining({ field: 'order_ref', code: 'arrayMaxSize' })],
+        errors: [expect.objectContaining({ field: 'order_ref', code: 'too_many_items' })],
       });
     });
   });

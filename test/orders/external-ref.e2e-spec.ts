@@ -90,7 +90,7 @@ describe('externalRef: the partner’s own order number', () => {
       );
       expect(problem.orderId).toBe(first.id);
       expect(problem.errors).toEqual([
-        expect.objectContaining({ field: 'externalRef', code: 'externalRefTaken' }),
+        expect.objectContaining({ field: 'externalRef', code: 'already_used' }),
       ]);
       // Nothing was written for the refused one.
       expect((await list(a, 'externalRef=DUP-1')).map((o) => o.id)).toEqual([first.id]);
@@ -167,7 +167,7 @@ describe('externalRef: the partner’s own order number', () => {
           errors: [
             {
               field: 'order_ref',
-              code: 'externalRefTaken',
+              code: 'already_used',
               message: 'an earlier order of yours already has this order_ref as its externalRef',
             },
           ],
@@ -182,7 +182,7 @@ describe('externalRef: the partner’s own order number', () => {
       expect((await postImport(t.app, a, csv)).json<ImportReportBody>().orders).toBe(3);
       const again = (await postImport(t.app, a, csv, '?allowDuplicate=true')).json<ImportReportBody>();
       expect(again).toMatchObject({ status: 'completed', accepted: 1, rejected: 2, orders: 1 });
-      expect(again.rejects.map((r) => r.errors[0].code)).toEqual(['externalRefTaken', 'externalRefTaken']);
+      expect(again.rejects.map((r) => r.errors[0].code)).toEqual(['already_used', 'already_used']);
     });
 
     it('in strict mode, a taken order_ref rejects the whole file', async () => {

@@ -62,7 +62,7 @@ describe('money in ISO 4217 minor units', () => {
     expect(res.json<ProblemBody>().errors).toEqual([
       {
         field: 'items.0.unitPrice',
-        code: 'currencyDecimals',
+        code: 'too_many_decimals',
         message: `unitPrice has more decimals than ${currency} allows (${allowed})`,
       },
     ]);
@@ -86,7 +86,7 @@ describe('money in ISO 4217 minor units', () => {
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json<ProblemBody>().errors[0]).toMatchObject({
         field: 'items.0.unitPrice',
-        code: 'isPositiveMoney',
+        code: 'invalid_amount',
       });
     }
     expect((await postOrder(t.app, clerk, one('KWD', '1000000.000'))).statusCode).toBe(201);
@@ -112,7 +112,7 @@ describe('money in ISO 4217 minor units', () => {
         errors: [
           {
             field: 'price',
-            code: 'currencyDecimals',
+            code: 'too_many_decimals',
             message: 'price has more decimals than JPY allows (0)',
           },
         ],
@@ -122,7 +122,7 @@ describe('money in ISO 4217 minor units', () => {
         errors: [
           {
             field: 'price',
-            code: 'currencyDecimals',
+            code: 'too_many_decimals',
             message: 'price has more decimals than EUR allows (2)',
           },
         ],

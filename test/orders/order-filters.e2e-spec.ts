@@ -110,7 +110,7 @@ describe('GET /orders filters: customerId, importId, createdBy', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json<{ detail: string; errors: { field: string; code: string }[] }>()).toMatchObject({
       detail: 'Only operators may filter orders by createdBy.',
-      errors: [{ field: 'createdBy', code: 'operatorsOnly' }],
+      errors: [{ field: 'createdBy', code: 'not_allowed' }],
     });
   });
 

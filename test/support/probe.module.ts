@@ -1,10 +1,11 @@
 import { Public } from '@orderops/access';
 import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
-import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class ProbeEchoDto {
   @IsString()
-  @Length(1, 50)
+  @MinLength(1)
+  @MaxLength(50)
   name!: string;
 
   @IsInt()

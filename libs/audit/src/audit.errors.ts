@@ -1,4 +1,4 @@
-import { AppError } from '@orderops/core';
+import { AppError, FieldCode } from '@orderops/core';
 
 export const AuditErrorCode = {
   InvalidEvent: 'invalid-audit-event',
@@ -25,7 +25,7 @@ export class InvalidAuditCursorError extends AppError {
   constructor() {
     super(AuditErrorCode.InvalidCursor, 400, 'Bad Request', {
       detail: 'The cursor is not one this API issued; start again without it.',
-      errors: [{ field: 'cursor', code: 'invalidCursor', message: 'cursor is malformed' }],
+      errors: [{ field: 'cursor', code: FieldCode.InvalidFormat, message: 'cursor is malformed' }],
     });
   }
 }

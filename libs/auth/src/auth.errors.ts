@@ -3,6 +3,7 @@ import {
   RETRY_AFTER_SECONDS,
   ServiceUnavailableError,
   isInfrastructureFailure,
+  FieldCode,
 } from '@orderops/core';
 
 export const AuthErrorCode = {
@@ -139,7 +140,7 @@ export class WeakPasswordError extends AppError {
   constructor(reason: string, field = 'password') {
     super(AuthErrorCode.WeakPassword, 400, 'Validation failed', {
       detail: 'The password does not meet the policy.',
-      errors: [{ field, code: 'passwordPolicy', message: reason }],
+      errors: [{ field, code: FieldCode.WeakPassword, message: reason }],
     });
   }
 }
@@ -162,7 +163,9 @@ export class ClientNameTakenError extends AppError {
     super(AuthErrorCode.ClientNameTaken, 409, 'Conflict', {
       detail:
         'Another client already has this name (names are compared without case or surrounding spaces); choose another.',
-      errors: [{ field: 'name', code: 'clientNameTaken', message: 'name is already used by another client' }],
+      errors: [
+        { field: 'name', code: FieldCode.AlreadyUsed, message: 'name is already used by another client' },
+      ],
     });
   }
 }
@@ -182,7 +185,7 @@ export class WrongCurrentPasswordError extends AppError {
     super(AuthErrorCode.WrongCurrentPassword, 400, 'Validation failed', {
       detail: 'The current password is not correct; the password was not changed.',
       errors: [
-        { field: 'currentPassword', code: 'wrongCurrentPassword', message: 'currentPassword is not correct' },
+        { field: 'currentPassword', code: FieldCode.Incorrect, message: 'currentPassword is not correct' },
       ],
     });
   }

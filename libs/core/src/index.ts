@@ -16,6 +16,15 @@ export {
 } from './docs/problems.js';
 export { CoreErrorCode } from './errors/core.errors.js';
 export { AppError, type FieldProblem } from './errors/app-error.js';
+export {
+  classesWithValidatorRules,
+  FIELD_CODE_MEANINGS,
+  FieldCode,
+  fieldCodeOfRule,
+  unmappedRules,
+  VALIDATOR_RULE_CODES,
+  validatorRulesOf,
+} from './errors/field-codes.js';
 export { RETRY_AFTER_SECONDS, ServiceUnavailableError, ValidationFailedError } from './errors/core.errors.js';
 export { isInfrastructureFailure } from './errors/infrastructure-failure.js';
 export { configureHttp, createHttpAdapter, DOCS_PATH } from './http/http-setup.js';

@@ -1,4 +1,4 @@
-import { AppError } from '@orderops/core';
+import { AppError, FieldCode } from '@orderops/core';
 import type { ImportReport } from './imports/import-report.js';
 
 export const OrdersErrorCode = {
@@ -96,7 +96,7 @@ export class UnknownCustomerError extends AppError {
   constructor() {
     super(OrdersErrorCode.UnknownCustomer, 422, 'Unprocessable Content', {
       detail: 'No customer has this customerId.',
-      errors: [{ field: 'customerId', code: 'unknownCustomer', message: 'customerId does not exist' }],
+      errors: [{ field: 'customerId', code: FieldCode.NotFound, message: 'customerId does not exist' }],
     });
   }
 }
@@ -106,7 +106,11 @@ export class CustomerAmbiguousError extends AppError {
     super(OrdersErrorCode.CustomerAmbiguous, 400, 'Validation failed', {
       detail: 'Give either customer or customerId, not both.',
       errors: [
-        { field: 'customer', code: 'exclusive', message: 'customer and customerId are mutually exclusive' },
+        {
+          field: 'customer',
+          code: FieldCode.MutuallyExclusive,
+          message: 'customer and customerId are mutually exclusive',
+        },
       ],
     });
   }
@@ -123,7 +127,7 @@ export class ExternalRefTakenError extends AppError {
         existingOrderId === undefined
           ? 'Another order of yours already has this externalRef; each of your orders needs its own.'
           : `Your order ${existingOrderId} already has this externalRef; each of your orders needs its own.`,
-      errors: [{ field: 'externalRef', code: 'externalRefTaken', message: 'externalRef is already used' }],
+      errors: [{ field: 'externalRef', code: FieldCode.AlreadyUsed, message: 'externalRef is already used' }],
       ...(existingOrderId === undefined ? {} : { extensions: { orderId: existingOrderId } }),
     });
   }
@@ -135,7 +139,11 @@ export class CreatedByFilterForbiddenError extends AppError {
     super(OrdersErrorCode.CreatedByOperatorsOnly, 400, 'Validation failed', {
       detail: 'Only operators may filter orders by createdBy.',
       errors: [
-        { field: 'createdBy', code: 'operatorsOnly', message: 'createdBy is a filter for operators only' },
+        {
+          field: 'createdBy',
+          code: FieldCode.NotAllowed,
+          message: 'createdBy is a filter for operators only',
+        },
       ],
     });
   }

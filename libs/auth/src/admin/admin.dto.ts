@@ -9,7 +9,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
+  MinLength,
   Matches,
   Max,
   MaxLength,
@@ -29,7 +29,8 @@ const scopeList = { isArray: true, enum: ALL_SCOPES, example: ['orders:read'] };
 export class CreateOperatorDto {
   @ApiProperty({ example: 'jdoe', description: '3-64 of a-z 0-9 . _ -; case-insensitive' })
   @IsString()
-  @Length(USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH)
+  @MinLength(USERNAME_MIN_LENGTH)
+  @MaxLength(USERNAME_MAX_LENGTH)
   @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
@@ -83,7 +84,8 @@ export class CreateClientDto {
     description: 'unique among clients, compared without case or surrounding spaces (409 otherwise)',
   })
   @IsString()
-  @Length(1, 100)
+  @MinLength(1)
+  @MaxLength(100)
   name!: string;
 
   @ApiProperty(scopeList)

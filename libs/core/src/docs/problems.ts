@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
 import { problemType } from '../errors/core.errors.js';
+import { FIELD_CODE_MEANINGS, FieldCode } from '../errors/field-codes.js';
 import { UNLIMITED_EXTENSION } from '../rate-limit/strict-rate-limit.decorator.js';
 
 export const PROBLEM_SCHEMA_NAME = 'Problem';
@@ -80,8 +81,13 @@ function problemSchema(catalogue: readonly ProblemTypeEntry[]): Record<string, u
           type: 'object',
           required: ['field', 'code', 'message'],
           properties: {
-            field: { type: 'string', example: 'items[0].quantity' },
-            code: { type: 'string', example: 'min' },
+            field: { type: 'string', example: 'items.0.quantity' },
+            code: {
+              type: 'string',
+              description: 'a stable code; docs/problems.md says what each means',
+              enum: Object.values(FieldCode),
+              example: FieldCode.OutOfRange,
+            },
             message: { type: 'string', example: 'quantity must not be less than 1' },
           },
         },
@@ -158,6 +164,18 @@ export function renderProblemsMarkdown(catalogue: readonly ProblemTypeEntry[]): 
     '| Code | Type | Declared by |',
     '| ---- | ---- | ----------- |',
     ...rows,
+    '',
+    '## Field codes',
+    '',
+    'A `validation-failed` problem (and each rejected row of an import report) lists its field',
+    'problems in `errors[]` as `{field, code, message}`. `code` is one of the stable values',
+    'below (the `Problem.errors[].code` enum of the document); `message` is for people and may',
+    'be reworded. A value of the wrong type reports only its type code. Generated from',
+    '`libs/core/src/errors/field-codes.ts`, which maps the validator rules to these codes.',
+    '',
+    '| Code | Meaning |',
+    '| ---- | ------- |',
+    ...Object.entries(FIELD_CODE_MEANINGS).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`),
     '',
   ].join('\n');
 }

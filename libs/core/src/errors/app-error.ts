@@ -1,7 +1,10 @@
+import type { FieldCode } from './field-codes.js';
+
 /** One field-level problem, as listed in a problem document's `errors[]`. */
 export interface FieldProblem {
   readonly field: string;
-  readonly code: string;
+  /** One of the closed set in field-codes.ts, so a client can branch on it. */
+  readonly code: FieldCode;
   readonly message: string;
 }
 

@@ -21,7 +21,7 @@ describe('toProblem', () => {
     const error = new AppError('out-of-stock', 409, 'Out of stock', {
       detail: 'Not enough units.',
       headers: { 'Retry-After': '5' },
-      errors: [{ field: 'items[0].quantity', code: 'max', message: 'too many' }],
+      errors: [{ field: 'items[0].quantity', code: 'out_of_range', message: 'too many' }],
     });
     const problem = toProblem(error, ctx);
     expect(problem.status).toBe(409);

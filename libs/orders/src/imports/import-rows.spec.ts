@@ -39,7 +39,7 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
           errors: [
             {
               field: 'price',
-              code: 'isPositiveMoney',
+              code: 'invalid_amount',
               message:
                 'price must be a decimal string > 0 and <= 1000000 with at most 3 decimals (and no more than its currency has)',
             },
@@ -59,7 +59,7 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
           errors: [
             {
               field: 'price',
-              code: 'currencyDecimals',
+              code: 'too_many_decimals',
               message: 'price has more decimals than EUR allows (2)',
             },
           ],
@@ -79,14 +79,14 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
     }
   });
 
-  it('rejects the whole order when one row is invalid: the others with orderRejected', () => {
+  it('rejects the whole order when one row is invalid: the others with order_rejected', () => {
     const check = checkOrder([item(2), item(3, { product: '' }), item(4)], 'EUR');
     expect(check.ok).toBe(false);
     if (check.ok) return;
     expect(check.rejects.map((r) => [r.line, r.errors.map((e) => e.code)])).toEqual([
-      [2, ['orderRejected']],
-      [3, ['isLength']],
-      [4, ['orderRejected']],
+      [2, ['order_rejected']],
+      [3, ['too_short']],
+      [4, ['order_rejected']],
     ]);
   });
 
@@ -99,7 +99,7 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
       errors: [
         {
           field: 'currency',
-          code: 'orderRefConflict',
+          code: 'conflicting_value',
           message: 'currency differs from the first row of this order_ref',
         },
       ],
@@ -118,7 +118,7 @@ describe('checkOrder (the CSV rows of one order, checked with the POST /orders r
   it('refuses an unknown currency on the currency column', () => {
     const check = checkOrder([item(2, { currency: 'XXX' })], 'EUR');
     expect(!check.ok && check.rejects[0].errors.map((e) => [e.field, e.code])).toEqual([
-      ['currency', 'isIn'],
+      ['currency', 'invalid_enum'],
     ]);
   });
 });

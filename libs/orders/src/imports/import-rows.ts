@@ -1,4 +1,10 @@
-import { VALIDATOR_OPTIONS, provenValidFor, toFieldProblems, type FieldProblem } from '@orderops/core';
+import {
+  VALIDATOR_OPTIONS,
+  provenValidFor,
+  toFieldProblems,
+  type FieldProblem,
+  FieldCode,
+} from '@orderops/core';
 import { CustomerDetailsDto } from '@orderops/pii';
 import { validateSync } from 'class-validator';
 import { CreateOrderDto, OrderItemDto } from '../orders/dto/create-order.dto.js';
@@ -117,7 +123,7 @@ function conflicts(rows: readonly CsvRecord[]): Map<number, FieldProblem[]> {
           ...(found.get(line) ?? []),
           {
             field: column,
-            code: 'orderRefConflict',
+            code: FieldCode.ConflictingValue,
             message: `${column} differs from the first row of this order_ref`,
           },
         ]);
@@ -131,7 +137,7 @@ function conflicts(rows: readonly CsvRecord[]): Map<number, FieldProblem[]> {
  * Validates the rows of one order (one row, or the rows of one order_ref) with the very
  * DTO and validator settings of POST /orders; `validateSync` words the errors of any order
  * the fast check cannot prove valid. An order is all or nothing: when one row is
- * invalid, every row of the order is rejected, the others with `orderRejected`.
+ * invalid, every row of the order is rejected, the others with `order_rejected`.
  */
 export function checkOrder(rows: readonly CsvRecord[], defaultCurrency: string): OrderCheck {
   const lines = rows.map((r) => r.line);
@@ -151,7 +157,11 @@ export function checkOrder(rows: readonly CsvRecord[], defaultCurrency: string):
     rejects: lines.map((line) => ({
       line,
       errors: byLine.get(line) ?? [
-        { field: 'order_ref', code: 'orderRejected', message: 'another row of this order_ref is invalid' },
+        {
+          field: 'order_ref',
+          code: FieldCode.OrderRejected,
+          message: 'another row of this order_ref is invalid',
+        },
       ],
     })),
   };

@@ -1,3 +1,4 @@
+import { FieldCode } from '@orderops/core';
 import type { CustomerBatchResolver } from '@orderops/pii';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
@@ -44,7 +45,7 @@ interface PendingOrder {
 /** Why the rows of an order whose order_ref is already one of the owner's externalRefs are rejected. */
 const REF_TAKEN = {
   field: 'order_ref',
-  code: 'externalRefTaken',
+  code: FieldCode.AlreadyUsed,
   message: 'an earlier order of yours already has this order_ref as its externalRef',
 };
 
@@ -94,7 +95,11 @@ export class ImportRun {
     const reader = readCsv(source, this.settings.maxBytes, (line) => {
       this.tally.rows += 1;
       this.tally.reject(line, [
-        { field: 'row', code: 'columnCount', message: 'the row does not have as many cells as the header' },
+        {
+          field: 'row',
+          code: FieldCode.ColumnCount,
+          message: 'the row does not have as many cells as the header',
+        },
       ]);
     });
     try {
@@ -138,7 +143,7 @@ export class ImportRun {
       this.tally.reject(record.line, [
         {
           field: 'order_ref',
-          code: 'orderRefNotAdjacent',
+          code: FieldCode.NotAdjacent,
           message: 'rows of one order_ref must be consecutive',
         },
       ]);
@@ -155,7 +160,7 @@ export class ImportRun {
     if (group.overflow.length > 0) {
       const problem = {
         field: 'order_ref',
-        code: 'arrayMaxSize',
+        code: FieldCode.TooManyItems,
         message: `an order_ref has at most ${MAX_ITEMS_PER_ORDER} rows`,
       };
       for (const line of [...group.rows.map((r) => r.line), ...group.overflow])

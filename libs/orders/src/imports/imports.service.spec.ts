@@ -95,10 +95,10 @@ describe('ImportsService', () => {
     const report = await imports.import(requester, source(csv), lenient);
     expect(report).toMatchObject({ status: 'completed', rows: 8, accepted: 4, rejected: 4, orders: 4 });
     expect(report.rejects.map((r) => [r.line, r.errors.map((e) => `${e.field}:${e.code}`)])).toEqual([
-      [3, ['product:isLength']],
-      [4, ['price:currencyDecimals']],
-      [7, ['order_ref:orderRefNotAdjacent']],
-      [8, ['quantity:max', 'quantity:min', 'quantity:isInt']],
+      [3, ['product:too_short']],
+      [4, ['price:too_many_decimals']],
+      [7, ['order_ref:not_adjacent']],
+      [8, ['quantity:not_an_integer']],
     ]);
     // Counts and lines only: never a cell's value.
     expect(JSON.stringify(report)).not.toMatch(/Ink|1\.001/);

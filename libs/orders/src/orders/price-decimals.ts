@@ -1,4 +1,4 @@
-import type { FieldProblem } from '@orderops/core';
+import { FieldCode, type FieldProblem } from '@orderops/core';
 import { minorUnitsOf } from './currencies.js';
 import { decimalsOf } from './dto/money.validator.js';
 
@@ -22,7 +22,7 @@ export function priceDecimalProblems(order: PricedOrder): FieldProblem[] {
     if (decimals !== undefined && decimals > allowed) {
       problems.push({
         field: `items.${i}.unitPrice`,
-        code: 'currencyDecimals',
+        code: FieldCode.TooManyDecimals,
         message: `unitPrice has more decimals than ${order.currency} allows (${allowed})`,
       });
     }

@@ -1,7 +1,7 @@
 import { type Principal, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { InjectConfig, secretKeyOf, ValidationFailedError, type AppConfig } from '@orderops/core';
+import { InjectConfig, secretKeyOf, ValidationFailedError, type AppConfig, FieldCode } from '@orderops/core';
 import { ulid } from 'ulid';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CustomerErasedError, CustomerNotFoundError, InvalidCustomerIdError } from '../pii.errors.js';
@@ -263,7 +263,7 @@ export class CustomersService {
   async search(query: { email?: string; phone?: string }, reach: Reach): Promise<CustomerRecord[]> {
     if ((query.email === undefined) === (query.phone === undefined)) {
       throw new ValidationFailedError([
-        { field: 'email', code: 'exactlyOne', message: 'give exactly one of email or phone' },
+        { field: 'email', code: FieldCode.ExactlyOne, message: 'give exactly one of email or phone' },
       ]);
     }
     const by =

@@ -1,3 +1,4 @@
+import { FieldCode } from '@orderops/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IMPORT_STATUSES, type ImportStatus } from '../import.entity.js';
 
@@ -5,8 +6,12 @@ export class ImportFieldProblemResponse {
   @ApiProperty({ example: 'price', description: 'the CSV column (or `row`, `order_ref`)' })
   field!: string;
 
-  @ApiProperty({ example: 'isPositiveMoney' })
-  code!: string;
+  @ApiProperty({
+    enum: Object.values(FieldCode),
+    example: FieldCode.InvalidAmount,
+    description: 'a stable code, as in Problem.errors[].code (docs/problems.md)',
+  })
+  code!: FieldCode;
 
   @ApiProperty({
     example:

@@ -9,7 +9,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
+  MinLength,
   Matches,
   Max,
   MaxLength,
@@ -25,14 +25,15 @@ const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
 export class OrderItemDto {
   @ApiProperty({ example: 'Laptop', minLength: 1, maxLength: 200 })
   @IsString()
-  @Length(1, 200)
+  @MinLength(1)
+  @MaxLength(200)
   @Matches(NO_CONTROL_CHARS, { message: 'product must not contain control characters' })
   product!: string;
 
   @ApiProperty({
     example: '999.99',
     description:
-      'decimal string, > 0, <= 1000000, with at most the currency’s decimals (ISO 4217: 0 for JPY and KRW, 3 for BHD, JOD, KWD, OMR and TND, 2 otherwise; else 400 currencyDecimals)',
+      'decimal string, > 0, <= 1000000, with at most the currency’s decimals (ISO 4217: 0 for JPY and KRW, 3 for BHD, JOD, KWD, OMR and TND, 2 otherwise; else 400 too_many_decimals)',
   })
   @IsString()
   @IsPositiveMoney()
@@ -88,7 +89,8 @@ export class CreateOrderDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, EXTERNAL_REF_MAX_LENGTH)
+  @MinLength(1)
+  @MaxLength(EXTERNAL_REF_MAX_LENGTH)
   @Matches(EXTERNAL_REF_PATTERN, { message: `externalRef must be ${EXTERNAL_REF_RULE}` })
   externalRef?: string;
 }

@@ -6,7 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
+  MinLength,
   Matches,
   Max,
   MaxLength,
@@ -53,7 +53,8 @@ export class ListOrdersQueryDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, EXTERNAL_REF_MAX_LENGTH)
+  @MinLength(1)
+  @MaxLength(EXTERNAL_REF_MAX_LENGTH)
   @Matches(EXTERNAL_REF_PATTERN, { message: `externalRef must be ${EXTERNAL_REF_RULE}` })
   externalRef?: string;
 

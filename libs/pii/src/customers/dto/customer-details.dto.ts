@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsEmail,
+  IsOptional,
+  IsString,
+  MinLength,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
 const noControlChars = { message: '$property must not contain control characters' };
@@ -8,20 +16,23 @@ const noControlChars = { message: '$property must not contain control characters
 export class AddressDto {
   @ApiProperty({ example: '1 Main Street' })
   @IsString()
-  @Length(1, 200)
+  @MinLength(1)
+  @MaxLength(200)
   @Matches(NO_CONTROL_CHARS, noControlChars)
   line1!: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @MinLength(1)
+  @MaxLength(200)
   @Matches(NO_CONTROL_CHARS, noControlChars)
   line2?: string;
 
   @ApiProperty({ example: 'Amsterdam' })
   @IsString()
-  @Length(1, 100)
+  @MinLength(1)
+  @MaxLength(100)
   @Matches(NO_CONTROL_CHARS, noControlChars)
   city!: string;
 
@@ -42,7 +53,8 @@ export class AddressDto {
 export class CustomerDetailsDto {
   @ApiProperty({ example: 'Jane Doe' })
   @IsString()
-  @Length(1, 200)
+  @MinLength(1)
+  @MaxLength(200)
   @Matches(NO_CONTROL_CHARS, noControlChars)
   name!: string;
 
