@@ -6,6 +6,7 @@ import { rethrowAsOAuthError } from '../auth.errors.js';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
 import { OAuthParams } from './oauth-params.js';
 import { OAuthService, type IntrospectionResponse, type TokenResponse } from './oauth.service.js';
+import { ApiTokenEndpoint } from './token.docs.js';
 
 const formBody = (properties: Record<string, { type: 'string'; enum?: string[] }>, required: string[]) =>
   ApiBody({ schema: { type: 'object', properties, required } });
@@ -25,20 +26,7 @@ export class OAuthController {
   @Header('Pragma', 'no-cache')
   // Per client address, on top of the per-account lockout (STRICT_RATE_LIMIT_PER_MINUTE).
   @StrictRateLimit()
-  @ApiOperation({ summary: 'Issue tokens (password, client_credentials, refresh_token grants; RFC 6749)' })
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @formBody(
-    {
-      grant_type: { type: 'string', enum: ['password', 'client_credentials', 'refresh_token'] },
-      client_id: { type: 'string' },
-      client_secret: { type: 'string' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      refresh_token: { type: 'string' },
-      scope: { type: 'string' },
-    },
-    ['grant_type'],
-  )
+  @ApiTokenEndpoint()
   token(
     @Headers('content-type') contentType: string | undefined,
     @Headers('authorization') authorization: string | undefined,
