@@ -39,7 +39,7 @@ export class ListAuditEventsQuery {
   @MaxLength(200)
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -49,7 +49,8 @@ export class ListAuditEventsQuery {
 }
 
 export class AuditEventResponse {
-  @ApiProperty({ description: 'Position in the chain, contiguous from 1' }) seq!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Position in the chain, contiguous from 1' })
+  seq!: number;
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty() actor!: string;
@@ -77,14 +78,15 @@ export class AuditEventPageResponse {
 }
 
 export class AuditBreakResponse {
-  @ApiProperty() seq!: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) seq!: number;
   @ApiProperty({ enum: ['hash_mismatch', 'gap'] }) reason!: string;
 }
 
 export class AuditVerificationResponse {
   @ApiProperty() valid!: boolean;
-  @ApiProperty({ description: 'Events that checked out' }) checked!: number;
-  @ApiProperty({ description: 'Last event that checked out (0 when none)' }) lastSeq!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Events that checked out' }) checked!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Last event that checked out (0 when none)' })
+  lastSeq!: number;
   @ApiProperty() lastHash!: string;
   @ApiPropertyOptional({ type: AuditBreakResponse, description: 'The first missing or altered event' })
   brokenAt?: AuditBreakResponse;

@@ -6,6 +6,7 @@ import { rethrowAsOAuthError } from '../auth.errors.js';
 import { SigningKeysService, type PublicJwk } from '../keys/signing-keys.service.js';
 import { OAuthParams } from './oauth-params.js';
 import { OAuthService, type IntrospectionResponse, type TokenResponse } from './oauth.service.js';
+import { ApiIntrospectionResponse } from './introspection.docs.js';
 import { ApiTokenEndpoint } from './token.docs.js';
 
 const formBody = (properties: Record<string, { type: 'string'; enum?: string[] }>, required: string[]) =>
@@ -63,6 +64,7 @@ export class OAuthController {
   @ApiOperation({ summary: 'Introspect a token (RFC 7662); confidential clients only' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @formBody({ token: { type: 'string' }, token_type_hint: { type: 'string' } }, ['token'])
+  @ApiIntrospectionResponse()
   introspect(
     @Headers('content-type') contentType: string | undefined,
     @Headers('authorization') authorization: string | undefined,

@@ -21,7 +21,7 @@ export class ImportFieldProblemResponse {
 }
 
 export class ImportRejectResponse {
-  @ApiProperty({ example: 6, description: 'file line (the header is line 1)' })
+  @ApiProperty({ type: 'integer', minimum: 2, example: 6, description: 'file line (the header is line 1)' })
   line!: number;
 
   @ApiProperty({ type: ImportFieldProblemResponse, isArray: true })
@@ -41,25 +41,29 @@ export abstract class ImportSummaryResponse {
   @ApiProperty({ example: 'IMP-01JD8Q5Z3M7R4T6V8X0B2C4D6F' })
   id!: string;
 
-  @ApiProperty({ description: 'data rows read (the header excluded)' })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'data rows read (the header excluded)' })
   rows!: number;
 
-  @ApiProperty({ description: 'rows imported' })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'rows imported' })
   accepted!: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 0 })
   rejected!: number;
 
-  @ApiProperty({ description: 'orders created (rows sharing an order_ref make one)' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'orders created (rows sharing an order_ref make one)',
+  })
   orders!: number;
 
   @ApiProperty({ type: ImportRejectResponse, isArray: true, description: 'the first 1,000, by line' })
   rejects!: ImportRejectResponse[];
 
-  @ApiPropertyOptional({ description: 'rejected rows beyond the 1,000 listed' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'rejected rows beyond the 1,000 listed' })
   rejectsOmitted?: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'milliseconds the import took' })
   durationMs!: number;
 
   @ApiPropertyOptional({ type: ImportErrorResponse, description: 'why a failed import failed' })

@@ -39,7 +39,7 @@ export class OrderItemDto {
   @IsPositiveMoney()
   unitPrice!: string;
 
-  @ApiProperty({ example: 2, minimum: 1, maximum: 10000 })
+  @ApiProperty({ type: 'integer', example: 2, minimum: 1, maximum: 10000 })
   @IsInt()
   @Min(1)
   @Max(10_000)
