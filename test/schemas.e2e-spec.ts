@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APP_SCHEMAS } from '../apps/api/src/app.module.js';
-import { CLI_SCHEMAS } from '../apps/cli/src/cli.module.js';
+import { CLI_SCHEMAS } from '../apps/cli/src/cli-services.module.js';
 
 describe('schema composition', () => {
   it('the CLI migrates exactly the tables the API uses', () => {

@@ -1,4 +1,4 @@
-import { Injectable, type INestApplicationContext, type Type } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, type AppConfig } from '@orderops/core';
 import { CliError } from './cli.errors.js';
@@ -20,7 +20,6 @@ function readConfig(): AppConfig {
  * (which may create the development secrets) and the database. Parsing the command line,
  * `--help` and `--version` therefore read no configuration and write no file.
  */
-@Injectable()
 export class CliRuntime {
   private context: Promise<INestApplicationContext> | undefined;
 

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { CommandFactory } from 'nest-commander';
-import { CliModule } from './cli.module.js';
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli-program.js';
 import { CliRuntime } from './cli-runtime.js';
 import { failureMessage, failureExitCode } from './cli-failure.js';
-import { CLI_VERSION } from './version.js';
 
 /** Prints an error as one `orderops: ...` line (no stack) and sets the exit code. */
 function fail(error: unknown): void {
@@ -12,24 +11,17 @@ function fail(error: unknown): void {
 }
 
 async function main(): Promise<void> {
+  const runtime = new CliRuntime();
   // No command at all is a request for help, answered on stdout with exit 0.
-  if (process.argv.length <= 2) process.argv.push('--help');
-  const app = await CommandFactory.createWithoutRunning(CliModule, {
-    logger: false,
-    cliName: 'orderops',
-    version: CLI_VERSION,
-    // Commander has printed the error (or the help, or the version) and exits with its code.
-    errorHandler: () => undefined,
-    serviceErrorHandler: fail,
-    outputConfiguration: {
-      outputError: (message, write) => write(`orderops: ${message.replace(/^error: /, '')}`),
-    },
-  });
+  const argv = process.argv.length <= 2 ? [...process.argv, '--help'] : process.argv;
   try {
-    await CommandFactory.runApplication(app);
+    await buildProgram(runtime).parseAsync(argv);
+  } catch (error) {
+    // Commander has printed the error (or the help, or the version); keep its exit code.
+    if (error instanceof CommanderError) process.exitCode = error.exitCode;
+    else fail(error);
   } finally {
-    await app.get(CliRuntime).close();
-    await app.close();
+    await runtime.close();
   }
 }
 

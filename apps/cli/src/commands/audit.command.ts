@@ -10,10 +10,10 @@ import {
 } from '@orderops/audit';
 import { SigningKeysService } from '@orderops/auth';
 import { readFileSync } from 'node:fs';
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import type { Command } from 'commander';
 import { CliError, fileError } from '../cli.errors.js';
-import { CliRuntime } from '../cli-runtime.js';
-import { GroupCommand } from './group-command.js';
+import type { CliRuntime } from '../cli-runtime.js';
+import { groupCommand } from './group-command.js';
 
 interface VerifyOptions {
   checkpoint?: string;
@@ -46,83 +46,63 @@ function untrustworthy(file: string, kid: string, signature: CheckpointSignature
   return `untrustworthy checkpoint ${file}: ${why}; the chain was not compared with it`;
 }
 
-@SubCommand({
-  name: 'verify',
-  description:
-    'Verify the audit hash chain (exit 0 valid, 1 broken); with --checkpoint, also that the chain ' +
-    'still reaches a signed checkpoint (exit 3 when the checkpoint itself cannot be trusted)',
-})
-export class AuditVerifyCommand extends CommandRunner {
-  constructor(private readonly runtime: CliRuntime) {
-    super();
+async function verify(runtime: CliRuntime, options: VerifyOptions): Promise<void> {
+  const file = options.checkpoint;
+  // The file is read before the database is opened: a wrong path costs no boot.
+  const checkpoint = file === undefined ? undefined : readCheckpoint(file);
+  const audit = await runtime.get(AuditService);
+  if (file === undefined || checkpoint === undefined) {
+    const result = await audit.verify();
+    print(toAuditVerificationResponse(result));
+    if (!result.valid) process.exitCode = 1;
+    return;
   }
-
-  @Option({
-    flags: '--checkpoint <file>',
-    description: 'a checkpoint printed by `orderops audit checkpoint`',
-  })
-  parseCheckpoint(value: string): string {
-    return value;
+  const keys = await runtime.get(SigningKeysService);
+  const signature = await verifyAuditCheckpoint(checkpoint, (kid) => keys.storedPublicKey(kid));
+  const trusted = signature === 'valid';
+  // A checkpoint whose signature does not hold proves nothing, so the chain is checked on
+  // its own: a mismatch against a forged head would be a false alarm about the chain.
+  const result = await audit.verify(trusted ? checkpointHead(checkpoint) : undefined);
+  const { hash, at, kid } = checkpoint;
+  print({
+    ...toAuditVerificationResponse(result),
+    valid: result.valid && trusted,
+    checkpoint: { seq: Number(checkpoint.seq), hash, at, kid, signature },
+  });
+  if (!result.valid) {
+    // The broken chain is the louder alarm; the checkpoint is still named.
+    if (!trusted) process.stderr.write(`orderops: ${untrustworthy(file, kid, signature)}\n`);
+    process.exitCode = 1;
+    return;
   }
-
-  async run(_args: string[], options: VerifyOptions = {}): Promise<void> {
-    const file = options.checkpoint;
-    // The file is read before the database is opened: a wrong path costs no boot.
-    const checkpoint = file === undefined ? undefined : readCheckpoint(file);
-    const audit = await this.runtime.get(AuditService);
-    if (file === undefined || checkpoint === undefined) {
-      const result = await audit.verify();
-      print(toAuditVerificationResponse(result));
-      if (!result.valid) process.exitCode = 1;
-      return;
-    }
-    const keys = await this.runtime.get(SigningKeysService);
-    const signature = await verifyAuditCheckpoint(checkpoint, (kid) => keys.storedPublicKey(kid));
-    const trusted = signature === 'valid';
-    // A checkpoint whose signature does not hold proves nothing, so the chain is checked on
-    // its own: a mismatch against a forged head would be a false alarm about the chain.
-    const result = await audit.verify(trusted ? checkpointHead(checkpoint) : undefined);
-    const { hash, at, kid } = checkpoint;
-    print({
-      ...toAuditVerificationResponse(result),
-      valid: result.valid && trusted,
-      checkpoint: { seq: Number(checkpoint.seq), hash, at, kid, signature },
-    });
-    if (!result.valid) {
-      // The broken chain is the louder alarm; the checkpoint is still named.
-      if (!trusted) process.stderr.write(`orderops: ${untrustworthy(file, kid, signature)}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    if (!trusted) throw new CliError(untrustworthy(file, kid, signature), UNTRUSTWORTHY_CHECKPOINT_EXIT);
-  }
+  if (!trusted) throw new CliError(untrustworthy(file, kid, signature), UNTRUSTWORTHY_CHECKPOINT_EXIT);
 }
 
-@SubCommand({
-  name: 'checkpoint',
-  description:
-    'Print the chain head {seq, hash, at} signed with the current signing key (keep it outside the database)',
-})
-export class AuditCheckpointCommand extends CommandRunner {
-  constructor(private readonly runtime: CliRuntime) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    const audit = await this.runtime.get(AuditService);
-    const keys = await this.runtime.get(SigningKeysService);
-    const head = await audit.head();
-    const signed = signAuditCheckpoint(
-      { seq: head.seq, hash: head.hash, at: new Date().toISOString() },
-      keys.currentSigner(),
-    );
-    process.stdout.write(`${JSON.stringify(signed)}\n`);
-  }
+async function printCheckpoint(runtime: CliRuntime): Promise<void> {
+  const audit = await runtime.get(AuditService);
+  const keys = await runtime.get(SigningKeysService);
+  const head = await audit.head();
+  const signed = signAuditCheckpoint(
+    { seq: head.seq, hash: head.hash, at: new Date().toISOString() },
+    keys.currentSigner(),
+  );
+  process.stdout.write(`${JSON.stringify(signed)}\n`);
 }
 
-@Command({
-  name: 'audit',
-  description: 'Verify the audit trail and take signed checkpoints of it',
-  subCommands: [AuditVerifyCommand, AuditCheckpointCommand],
-})
-export class AuditCommand extends GroupCommand {}
+export function auditCommand(program: Command, runtime: CliRuntime): void {
+  const audit = groupCommand(program, 'audit', 'Verify the audit trail and take signed checkpoints of it');
+  audit
+    .command('verify')
+    .description(
+      'Verify the audit hash chain (exit 0 valid, 1 broken); with --checkpoint, also that the chain ' +
+        'still reaches a signed checkpoint (exit 3 when the checkpoint itself cannot be trusted)',
+    )
+    .option('--checkpoint <file>', 'a checkpoint printed by `orderops audit checkpoint`')
+    .action((options: VerifyOptions) => verify(runtime, options));
+  audit
+    .command('checkpoint')
+    .description(
+      'Print the chain head {seq, hash, at} signed with the current signing key (keep it outside the database)',
+    )
+    .action(() => printCheckpoint(runtime));
+}

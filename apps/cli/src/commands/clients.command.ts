@@ -1,36 +1,25 @@
 import { type Scope } from '@orderops/access';
 import { systemActor } from '@orderops/audit';
 import { ClientsService } from '@orderops/auth';
-import { GroupCommand } from './group-command.js';
-import { CliRuntime } from '../cli-runtime.js';
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import type { Command } from 'commander';
+import type { CliRuntime } from '../cli-runtime.js';
+import { groupCommand } from './group-command.js';
 import { parseScopesOption } from './scopes-option.js';
 
-@SubCommand({
-  name: 'create',
-  arguments: '<name>',
-  description: 'Create a partner client (client_credentials); prints its secret once',
-})
-export class ClientsCreateCommand extends CommandRunner {
-  constructor(private readonly runtime: CliRuntime) {
-    super();
-  }
-
-  async run([name]: string[], options: { scopes: Scope[] }): Promise<void> {
-    const { client, secret } = await (
-      await this.runtime.get(ClientsService)
-    ).create({ name, scopes: options.scopes }, systemActor('cli'));
-    process.stdout.write(
-      `client_id=${client.clientId}\nclient_secret=${secret}\n` +
-        `scopes=${client.scopes.join(' ')}\nThe secret is shown once; only a keyed hash is stored.\n`,
-    );
-  }
-
-  @Option({ flags: '--scopes <scopes>', description: 'comma-separated scopes, or "all"', required: true })
-  parseScopes(value: string): Scope[] {
-    return parseScopesOption(value);
-  }
+export function clientsCommand(program: Command, runtime: CliRuntime): void {
+  const clients = groupCommand(program, 'clients', 'Manage OAuth clients');
+  clients
+    .command('create')
+    .argument('<name>')
+    .description('Create a partner client (client_credentials); prints its secret once')
+    .requiredOption('--scopes <scopes>', 'comma-separated scopes, or "all"', parseScopesOption)
+    .action(async (name: string, options: { scopes: Scope[] }) => {
+      const { client, secret } = await (
+        await runtime.get(ClientsService)
+      ).create({ name, scopes: options.scopes }, systemActor('cli'));
+      process.stdout.write(
+        `client_id=${client.clientId}\nclient_secret=${secret}\n` +
+          `scopes=${client.scopes.join(' ')}\nThe secret is shown once; only a keyed hash is stored.\n`,
+      );
+    });
 }
-
-@Command({ name: 'clients', description: 'Manage OAuth clients', subCommands: [ClientsCreateCommand] })
-export class ClientsCommand extends GroupCommand {}

@@ -1,19 +1,19 @@
-import { CommandRunner } from 'nest-commander';
+import type { Command } from 'commander';
 import { CliError } from '../cli.errors.js';
 
 /**
  * A command that only holds subcommands (`orderops keys`): alone it prints its help and
  * exits 0; followed by a word that is none of its subcommands it fails, naming the word.
  */
-export abstract class GroupCommand extends CommandRunner {
-  run(args: string[]): Promise<void> {
-    if (args.length > 0) {
-      const known = this.command.commands.map((c) => c.name()).join(', ');
-      return Promise.reject(
-        new CliError(`unknown command '${this.command.name()} ${args[0]}' (known: ${known})`),
-      );
+export function groupCommand(parent: Command, name: string, description: string): Command {
+  const group = parent.command(name).description(description).allowExcessArguments(true);
+  group.action((_options: object, command: Command) => {
+    const [word] = command.args;
+    if (word !== undefined) {
+      const known = command.commands.map((c) => c.name()).join(', ');
+      throw new CliError(`unknown command '${command.name()} ${word}' (known: ${known})`);
     }
-    this.command.outputHelp();
-    return Promise.resolve();
-  }
+    command.outputHelp();
+  });
+  return group;
 }

@@ -11,8 +11,8 @@ import { AppError } from '@orderops/core';
 import { accessSync, constants, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { CliError, fileError } from '../cli.errors.js';
-import { CliRuntime } from '../cli-runtime.js';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import type { Command } from 'commander';
+import type { CliRuntime } from '../cli-runtime.js';
 
 interface ImportCommandOptions {
   strict?: boolean;
@@ -95,54 +95,44 @@ function inCliWords(error: unknown, file: string): unknown {
   return error;
 }
 
-@Command({
-  name: 'import',
-  arguments: '<file>',
-  description:
-    'Import an order file (CSV) in one transaction; exit 0 done, 2 rows rejected under --strict (nothing imported), 1 error',
-})
-export class ImportCommand extends CommandRunner {
-  constructor(private readonly runtime: CliRuntime) {
-    super();
+async function importFile(runtime: CliRuntime, file: string, options: ImportCommandOptions): Promise<void> {
+  const size = readableFileSize(file);
+  const progress = process.stderr.isTTY === true ? new ProgressLine(size) : undefined;
+  try {
+    const report = await (
+      await runtime.get(ImportsService)
+    ).import(
+      // The operating-system account is how a command-line run is attributed.
+      {
+        createdBy: `cli:${userInfo().username}`.slice(0, 80),
+        actor: systemActor('cli'),
+        reach: HOUSE_REACH,
+      },
+      localFileSource(file),
+      {
+        strict: options.strict === true,
+        allowDuplicate: options.allowDuplicate === true,
+        onProgress: progress ? (p) => progress.update(p) : undefined,
+      },
+    );
+    progress?.end();
+    printSummary(report, 'Imported');
+  } catch (error) {
+    progress?.end();
+    if (!(error instanceof ImportRejectedError)) throw inCliWords(error, file);
+    printSummary(error.report, 'Rejected (strict: nothing imported)');
+    process.exitCode = 2;
   }
+}
 
-  @Option({ flags: '--strict', description: 'any invalid row rejects the whole file' })
-  parseStrict(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--allow-duplicate', description: 'import a file even if it was imported before' })
-  parseAllowDuplicate(): boolean {
-    return true;
-  }
-
-  async run([file]: string[], options: ImportCommandOptions = {}): Promise<void> {
-    const size = readableFileSize(file);
-    const progress = process.stderr.isTTY === true ? new ProgressLine(size) : undefined;
-    try {
-      const report = await (
-        await this.runtime.get(ImportsService)
-      ).import(
-        // The operating-system account is how a command-line run is attributed.
-        {
-          createdBy: `cli:${userInfo().username}`.slice(0, 80),
-          actor: systemActor('cli'),
-          reach: HOUSE_REACH,
-        },
-        localFileSource(file),
-        {
-          strict: options.strict === true,
-          allowDuplicate: options.allowDuplicate === true,
-          onProgress: progress ? (p) => progress.update(p) : undefined,
-        },
-      );
-      progress?.end();
-      printSummary(report, 'Imported');
-    } catch (error) {
-      progress?.end();
-      if (!(error instanceof ImportRejectedError)) throw inCliWords(error, file);
-      printSummary(error.report, 'Rejected (strict: nothing imported)');
-      process.exitCode = 2;
-    }
-  }
+export function importCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('import')
+    .argument('<file>')
+    .description(
+      'Import an order file (CSV) in one transaction; exit 0 done, 2 rows rejected under --strict (nothing imported), 1 error',
+    )
+    .option('--strict', 'any invalid row rejects the whole file')
+    .option('--allow-duplicate', 'import a file even if it was imported before')
+    .action((file: string, options: ImportCommandOptions) => importFile(runtime, file, options));
 }
