@@ -22,4 +22,23 @@ export function clientsCommand(program: Command, runtime: CliRuntime): void {
           `scopes=${client.scopes.join(' ')}\nThe secret is shown once; only a keyed hash is stored.\n`,
       );
     });
+  clients
+    .command('list')
+    .description('List OAuth clients: client id, name, type, scopes')
+    .action(async () => {
+      for (const client of await (await runtime.get(ClientsService)).list())
+        process.stdout.write(
+          `${client.clientId}  ${client.name}  ${client.type}  scopes: ${client.scopes.join(' ') || '(none)'}\n`,
+        );
+    });
+  clients
+    .command('delete')
+    .argument('<client-id>')
+    .description(
+      'Delete a partner client, as DELETE /admin/clients/:clientId does: its tokens stop working (never a built-in client)',
+    )
+    .action(async (clientId: string) => {
+      await (await runtime.get(ClientsService)).delete(clientId, systemActor('cli'));
+      process.stdout.write(`Deleted client ${clientId}; its tokens no longer work\n`);
+    });
 }
