@@ -11,6 +11,7 @@ import { MeController } from './me/me.controller.js';
 import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { MfaPolicy } from './mfa/mfa-policy.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthService } from './oauth/oauth.service.js';
 import { LoginLocksRepository } from './operators/login-locks.repository.js';
@@ -43,6 +44,7 @@ const services = [
   RefreshTokensService,
   AccessTokenVerifier,
   ClientAuthenticator,
+  MfaPolicy,
   OAuthService,
 ];
 

@@ -11,6 +11,7 @@ import { OperatorsService } from '../operators/operators.service.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
 import { familyStands, RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { MfaPolicy } from '../mfa/mfa-policy.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import type { OAuthParams } from './oauth-params.js';
 
@@ -75,6 +76,7 @@ export class OAuthService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
+    private readonly mfaPolicy: MfaPolicy,
   ) {}
 
   /** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
@@ -85,6 +87,7 @@ export class OAuthService {
     clientId: string,
     access: IssuedAccessToken,
     refreshFamilyId?: string,
+    withheldScopes: readonly Scope[] = [],
   ): Promise<void> {
     await this.audit.record(manager, {
       action: 'auth.token.issued',
@@ -95,6 +98,7 @@ export class OAuthService {
         clientId,
         scopes: access.scope.split(' ').filter((s) => s.length > 0),
         ...(refreshFamilyId ? { refreshFamilyId } : {}),
+        ...(withheldScopes.length > 0 ? { withheldScopes: [...withheldScopes] } : {}),
       },
     });
   }
@@ -146,7 +150,19 @@ export class OAuthService {
     const login = await this.operators.authenticate(username, password);
     if (!login.ok) throw invalidGrant('Invalid username or password.');
     const { operator } = login;
-    const scopes = grantScopes(params.get('scope'), operator.scopes, client.scopes);
+    // A password alone never passes the second factor: the scopes that need it are dropped,
+    // and the response's `scope` says what was granted (RFC 6749 §5.1). When nothing is left,
+    // the request asked only for what this grant cannot give.
+    const { granted: scopes, withheld } = this.mfaPolicy.decide(
+      grantScopes(params.get('scope'), operator.scopes, client.scopes),
+      ['pwd'],
+    );
+    if (scopes.length === 0) {
+      throw new OAuthError(
+        'invalid_scope',
+        'The requested scopes require a second factor, which the password grant cannot provide; sign in through the authorization endpoint.',
+      );
+    }
     const access = this.accessTokens.issue({ type: 'operator', id: operator.id }, client.clientId, scopes, {
       generation: operator.tokenGeneration,
       notBefore: Math.ceil(operator.tokensValidAfter.getTime() / 1000),
@@ -163,7 +179,15 @@ export class OAuthService {
         ? await this.refreshTokens.start(manager, operator, client.clientId, scopes)
         : undefined;
       const subject: AuditActor = { type: 'operator', id: operator.id };
-      await this.recordIssued(manager, 'password', subject, client.clientId, access, family?.familyId);
+      await this.recordIssued(
+        manager,
+        'password',
+        subject,
+        client.clientId,
+        access,
+        family?.familyId,
+        withheld,
+      );
       return family?.token;
     });
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
