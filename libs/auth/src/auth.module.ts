@@ -12,6 +12,8 @@ import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { MfaPolicy } from './mfa/mfa-policy.js';
+import { MfaRepository } from './mfa/mfa.repository.js';
+import { MfaService } from './mfa/mfa.service.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthService } from './oauth/oauth.service.js';
 import { LoginLocksRepository } from './operators/login-locks.repository.js';
@@ -32,6 +34,7 @@ const repositories = [
   SigningKeysRepository,
   RefreshTokensRepository,
   AccessTokensRepository,
+  MfaRepository,
 ];
 
 const services = [
@@ -45,6 +48,7 @@ const services = [
   AccessTokenVerifier,
   ClientAuthenticator,
   MfaPolicy,
+  MfaService,
   OAuthService,
 ];
 
