@@ -11,6 +11,7 @@ import { MeController } from './me/me.controller.js';
 import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { MfaAdminController } from './mfa/mfa-admin.controller.js';
 import { MfaPolicy } from './mfa/mfa-policy.js';
 import { MfaRepository } from './mfa/mfa.repository.js';
 import { MfaService } from './mfa/mfa.service.js';
@@ -55,7 +56,7 @@ const services = [
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
   imports: [AuditCoreModule],
-  controllers: [OAuthController, AdminController, MeController],
+  controllers: [OAuthController, AdminController, MfaAdminController, MeController],
   providers: [
     ...repositories,
     ...services,

@@ -6,18 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../../../../test/support/audit.js';
 import { startAuthServices, type AuthServices } from '../../../../test/support/auth-services.js';
 import { provisionTestDatabase } from '../../../../test/support/test-database.js';
+import { authenticatorCode } from '../../../../test/support/totp.js';
 import { MfaAlreadyEnrolledError, MfaNotPendingError, OperatorNotFoundError } from '../auth.errors.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { base32Decode } from './base32.js';
 import { MFA_LOCK_AFTER_FAILURES, MfaService } from './mfa.service.js';
-import { hotp, totpStep } from './totp.js';
+import { totpStep } from './totp.js';
 
 const PASSWORD = 'mfa-spec-operator-pw-5e28';
 const ACTOR = systemActor('spec');
 const masterKey = (version: number) => `v${version}:${randomBytes(32).toString('base64')}`;
 
-/** The code an authenticator app shows for `secret` at `offset` steps from now. */
-const codeAt = (secret: string, offset = 0) => hotp(base32Decode(secret), totpStep(Date.now()) + offset);
+/** The code an authenticator app shows for `secret` at `offset` steps from now (an independent implementation). */
+const codeAt = authenticatorCode;
 
 describe('MfaService', () => {
   let s: AuthServices;

@@ -93,7 +93,11 @@ export class MfaService implements OnModuleInit {
     await this.resealUnderCurrentMasterKey();
   }
 
-  async status(operatorId: string): Promise<MfaStatus> {
+  /** With `requireOperator`, an unknown operator is a 404 rather than `none`. */
+  async status(operatorId: string, options: { requireOperator?: boolean } = {}): Promise<MfaStatus> {
+    if (options.requireOperator && !(await this.operators.getById(operatorId))) {
+      throw new OperatorNotFoundError();
+    }
     const row = await this.mfa.get(operatorId);
     if (!row) return { state: 'none', recoveryCodesLeft: 0, locked: false };
     return {
