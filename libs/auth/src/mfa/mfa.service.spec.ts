@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../../../../test/support/audit.js';
 import { startAuthServices, type AuthServices } from '../../../../test/support/auth-services.js';
 import { provisionTestDatabase } from '../../../../test/support/test-database.js';
+import { readQrCodeSvg } from '../../../../test/support/qr.js';
 import { authenticatorCode } from '../../../../test/support/totp.js';
 import { MfaAlreadyEnrolledError, MfaNotPendingError, OperatorNotFoundError } from '../auth.errors.js';
 import { OperatorsService } from '../operators/operators.service.js';
@@ -80,6 +81,7 @@ describe('MfaService', () => {
         /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+">/,
       );
       expect(enrolment.qrCodeSvg).not.toMatch(/<script|href|<image/i);
+      expect(readQrCodeSvg(enrolment.qrCodeSvg)).toBe(enrolment.otpauthUri);
       expect(await mfa.status(id)).toEqual({ state: 'pending', recoveryCodesLeft: 0, locked: false });
 
       const stored = await row(id);
