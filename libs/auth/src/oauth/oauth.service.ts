@@ -63,6 +63,15 @@ function grantScopes(requested: string | undefined, ...allowed: readonly string[
   return granted;
 }
 
+/** RFC 8176: the password grant authenticates with a password and nothing else. */
+const PASSWORD_AMR: readonly string[] = ['pwd'];
+
+const secondFactorRequired = (): OAuthError =>
+  new OAuthError(
+    'invalid_scope',
+    'The requested scopes require a second factor, which this grant cannot provide; sign in through the authorization endpoint.',
+  );
+
 /** The grants of POST /oauth/token, plus revocation and introspection. */
 @Injectable()
 export class OAuthService {
@@ -155,14 +164,9 @@ export class OAuthService {
     // the request asked only for what this grant cannot give.
     const { granted: scopes, withheld } = this.mfaPolicy.decide(
       grantScopes(params.get('scope'), operator.scopes, client.scopes),
-      ['pwd'],
+      PASSWORD_AMR,
     );
-    if (scopes.length === 0) {
-      throw new OAuthError(
-        'invalid_scope',
-        'The requested scopes require a second factor, which the password grant cannot provide; sign in through the authorization endpoint.',
-      );
-    }
+    if (scopes.length === 0) throw secondFactorRequired();
     const access = this.accessTokens.issue({ type: 'operator', id: operator.id }, client.clientId, scopes, {
       generation: operator.tokenGeneration,
       notBefore: Math.ceil(operator.tokensValidAfter.getTime() / 1000),
@@ -176,7 +180,7 @@ export class OAuthService {
     // The refresh token and the issuance event commit together, or the caller gets nothing.
     const refreshToken = await this.dataSource.transaction(async (manager) => {
       const family = client.grantTypes.includes('refresh_token')
-        ? await this.refreshTokens.start(manager, operator, client.clientId, scopes)
+        ? await this.refreshTokens.start(manager, operator, client.clientId, scopes, PASSWORD_AMR)
         : undefined;
       const subject: AuditActor = { type: 'operator', id: operator.id };
       await this.recordIssued(
@@ -228,6 +232,7 @@ export class OAuthService {
     const presented = params.require('refresh_token');
     const requested = params.get('scope');
     let standing = { generation: 0, notBefore: 0 };
+    let withheld: readonly Scope[] = [];
     const issued: { access?: IssuedAccessToken } = {};
     const narrow = async (record: RefreshTokenEntity, manager: EntityManager): Promise<Scope[]> => {
       const operator = await this.operators.find(record.operatorId, manager);
@@ -245,8 +250,15 @@ export class OAuthService {
       ) {
         throw invalidScope();
       }
-      // Never wider than the original grant, nor than what operator and client hold today.
-      return grantScopes(requested, record.scopes, operator.scopes, client.scopes);
+      // Never wider than the original grant, nor than what operator and client hold today,
+      // nor than the family's sign-in allows under the second-factor rule in force now.
+      const decision = this.mfaPolicy.decide(
+        grantScopes(requested, record.scopes, operator.scopes, client.scopes),
+        record.amr,
+      );
+      if (decision.granted.length === 0) throw secondFactorRequired();
+      withheld = decision.withheld;
+      return decision.granted;
     };
     const outcome = await this.refreshTokens.rotate(
       presented,
@@ -267,6 +279,7 @@ export class OAuthService {
           client.clientId,
           issued.access,
           record.familyId,
+          withheld,
         );
       },
     );
