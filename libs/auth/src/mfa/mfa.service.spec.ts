@@ -164,6 +164,19 @@ describe('MfaService', () => {
       expect(Number((await row(id)).last_used_step)).toBe(totpStep(Date.now()) + 1);
     });
 
+    it('accepts a code once even when it is presented many times at once', async () => {
+      const { id, secret } = await enrolled('mfa-race');
+      const code = codeAt(secret, 1);
+      // Fewer than the lock threshold: each replay counts as a wrong code.
+      const results = await Promise.all(
+        Array.from({ length: MFA_LOCK_AFTER_FAILURES }, () => mfa.verify(id, code)),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok)).toEqual(
+        Array(MFA_LOCK_AFTER_FAILURES - 1).fill({ ok: false, reason: 'wrong_code' }),
+      );
+    });
+
     it('refuses codes two steps away and another operator’s codes', async () => {
       const { id, secret } = await enrolled('mfa-window');
       const other = await enrolled('mfa-other');
@@ -250,6 +263,15 @@ describe('MfaService', () => {
       ]);
       const audit = await auditText();
       for (const code of recoveryCodes) expect(audit).not.toContain(code);
+    });
+
+    it('a code presented many times at once is spent once', async () => {
+      const { id, recoveryCodes } = await enrolled('mfa-recovery-race');
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => mfa.useRecoveryCode(id, recoveryCodes[0])),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect((await mfa.status(id)).recoveryCodesLeft).toBe(9);
     });
 
     it('count towards the same lock as wrong TOTP codes', async () => {
