@@ -1,9 +1,17 @@
 import { systemActor } from '@orderops/audit';
 import { MfaService } from '@orderops/auth';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../support/audit.js';
-import { bearer, decodeJwt } from '../support/auth.js';
+import {
+  bearer,
+  decodeJwt,
+  passwordGrant,
+  postForm,
+  TEST_OPERATOR_PASSWORD,
+  type TokenBody,
+} from '../support/auth.js';
 import { authenticatorCode } from '../support/totp.js';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -64,6 +72,22 @@ describe('admin: an operator’s second factor', () => {
 
   it('resets it (204), audited by the admin’s id with the state it had; the operator can enrol again', async () => {
     const alice = t.operator('alice').id;
+    // Two of alice's refresh families: one as if its sign-in had passed the factor, one password-only.
+    const otpFamily = (await passwordGrant(t.app, 'alice', TEST_OPERATOR_PASSWORD)).json<TokenBody>();
+    const pwdFamily = (await passwordGrant(t.app, 'alice', TEST_OPERATOR_PASSWORD)).json<TokenBody>();
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE refresh_tokens SET amr = '{pwd,otp}' WHERE token_hash = $1`, [
+        createHash('sha256').update(otpFamily.refresh_token!).digest('hex'),
+      ]);
+    const refresh = (token: string) =>
+      postForm(t.app, '/oauth/token', {
+        grant_type: 'refresh_token',
+        client_id: 'orderops-web',
+        refresh_token: token,
+      });
+    // A refresh first, so the family spans a spent row and a live one: still one family.
+    const otpSuccessor = (await refresh(otpFamily.refresh_token!)).json<TokenBody>();
     const res = await call('DELETE', alice, t.token('admin'));
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
@@ -79,8 +103,10 @@ describe('admin: an operator’s second factor', () => {
       actor: decodeJwt(t.token('admin')).payload.sub,
       actor_type: 'operator',
       target_type: 'operator',
-      details: { previousState: 'active' },
+      details: { previousState: 'active', revokedRefreshFamilies: 1 },
     });
+    expect((await refresh(otpSuccessor.refresh_token!)).json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await refresh(pwdFamily.refresh_token!)).statusCode).toBe(200);
     expect(JSON.stringify(event)).not.toContain('alice');
     const again = await mfa.beginEnrolment(alice, systemActor('spec'));
     expect(again.secret).not.toBe(secret);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MfaAlreadyEnrolledError, MfaNotPendingError, OperatorNotFoundError } from '../auth.errors.js';
 import { OperatorsRepository } from '../operators/operators.repository.js';
+import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository.js';
 import { base32Encode } from './base32.js';
 import { MfaRepository, type MfaRowForCheck } from './mfa.repository.js';
 import { AMR_OTP } from './mfa-policy.js';
@@ -85,6 +86,7 @@ export class MfaService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly mfa: MfaRepository,
     private readonly operators: OperatorsRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -221,8 +223,9 @@ export class MfaService implements OnModuleInit {
 
   /**
    * Removes the operator's second factor (confirmed or pending) and its recovery codes, for
-   * an operator who lost the device: the next privileged sign-in enrols again. 404 for an
-   * unknown operator. Audited as `admin.operator.mfa_reset` with the state it had.
+   * an operator who lost the device: the next privileged sign-in enrols again. The refresh
+   * families whose sign-in passed it are revoked. 404 for an unknown operator. Audited as
+   * `admin.operator.mfa_reset` with the state it had and the number of families revoked.
    */
   async reset(operatorId: string, actor: AuditActor): Promise<void> {
     if (!(await this.operators.getById(operatorId))) throw new OperatorNotFoundError();
@@ -230,11 +233,14 @@ export class MfaService implements OnModuleInit {
       const row = await this.mfa.getForCheck(operatorId, manager);
       const previous: MfaState = !row ? 'none' : row.confirmed ? 'active' : 'pending';
       await this.mfa.delete(operatorId, manager);
+      // Whatever passed the old factor stops refreshing: if the device was stolen rather than
+      // lost, the sessions it helped open end with it. Password-only families are left alone.
+      const families = await this.refreshTokens.revokeFamiliesAuthenticatedBy(operatorId, AMR_OTP, manager);
       await this.audit.record(manager, {
         action: 'admin.operator.mfa_reset',
         actor,
         target: operatorTarget(operatorId),
-        details: { previousState: previous },
+        details: { previousState: previous, revokedRefreshFamilies: families },
       });
     });
   }
