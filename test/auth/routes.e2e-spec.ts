@@ -26,6 +26,8 @@ const EXPECTED_ROUTES = [
   'POST /admin/operators -> admin',
   'GET /admin/operators/:id -> admin',
   'PATCH /admin/operators/:id -> admin',
+  'GET /admin/operators/:id/mfa -> admin',
+  'DELETE /admin/operators/:id/mfa -> admin',
   'GET /admin/signing-keys -> admin',
   'POST /admin/signing-keys/rotate -> admin',
   'GET /audit/events -> audit:read',

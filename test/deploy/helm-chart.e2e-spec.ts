@@ -269,6 +269,19 @@ describe('fixture specifics', () => {
   );
 
   it(
+    'ORDEROPS_MFA_REQUIRED_SCOPES: the privileged scopes by default, none for [], unset (the API default) when absent',
+    async () => {
+      const mfa = async (setJson: string[]) =>
+        single<IConfigMap>((await renderFixture(fixture('default'), { setJson })).objects, 'ConfigMap')
+          .data ?? {};
+      expect((await mfa([])).ORDEROPS_MFA_REQUIRED_SCOPES).toBe('admin,pii:reveal,pii:export,pii:erase');
+      expect((await mfa(['config.mfaRequiredScopes=[]'])).ORDEROPS_MFA_REQUIRED_SCOPES).toBe('none');
+      expect(await mfa(['config.mfaRequiredScopes=null'])).not.toHaveProperty('ORDEROPS_MFA_REQUIRED_SCOPES');
+    },
+    HELM_TIMEOUT,
+  );
+
+  it(
     'existingSecret: the blind-index key name defaults even when the values lack it (helm upgrade --reuse-values from an older chart)',
     async () => {
       const { objects } = await renderFixture(fixture('default'), {

@@ -350,6 +350,7 @@ describe('NOTES.txt: the first operator and a token', () => {
       expect(notes).toContain(
         'curl -s http://127.0.0.1:3000/oauth/token -d grant_type=password -d client_id=orderops-web',
       );
+      expect(notes).toContain('The password grant never yields admin, pii:reveal, pii:export, pii:erase');
       expect(notes).toContain('clients create partner --scopes orders:read');
       expect(notes).toContain('-d grant_type=client_credentials');
     },

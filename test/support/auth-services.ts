@@ -17,9 +17,14 @@ export interface AuthServices {
 /**
  * The auth services and repositories without HTTP, on a fresh database of the suite's kind
  * (embedded, or PostgreSQL under DATABASE_URL): for specs of the rules at the service seam.
+ * With `database`, on that one instead (a restart with other settings); the caller disposes it.
  */
-export async function startAuthServices(env: Record<string, string> = {}): Promise<AuthServices> {
-  const db: TestDatabase = await provisionTestDatabase();
+export async function startAuthServices(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase } = {},
+): Promise<AuthServices> {
+  const db: TestDatabase = options.database ?? (await provisionTestDatabase());
+  const dispose = () => (options.database ? Promise.resolve() : db.dispose());
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', ...db.env, ...env });
   try {
     const module = await Test.createTestingModule({
@@ -29,17 +34,23 @@ export async function startAuthServices(env: Record<string, string> = {}): Promi
         AuthCoreModule,
       ],
     }).compile();
-    await module.init();
+    try {
+      await module.init();
+    } catch (error) {
+      // A refused start must not keep the database open (the embedded one allows one process).
+      await module.close().catch(() => undefined);
+      throw error;
+    }
     return {
       module,
       dataSource: module.get(DataSource),
       close: async () => {
         await module.close();
-        await db.dispose();
+        await dispose();
       },
     };
   } catch (error) {
-    await db.dispose();
+    await dispose();
     throw error;
   }
 }

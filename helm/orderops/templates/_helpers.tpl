@@ -227,6 +227,10 @@ CORS_ORIGINS: {{ join "," $c.corsOrigins | quote }}
 TRUST_PROXY: {{ include "orderops.trustProxy" . | quote }}
 DOCS_ENABLED: {{ $c.docsEnabled | quote }}
 OAUTH_PASSWORD_GRANT: {{ $c.passwordGrant | quote }}
+{{- /* Absent (values from an older chart): unset, so the API applies its production default, never none. */}}
+{{- if not (kindIs "invalid" $c.mfaRequiredScopes) }}
+ORDEROPS_MFA_REQUIRED_SCOPES: {{ if $c.mfaRequiredScopes }}{{ join "," $c.mfaRequiredScopes | quote }}{{ else }}"none"{{ end }}
+{{- end }}
 ACCESS_TOKEN_TTL_SECONDS: {{ $c.accessTokenTtlSeconds | int64 | quote }}
 REFRESH_TOKEN_IDLE_SECONDS: {{ $c.refreshTokenIdleSeconds | int64 | quote }}
 REFRESH_TOKEN_MAX_LIFETIME_SECONDS: {{ $c.refreshTokenMaxLifetimeSeconds | int64 | quote }}

@@ -1,5 +1,7 @@
 import { OAuthClientEntity } from './clients/oauth-client.entity.js';
 import { SigningKeyEntity } from './keys/signing-key.entity.js';
+import { OperatorMfaEntity } from './mfa/operator-mfa.entity.js';
+import { RecoveryCodeEntity } from './mfa/recovery-code.entity.js';
 import { LoginLockEntity } from './operators/login-lock.entity.js';
 import { OperatorEntity } from './operators/operator.entity.js';
 import { RefreshTokenEntity } from './tokens/refresh-token.entity.js';
@@ -12,4 +14,6 @@ export const AUTH_ENTITIES = [
   RefreshTokenEntity,
   RevokedAccessTokenEntity,
   LoginLockEntity,
+  OperatorMfaEntity,
+  RecoveryCodeEntity,
 ];

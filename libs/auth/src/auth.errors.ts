@@ -23,6 +23,8 @@ export const AuthErrorCode = {
   OperatorsOnly: 'operators-only',
   LastAdmin: 'last-admin',
   UndeclaredRoute: 'undeclared-route',
+  MfaAlreadyEnrolled: 'mfa-already-enrolled',
+  MfaNotPending: 'mfa-not-pending',
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
@@ -234,6 +236,25 @@ export class UndeclaredRouteError extends AppError {
   constructor() {
     super(AuthErrorCode.UndeclaredRoute, 403, 'Forbidden', {
       detail: 'This route has no access declaration.',
+    });
+  }
+}
+
+/** A confirmed second factor is replaced only after an admin reset, never by a new enrolment. */
+export class MfaAlreadyEnrolledError extends AppError {
+  constructor() {
+    super(AuthErrorCode.MfaAlreadyEnrolled, 409, 'Conflict', {
+      detail:
+        'This operator already has a confirmed second factor. An admin resets it (DELETE /admin/operators/{id}/mfa) before a new enrolment.',
+    });
+  }
+}
+
+/** Confirming needs an enrolment begun and not yet confirmed. */
+export class MfaNotPendingError extends AppError {
+  constructor() {
+    super(AuthErrorCode.MfaNotPending, 409, 'Conflict', {
+      detail: 'There is no pending second-factor enrolment to confirm; begin the enrolment first.',
     });
   }
 }

@@ -11,6 +11,10 @@ import { MeController } from './me/me.controller.js';
 import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { MfaAdminController } from './mfa/mfa-admin.controller.js';
+import { MfaPolicy } from './mfa/mfa-policy.js';
+import { MfaRepository } from './mfa/mfa.repository.js';
+import { MfaService } from './mfa/mfa.service.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthService } from './oauth/oauth.service.js';
 import { LoginLocksRepository } from './operators/login-locks.repository.js';
@@ -31,6 +35,7 @@ const repositories = [
   SigningKeysRepository,
   RefreshTokensRepository,
   AccessTokensRepository,
+  MfaRepository,
 ];
 
 const services = [
@@ -43,13 +48,15 @@ const services = [
   RefreshTokensService,
   AccessTokenVerifier,
   ClientAuthenticator,
+  MfaPolicy,
+  MfaService,
   OAuthService,
 ];
 
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
   imports: [AuditCoreModule],
-  controllers: [OAuthController, AdminController, MeController],
+  controllers: [OAuthController, AdminController, MfaAdminController, MeController],
   providers: [
     ...repositories,
     ...services,

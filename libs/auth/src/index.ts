@@ -3,6 +3,14 @@ export { AuthErrorCode } from './auth.errors.js';
 export { authSchema } from './auth.schema.js';
 export { ClientsService, DOCS_CLIENT_ID } from './clients/clients.service.js';
 export { SigningKeysService } from './keys/signing-keys.service.js';
+export { AMR_OTP, MFA_PRODUCTION_DEFAULT_SCOPES, MfaPolicy, type ScopeDecision } from './mfa/mfa-policy.js';
+export {
+  MfaService,
+  type MfaCheck,
+  type MfaConfirmation,
+  type MfaEnrolment,
+  type MfaStatus,
+} from './mfa/mfa.service.js';
 export {
   ACCOUNT_SLOWDOWN_AFTER_FAILURES,
   ACCOUNT_SLOWDOWN_MS,

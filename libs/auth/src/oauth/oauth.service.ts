@@ -11,6 +11,7 @@ import { OperatorsService } from '../operators/operators.service.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
 import { familyStands, RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { MfaPolicy } from '../mfa/mfa-policy.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import type { OAuthParams } from './oauth-params.js';
 
@@ -62,6 +63,15 @@ function grantScopes(requested: string | undefined, ...allowed: readonly string[
   return granted;
 }
 
+/** RFC 8176: the password grant authenticates with a password and nothing else. */
+const PASSWORD_AMR: readonly string[] = ['pwd'];
+
+const secondFactorRequired = (): OAuthError =>
+  new OAuthError(
+    'invalid_scope',
+    'The requested scopes require a second factor, which this grant cannot provide; sign in through the authorization endpoint.',
+  );
+
 /** The grants of POST /oauth/token, plus revocation and introspection. */
 @Injectable()
 export class OAuthService {
@@ -75,6 +85,7 @@ export class OAuthService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
+    private readonly mfaPolicy: MfaPolicy,
   ) {}
 
   /** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
@@ -85,6 +96,7 @@ export class OAuthService {
     clientId: string,
     access: IssuedAccessToken,
     refreshFamilyId?: string,
+    withheldScopes: readonly Scope[] = [],
   ): Promise<void> {
     await this.audit.record(manager, {
       action: 'auth.token.issued',
@@ -95,6 +107,7 @@ export class OAuthService {
         clientId,
         scopes: access.scope.split(' ').filter((s) => s.length > 0),
         ...(refreshFamilyId ? { refreshFamilyId } : {}),
+        ...(withheldScopes.length > 0 ? { withheldScopes: [...withheldScopes] } : {}),
       },
     });
   }
@@ -146,7 +159,14 @@ export class OAuthService {
     const login = await this.operators.authenticate(username, password);
     if (!login.ok) throw invalidGrant('Invalid username or password.');
     const { operator } = login;
-    const scopes = grantScopes(params.get('scope'), operator.scopes, client.scopes);
+    // A password alone never passes the second factor: the scopes that need it are dropped,
+    // and the response's `scope` says what was granted (RFC 6749 §5.1). When nothing is left,
+    // the request asked only for what this grant cannot give.
+    const { granted: scopes, withheld } = this.mfaPolicy.decide(
+      grantScopes(params.get('scope'), operator.scopes, client.scopes),
+      PASSWORD_AMR,
+    );
+    if (scopes.length === 0) throw secondFactorRequired();
     const access = this.accessTokens.issue({ type: 'operator', id: operator.id }, client.clientId, scopes, {
       generation: operator.tokenGeneration,
       notBefore: Math.ceil(operator.tokensValidAfter.getTime() / 1000),
@@ -160,10 +180,18 @@ export class OAuthService {
     // The refresh token and the issuance event commit together, or the caller gets nothing.
     const refreshToken = await this.dataSource.transaction(async (manager) => {
       const family = client.grantTypes.includes('refresh_token')
-        ? await this.refreshTokens.start(manager, operator, client.clientId, scopes)
+        ? await this.refreshTokens.start(manager, operator, client.clientId, scopes, PASSWORD_AMR)
         : undefined;
       const subject: AuditActor = { type: 'operator', id: operator.id };
-      await this.recordIssued(manager, 'password', subject, client.clientId, access, family?.familyId);
+      await this.recordIssued(
+        manager,
+        'password',
+        subject,
+        client.clientId,
+        access,
+        family?.familyId,
+        withheld,
+      );
       return family?.token;
     });
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
@@ -204,6 +232,7 @@ export class OAuthService {
     const presented = params.require('refresh_token');
     const requested = params.get('scope');
     let standing = { generation: 0, notBefore: 0 };
+    let withheld: readonly Scope[] = [];
     const issued: { access?: IssuedAccessToken } = {};
     const narrow = async (record: RefreshTokenEntity, manager: EntityManager): Promise<Scope[]> => {
       const operator = await this.operators.find(record.operatorId, manager);
@@ -221,8 +250,15 @@ export class OAuthService {
       ) {
         throw invalidScope();
       }
-      // Never wider than the original grant, nor than what operator and client hold today.
-      return grantScopes(requested, record.scopes, operator.scopes, client.scopes);
+      // Never wider than the original grant, nor than what operator and client hold today,
+      // nor than the family's sign-in allows under the second-factor rule in force now.
+      const decision = this.mfaPolicy.decide(
+        grantScopes(requested, record.scopes, operator.scopes, client.scopes),
+        record.amr,
+      );
+      if (decision.granted.length === 0) throw secondFactorRequired();
+      withheld = decision.withheld;
+      return decision.granted;
     };
     const outcome = await this.refreshTokens.rotate(
       presented,
@@ -243,6 +279,7 @@ export class OAuthService {
           client.clientId,
           issued.access,
           record.familyId,
+          withheld,
         );
       },
     );

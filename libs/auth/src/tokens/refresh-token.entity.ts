@@ -49,6 +49,13 @@ export class RefreshTokenEntity {
   @Column({ name: 'operator_generation', type: 'integer', default: 0 })
   operatorGeneration!: number;
 
+  /**
+   * RFC 8176 methods of the sign-in that started the family (`pwd`, `otp`): a refresh grants
+   * scopes that need the second factor only when it holds `otp` (see MfaPolicy).
+   */
+  @Column({ type: 'text', array: true })
+  amr!: string[];
+
   @Column({ name: 'idle_expires_at', type: 'timestamptz' })
   idleExpiresAt!: Date;
 

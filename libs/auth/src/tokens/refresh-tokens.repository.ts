@@ -50,4 +50,24 @@ export class RefreshTokensRepository {
       .where('operator_id = :operatorId AND revoked_at IS NULL', { operatorId })
       .execute();
   }
+
+  /** Revokes the operator's families whose sign-in used `method` (an `amr` value); how many families. */
+  async revokeFamiliesAuthenticatedBy(
+    operatorId: string,
+    method: string,
+    manager: EntityManager,
+  ): Promise<number> {
+    const result = await this.repo(manager)
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where('operator_id = :operatorId AND revoked_at IS NULL AND :method = ANY(amr)', {
+        operatorId,
+        method,
+      })
+      .returning('family_id')
+      .execute();
+    const rows = result.raw as { family_id: string }[];
+    return new Set(rows.map((r) => r.family_id)).size;
+  }
 }

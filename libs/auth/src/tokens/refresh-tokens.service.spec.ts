@@ -32,7 +32,7 @@ describe('RefreshTokensService rotation', () => {
 
   const startFamily = () =>
     s.dataSource.transaction((manager) =>
-      refresh.start(manager, operator, WEB_CLIENT_ID, [Scope.OrdersRead]),
+      refresh.start(manager, operator, WEB_CLIENT_ID, [Scope.OrdersRead], ['pwd']),
     );
 
   const use = (token: string, clientId = WEB_CLIENT_ID): Promise<RefreshOutcome> =>

@@ -47,12 +47,16 @@ export class RefreshTokensService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Starts a new family at login, in the caller's transaction. */
+  /**
+   * Starts a new family at login, in the caller's transaction. `amr` says how that sign-in
+   * was authenticated (`['pwd']`, `['pwd', 'otp']`); every refresh of the family keeps it.
+   */
   async start(
     manager: EntityManager,
     operator: { id: string; tokenGeneration: number },
     clientId: string,
     scopes: readonly string[],
+    amr: readonly string[],
   ): Promise<{ token: string; familyId: string }> {
     const now = new Date();
     const familyExpiresAt = new Date(now.getTime() + this.config.auth.refreshTokenMaxLifetimeSeconds * 1000);
@@ -63,6 +67,7 @@ export class RefreshTokensService {
       operatorGeneration: operator.tokenGeneration,
       clientId,
       scopes: [...scopes],
+      amr: [...amr],
       familyIssuedAt: now,
       familyExpiresAt,
     });
@@ -109,6 +114,7 @@ export class RefreshTokensService {
         operatorGeneration: record.operatorGeneration,
         clientId: record.clientId,
         scopes: [...scopes],
+        amr: record.amr,
         familyIssuedAt: record.familyIssuedAt,
         familyExpiresAt: record.familyExpiresAt,
       });
@@ -158,6 +164,7 @@ export class RefreshTokensService {
       | 'operatorGeneration'
       | 'clientId'
       | 'scopes'
+      | 'amr'
       | 'familyIssuedAt'
       | 'familyExpiresAt'
     >,

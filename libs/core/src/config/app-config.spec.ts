@@ -60,6 +60,18 @@ describe('loadConfig', () => {
     expect(config.importIdleTimeoutMs).toBe(30_000);
   });
 
+  it('reads ORDEROPS_MFA_REQUIRED_SCOPES as a list; unset leaves the default to auth, none lists none', () => {
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir }).auth.mfaRequiredScopes).toBeUndefined();
+    expect(loadConfig(production()).auth.mfaRequiredScopes).toBeUndefined();
+    expect(
+      loadConfig({ ORDEROPS_DATA_DIR: dir, ORDEROPS_MFA_REQUIRED_SCOPES: ' admin , pii:reveal,admin' }).auth
+        .mfaRequiredScopes,
+    ).toEqual(['admin', 'pii:reveal']);
+    expect(
+      loadConfig({ ...production(), ORDEROPS_MFA_REQUIRED_SCOPES: 'none' }).auth.mfaRequiredScopes,
+    ).toEqual([]);
+  });
+
   it('reads IMPORT_MAX_BYTES', () => {
     expect(loadConfig({ ORDEROPS_DATA_DIR: dir, IMPORT_MAX_BYTES: '1048576' }).importMaxBytes).toBe(1048576);
   });
@@ -313,6 +325,9 @@ describe('loadConfig', () => {
   describe('settings validation', () => {
     it.each([
       ['PORT', '0'],
+      ['ORDEROPS_MFA_REQUIRED_SCOPES', 'admin,,pii:reveal'],
+      ['ORDEROPS_MFA_REQUIRED_SCOPES', 'Admin'],
+      ['ORDEROPS_MFA_REQUIRED_SCOPES', 'admin pii:reveal'],
       ['PORT', 'http'],
       ['TRUST_PROXY', 'true'],
       ['TRUST_PROXY', '11'],

@@ -62,6 +62,12 @@ export interface AuthConfig {
   readonly refreshTokenMaxLifetimeSeconds: number;
   readonly passwordGrantEnabled: boolean;
   readonly bootstrapAdminPassword?: Secret;
+  /**
+   * `ORDEROPS_MFA_REQUIRED_SCOPES` as listed (names checked for shape only: core knows no
+   * product scope). Undefined when unset: the auth lib applies its default for the mode and
+   * checks every name against the scope map at boot.
+   */
+  readonly mfaRequiredScopes?: readonly string[];
 }
 
 export interface MetricsConfig {
@@ -275,6 +281,21 @@ function readBootstrapPassword(reader: EnvReader): Secret | undefined {
   return new Secret(value);
 }
 
+/** Scope-shaped names: lower case, digits and `:_-`. `none` lists none (production's default is not empty). */
+function readMfaRequiredScopes(reader: EnvReader): string[] | undefined {
+  const name = 'ORDEROPS_MFA_REQUIRED_SCOPES';
+  const raw = reader.string(name);
+  if (raw === undefined) return undefined;
+  if (raw.toLowerCase() === 'none') return [];
+  const names = raw.split(',').map((entry) => entry.trim());
+  const bad = names.findIndex((entry) => !/^[a-z][a-z0-9:_-]{0,63}$/.test(entry));
+  if (bad >= 0) {
+    reader.fail(name, `entry ${bad + 1} is not a scope name; list scopes separated by commas, or none`);
+    return undefined;
+  }
+  return [...new Set(names)];
+}
+
 function readBlindIndexKey(
   reader: EnvReader,
   isProduction: boolean,
@@ -420,6 +441,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshTokenMaxLifetimeSeconds,
       passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', true),
       bootstrapAdminPassword: readBootstrapPassword(reader),
+      mfaRequiredScopes: readMfaRequiredScopes(reader),
     },
     metrics: {
       enabled: reader.boolean('METRICS_ENABLED', true),
