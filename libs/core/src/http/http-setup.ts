@@ -88,7 +88,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
   registerJsonBodyParser(app, config.http);
 
   const fastify = app.getHttpAdapter().getInstance();
-  registerRequestContext(fastify);
+  registerRequestContext(fastify, config.tracing.enabled);
   registerRateLimits(fastify, app.get(RateLimiter));
   // Once shutdown starts, responses to in-flight requests close their connection: a
   // keep-alive socket that turns idle after close() began would otherwise hold the server
