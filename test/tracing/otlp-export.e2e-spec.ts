@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, TEST_ADMIN_PASSWORD } from '../support/auth.js';
-import { startApi, type RunningProcess } from '../support/processes.js';
+import { freePort, startApi, type RunningProcess } from '../support/processes.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** One span as OTLP/HTTP JSON carries it (ids hex-encoded). */
@@ -222,5 +222,37 @@ describe('the built API without an OTLP endpoint', () => {
     );
     expect(line).not.toHaveProperty('traceId');
     expect(api.stdout()).not.toContain(traceId);
+  });
+});
+
+describe('the built API when its collector is down', () => {
+  let db: TestDatabase;
+  let api: RunningProcess;
+
+  beforeAll(async () => {
+    db = await provisionTestDatabase();
+    // A port nothing listens on: every export is refused.
+    api = await startApi({
+      ...db.env,
+      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    api?.child.kill('SIGTERM');
+    await api?.exited;
+    await db?.dispose();
+  });
+
+  it('keeps serving and says so in its own log, as a warning', async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
+    const warning = await until(
+      () => logLines(api).find((l) => l.context === 'Tracing' && l.level === 'warn'),
+      'a tracing warning',
+    );
+    expect(typeof warning.msg).toBe('string');
+    expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
   });
 });

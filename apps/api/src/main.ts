@@ -6,6 +6,7 @@ import {
   loadConfig,
   METRICS_PATH,
   MetricsServer,
+  reportTracingProblemsTo,
   ROOT_LOGGER,
   startTracing,
   stopTracing,
@@ -109,6 +110,7 @@ async function main(format: LogFormat): Promise<void> {
       },
     );
   };
+  reportTracingProblemsTo(app.get<Logger>(ROOT_LOGGER));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 

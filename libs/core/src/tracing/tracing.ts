@@ -1,5 +1,7 @@
 import {
   context as otelContext,
+  diag,
+  DiagLogLevel,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -9,6 +11,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import type { Logger } from 'pino';
 import { currentRequestContext } from '../http/request-context.js';
 import { orderOpsTracer } from './tracer.js';
 
@@ -48,6 +51,22 @@ export function startTracing(options: TracingOptions = {}): void {
   enabled = true;
 }
 
+/**
+ * Sends the SDK's own warnings and errors (an export the collector refused or never
+ * answered) to `logger`, which scrubs them like every line; only the message text is kept,
+ * never the objects that come with it. Without this they would go nowhere.
+ */
+export function reportTracingProblemsTo(logger: Logger): void {
+  if (!enabled) return;
+  const log = logger.child({ context: 'Tracing' });
+  const warn = (message: string): void => log.warn(message);
+  const ignore = (): void => undefined;
+  diag.setLogger(
+    { error: warn, warn, info: ignore, debug: ignore, verbose: ignore },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+}
+
 /** Flushes and stops the SDK (shutdown): spans still batched are exported first. */
 export async function stopTracing(): Promise<void> {
   const running = sdk;
@@ -58,6 +77,7 @@ export async function stopTracing(): Promise<void> {
   // The API keeps its globals across SDK instances unless they are released explicitly.
   trace.disable();
   otelContext.disable();
+  diag.disable();
 }
 
 /** The span of the request being served, as the parent context of the spans inside it. */
