@@ -251,6 +251,16 @@ describe('ownership: two partners and an operator', () => {
       expect(answer(foreign)).toEqual(answer(await get(b.token, `/orders/imports/${MISSING.import}`)));
       expect((await get(a.token, `/orders/imports/${idOfA}`)).statusCode).toBe(200);
       expect((await get(operator, `/orders/imports/${idOfA}`)).statusCode).toBe(200);
+      // Its order ids likewise: B gets the missing-id answer, A and the house see them.
+      const foreignOrders = await get(b.token, `/orders/imports/${idOfA}/orders`);
+      expect(foreignOrders.statusCode).toBe(404);
+      expect(answer(foreignOrders)).toEqual(
+        answer(await get(b.token, `/orders/imports/${MISSING.import}/orders`)),
+      );
+      expect(
+        (await get(a.token, `/orders/imports/${idOfA}/orders`)).json<{ items: string[] }>().items,
+      ).toHaveLength(2);
+      expect((await get(operator, `/orders/imports/${idOfA}/orders`)).statusCode).toBe(200);
     });
 
     it('an import’s orders and customers belong to its owner', async () => {

@@ -27,6 +27,9 @@
 //    included), as the table argument of a query-builder call, or as an entity class of
 //    another lib passed to any call (`getRepository(CustomerEntity)`). A table claimed by
 //    two libs is a violation too.
+// 3. An entity's relation (`@ManyToOne`, `@OneToOne`, `@OneToMany`, `@ManyToMany`, by class or
+//    by name) to an entity of another lib is a violation anywhere: TypeORM would join that
+//    lib's table in a query no SQL text or call argument shows.
 //
 // Prints each violation as `path:line: message` and exits 1; else one summary line, exit 0.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -360,6 +363,35 @@ function checkRepositoryCall(call, sf, lib) {
   }
 }
 
+const RELATIONS = new Set(['ManyToOne', 'OneToOne', 'OneToMany', 'ManyToMany']);
+
+/** The entity a relation decorator points at: `() => Entity` or the entity's name. */
+function relationTarget(call) {
+  const [target] = call.arguments;
+  if (!target) return undefined;
+  if (ts.isArrowFunction(target) && ts.isIdentifier(target.body)) return entityOf(target.body);
+  if (ts.isStringLiteralLike(target)) {
+    const named = [...entities.values()].filter((e) => e.name === target.text || e.table === target.text);
+    return named.length === 1 ? named[0] : undefined;
+  }
+  return undefined;
+}
+
+function checkRelation(decorator, sf, lib) {
+  const call = decorator.expression;
+  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || !RELATIONS.has(call.expression.text))
+    return;
+  const entity = relationTarget(call);
+  if (entity && entity.lib !== lib) {
+    report(
+      sf,
+      call.getStart(sf),
+      `${lib} entity relates to ${entity.name} (table "${entity.table}", owned by ${entity.lib}): ` +
+        `a relation joins another lib's table; keep the id and use ${entity.lib}'s public API`,
+    );
+  }
+}
+
 /** The start of an SQL statement in a literal's text (after its opening quote). */
 const SQL_STATEMENT =
   /^[`'"]\s*(SELECT\s[\s\S]*\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s+\S+(\s+(WHERE|USING|RETURNING)\s|\s*[`'"])|WITH\s+\S+\s+AS\s*\(|COPY\s|TRUNCATE\s)/;
@@ -395,6 +427,7 @@ for (const file of checkedFiles) {
       }
       if (repository) checkRepositoryCall(node, sf, lib);
     }
+    if (ts.isDecorator(node)) checkRelation(node, sf, lib);
     if (
       ts.isStringLiteral(node) ||
       ts.isNoSubstitutionTemplateLiteral(node) ||

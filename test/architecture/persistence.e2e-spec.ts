@@ -118,6 +118,14 @@ export class OrdersService {
   readonly hints = ['SELECT a customer from the list', 'Update the order', \`DELETE FROM is refused\`];
 }\n`,
       'libs/orders/src/spool.ts': SPOOL,
+      // Relations inside one lib, by class and by name.
+      'libs/orders/src/order-item.entity.ts': `import { Entity, ManyToOne } from 'typeorm';
+import { OrderEntity } from './order.entity.js';
+@Entity('order_items')
+export class OrderItemEntity {
+  @ManyToOne(() => OrderEntity) order!: OrderEntity;
+  @ManyToOne('OrderEntity') again!: unknown;
+}\n`,
       // Specs and migrations may query directly.
       'libs/orders/src/orders.spec.ts': `declare const ds: { query(sql: string): void };
 ds.query('SELECT * FROM customers');\n`,
@@ -182,6 +190,13 @@ export class OrdersRepository {
     return this.dataSource.createQueryBuilder().select().from('customers', 'c').getMany();
   }
 }\n`,
+      'libs/orders/src/order-customer.entity.ts': `import { Entity, ManyToOne, OneToOne } from 'typeorm';
+import { CustomerEntity } from '@fx/pii';
+@Entity('order_customers')
+export class OrderCustomerEntity {
+  @ManyToOne(() => CustomerEntity) customer!: CustomerEntity;
+  @OneToOne('CustomerEntity') again!: unknown;
+}\n`,
       'libs/orders/src/migrations/2-create-imports.ts':
         'export const up = `CREATE TABLE imports (id uuid)`;\n',
       'libs/pii/src/migrations/2-create-imports.ts':
@@ -196,7 +211,7 @@ const linesOf = (result: Run, path: string): string[] =>
 describe('persistence boundary checker', { timeout: 300_000 }, () => {
   it('passes a tree whose SQL and TypeORM queries all live in repositories of the owning lib', () => {
     expect(good().lines).toEqual([
-      expect.stringMatching(/^persistence: \d+ files, 1 repositories, 2 tables owned by 2 libs: /),
+      expect.stringMatching(/^persistence: \d+ files, 1 repositories, 3 tables owned by 2 libs: /),
     ]);
     expect(good().status).toBe(0);
   });
@@ -244,6 +259,14 @@ describe('persistence boundary checker', { timeout: 300_000 }, () => {
     ]);
   });
 
+  it("fails on an entity's relation to another lib's entity, by class and by name", () => {
+    const path = 'libs/orders/src/order-customer.entity.ts';
+    const relation = (line: number): string =>
+      `${path}:${line}: orders entity relates to CustomerEntity (table "customers", owned by pii): ` +
+      "a relation joins another lib's table; keep the id and use pii's public API";
+    expect(linesOf(bad(), path)).toEqual([relation(5), relation(6)]);
+  });
+
   it('fails when two libs claim one table', () => {
     expect(linesOf(bad(), 'libs/pii/src/migrations/2-create-imports.ts')).toEqual([
       expect.stringMatching(
@@ -256,6 +279,7 @@ describe('persistence boundary checker', { timeout: 300_000 }, () => {
     const files = new Set(bad().lines.map((line) => line.split(':')[0]));
     expect([...files].sort()).toEqual([
       'apps/cli/src/report.ts',
+      'libs/orders/src/order-customer.entity.ts',
       'libs/orders/src/order-report.service.ts',
       'libs/orders/src/orders.repository.ts',
       'libs/orders/src/orders.service.ts',

@@ -48,6 +48,7 @@ const EXPECTED_ROUTES = [
   'PATCH /orders/:id -> orders:write, owned',
   'POST /orders/imports -> orders:import, owned',
   'GET /orders/imports/:id -> orders:import, owned',
+  'GET /orders/imports/:id/orders -> orders:import, owned',
   'POST /oauth/revoke -> public, issued-to-caller',
   'POST /oauth/token -> public',
 ];

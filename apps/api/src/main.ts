@@ -6,7 +6,10 @@ import {
   loadConfig,
   METRICS_PATH,
   MetricsServer,
+  reportTracingProblemsTo,
   ROOT_LOGGER,
+  startTracing,
+  stopTracing,
   type AppConfig,
 } from '@orderops/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -75,6 +78,8 @@ function announce(app: NestFastifyApplication, config: AppConfig): void {
 
 async function main(format: LogFormat): Promise<void> {
   const config = loadConfig(process.env);
+  // Before the app exists, so the pool's first connection already traces its queries.
+  if (config.tracing.enabled) startTracing();
   let app: NestFastifyApplication;
   try {
     app = await createApp(config, format === 'pretty' ? { logDestination: prettyDestination(1) } : {});
@@ -95,7 +100,9 @@ async function main(format: LogFormat): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     app.close().then(
-      () => process.exit(0),
+      // Spans still batched are sent before the process goes; a collector that does not
+      // answer cannot hold the exit past the deadline above.
+      () => stopTracing().finally(() => process.exit(0)),
       (error: unknown) => {
         // The error's name only, as before: a failure while closing may quote connection details.
         log.fatal({ errorType: error instanceof Error ? error.name : 'unknown' }, 'Shutdown failed');
@@ -103,6 +110,7 @@ async function main(format: LogFormat): Promise<void> {
       },
     );
   };
+  reportTracingProblemsTo(app.get<Logger>(ROOT_LOGGER));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { currentRequestContext, deriveKey, InjectConfig, Metrics, type AppConfig } from '@orderops/core';
+import {
+  currentRequestContext,
+  deriveKey,
+  inSpan,
+  InjectConfig,
+  Metrics,
+  type AppConfig,
+} from '@orderops/core';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { AuditEventEntity } from './audit-event.entity.js';
@@ -143,6 +150,12 @@ export class AuditService {
     const queued = this.pending.get(runner);
     if (!queued) return;
     this.pending.delete(runner);
+    await inSpan('audit.append', { 'orderops.audit.events': queued.length }, () =>
+      this.appendQueued(runner, queued),
+    );
+  }
+
+  private async appendQueued(runner: QueryRunner, queued: readonly AuditEventFields[]): Promise<void> {
     const head = await this.repository.lockHead(runner.manager);
     if (!head) throw new Error('audit chain head is missing: run the migrations');
     let { seq, hash } = head;

@@ -43,4 +43,11 @@ export { NotPersonalData, notPersonalFieldsOf } from './privacy/not-personal-dat
 export { clientAddressOf, ipv6Groups, unmappedAddress } from './http/client-address.js';
 export { HealthService, type ReadinessReport } from './health/health.service.js';
 export { Metrics } from './metrics/metrics.js';
+export {
+  inSpan,
+  reportTracingProblemsTo,
+  startTracing,
+  stopTracing,
+  tracingEnabled,
+} from './tracing/tracing.js';
 export { METRICS_PATH, MetricsServer } from './metrics/metrics-server.js';

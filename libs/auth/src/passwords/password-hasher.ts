@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { hash, parseOptions, verify, type Algorithm } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
+import { inSpan } from '@orderops/core';
 
 /** argon2id, m=19456 KiB, t=2, p=1 (DESIGN §1; OWASP's minimum for argon2id). */
 const ARGON2ID = 2 as Algorithm;
@@ -43,12 +44,13 @@ export class PasswordHasher {
   private readonly decoy: Promise<string> = this.hash(randomBytes(32).toString('base64url'));
 
   hash(password: string): Promise<string> {
-    return this.slots.run(() => hash(password, PASSWORD_HASH_OPTIONS));
+    return inSpan('password.hash', {}, () => this.slots.run(() => hash(password, PASSWORD_HASH_OPTIONS)));
   }
 
   async verify(passwordHash: string, password: string): Promise<boolean> {
     try {
-      return await this.slots.run(() => verify(passwordHash, password));
+      // One span name for real and decoy checks: a trace must not tell which accounts exist.
+      return await inSpan('password.verify', {}, () => this.slots.run(() => verify(passwordHash, password)));
     } catch {
       return false;
     }

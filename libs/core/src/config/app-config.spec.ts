@@ -117,6 +117,30 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('traces only once an OTLP endpoint is named, and not when OTEL_SDK_DISABLED is true', () => {
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir }).tracing).toEqual({ enabled: false });
+    const endpoint = 'http://otel-collector:4318';
+    expect(loadConfig({ ORDEROPS_DATA_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).tracing).toEqual({
+      enabled: true,
+    });
+    expect(
+      loadConfig({ ORDEROPS_DATA_DIR: dir, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces` })
+        .tracing.enabled,
+    ).toBe(true);
+    expect(
+      loadConfig({ ORDEROPS_DATA_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SDK_DISABLED: 'true' })
+        .tracing.enabled,
+    ).toBe(false);
+  });
+
+  it('refuses an OTLP endpoint that is no http(s) URL or carries credentials, without echoing it', () => {
+    for (const value of ['otel-collector:4318', 'ftp://collector', 'https://user:s3cr3t@collector:4318']) {
+      const error = configError({ ORDEROPS_DATA_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: value });
+      expect(settingsOf(error)).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+      expect(JSON.stringify(error.problems)).not.toContain('s3cr3t');
+    }
+  });
+
   it('refuses METRICS_PORT equal to PORT unless metrics are off', () => {
     const error = configError({ ORDEROPS_DATA_DIR: dir, PORT: '9464' });
     expect(error.problems).toEqual([

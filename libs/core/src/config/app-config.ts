@@ -70,6 +70,14 @@ export interface AuthConfig {
   readonly mfaRequiredScopes?: readonly string[];
 }
 
+export interface TracingConfig {
+  /**
+   * On when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set and
+   * OTEL_SDK_DISABLED is not true. The SDK reads every other OTEL_* variable itself.
+   */
+  readonly enabled: boolean;
+}
+
 export interface MetricsConfig {
   /** Off: no collectors, no per-request hooks, nothing listens on `port`. */
   readonly enabled: boolean;
@@ -87,6 +95,7 @@ export interface AppConfig {
   readonly database: DatabaseConfig;
   readonly auth: AuthConfig;
   readonly metrics: MetricsConfig;
+  readonly tracing: TracingConfig;
   readonly masterKeys: Secret<MasterKeyRing>;
   /** HMAC key of the personal-data blind indexes; its own key, so master-key rotation leaves lookups intact. */
   readonly blindIndexKey: Secret<Buffer>;
@@ -188,6 +197,34 @@ function readDatabaseUrl(reader: EnvReader, isProduction: boolean): Secret | und
     reader.fail('DATABASE_URL', 'contains a default password');
   }
   return new Secret(raw);
+}
+
+/** The OTLP endpoints the trace exporter may use; their other settings are the SDK's. */
+const OTLP_ENDPOINT_SETTINGS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] as const;
+
+/**
+ * Tracing is on once an OTLP endpoint is named. Each must be an http(s) URL without
+ * credentials: a collector's token belongs in OTEL_EXPORTER_OTLP_HEADERS, not in a URL.
+ */
+function readTracing(reader: EnvReader): TracingConfig {
+  let named = false;
+  for (const setting of OTLP_ENDPOINT_SETTINGS) {
+    const raw = reader.string(setting);
+    if (raw === undefined) continue;
+    named = true;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      reader.fail(setting, 'must be an http:// or https:// URL such as http://otel-collector:4318');
+    } else if (url.username !== '' || url.password !== '') {
+      reader.fail(setting, 'must not carry credentials; put them in OTEL_EXPORTER_OTLP_HEADERS');
+    }
+  }
+  return { enabled: named && !reader.boolean('OTEL_SDK_DISABLED', false) };
 }
 
 function readCorsOrigins(reader: EnvReader): string[] {
@@ -447,6 +484,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       enabled: reader.boolean('METRICS_ENABLED', true),
       port: reader.integer('METRICS_PORT', METRICS_PORT_DEFAULT, 1, 65535),
     },
+    tracing: readTracing(reader),
     masterKeys: readMasterKeys(reader, isProduction, dataDir),
     blindIndexKey: readBlindIndexKey(reader, isProduction, dataDir),
     defaultCurrency: reader.string('DEFAULT_CURRENCY')?.toUpperCase() ?? 'EUR',

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { endSpan, startSpan, tracingEnabled } from '../tracing/tracing.js';
 
 const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
@@ -6,6 +7,88 @@ const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 export interface BoundedClientConfig extends pg.ClientConfig {
   /** Told of every failed query (the metrics' error counter). */
   readonly onQueryError?: (error: unknown) => void;
+}
+
+/** Statement keywords a span may be named by; anything else is just a query. */
+const OPERATIONS = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'WITH',
+  'BEGIN',
+  'START',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT',
+  'RELEASE',
+  'SET',
+  'SHOW',
+  'LOCK',
+  'COPY',
+  'CREATE',
+  'ALTER',
+  'DROP',
+  'TRUNCATE',
+  'DO',
+  'GRANT',
+  'REVOKE',
+  'COMMENT',
+  'ANALYZE',
+  'VACUUM',
+  'DISCARD',
+  'RESET',
+  'DEALLOCATE',
+]);
+
+/** The SQL text of a query call: a string, or a config object's `text` (not a cursor or stream). */
+function statementOf(args: readonly unknown[]): string | undefined {
+  const first = args[0];
+  if (typeof first === 'string') return first;
+  if (typeof first !== 'object' || first === null) return undefined;
+  const config = first as { text?: unknown; submit?: unknown };
+  return typeof config.text === 'string' && typeof config.submit !== 'function' ? config.text : undefined;
+}
+
+function operationOf(statement: string): string {
+  const keyword = /^\s*([A-Za-z]+)/.exec(statement)?.[1]?.toUpperCase();
+  return keyword !== undefined && OPERATIONS.has(keyword) ? keyword : 'QUERY';
+}
+
+/**
+ * Wraps `query` in a client span. The statement is recorded as sent, with its $n
+ * placeholders: values travel separately and are never read here. Statements hold no
+ * literal values (the persistence check keeps SQL text in reviewed repositories).
+ */
+function traced(method: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  return (...args: unknown[]): unknown => {
+    const statement = statementOf(args);
+    if (statement === undefined) return method(...args);
+    const operation = operationOf(statement);
+    const span = startSpan(operation, {
+      'db.system.name': 'postgresql',
+      'db.operation.name': operation,
+      'db.query.text': statement,
+    });
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      args[args.length - 1] = (error: unknown, ...rest: unknown[]): unknown => {
+        endSpan(span, Boolean(error), 'query failed');
+        return (last as (e: unknown, ...r: unknown[]) => unknown)(error, ...rest);
+      };
+      return method(...args);
+    }
+    const result = method(...args);
+    if (result instanceof Promise) {
+      result.then(
+        () => endSpan(span),
+        () => endSpan(span, true, 'query failed'),
+      );
+    } else {
+      endSpan(span);
+    }
+    return result;
+  };
 }
 
 /** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
@@ -44,7 +127,9 @@ export class BoundedClient extends pg.Client {
       onError?.(error);
       this.dropIfUnanswered(error);
     };
-    this.query = observeErrors(this.query.bind(this), failed) as pg.Client['query'];
+    const query = observeErrors(this.query.bind(this), failed);
+    // Decided per connection: tracing starts before the pool opens its first one.
+    this.query = (tracingEnabled() ? traced(query) : query) as pg.Client['query'];
   }
 
   private dropIfUnanswered(error: unknown): void {

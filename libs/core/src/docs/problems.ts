@@ -74,6 +74,10 @@ function problemSchema(catalogue: readonly ProblemTypeEntry[]): Record<string, u
         example: '/orders/:id',
       },
       requestId: { type: 'string', description: 'echoed in X-Request-Id and the logs' },
+      traceId: {
+        type: 'string',
+        description: 'on 5xx answers while tracing is on: the W3C trace id of the request',
+      },
       errors: {
         type: 'array',
         description: 'field-level problems (validation failures)',

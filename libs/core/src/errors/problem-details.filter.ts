@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MethodNotAllowedError } from './core.errors.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { requestContextOf } from '../http/request-context.js';
 
 // OPTIONS is left out: the CORS preflight route matches every path.
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -42,7 +43,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const effective = allowed.length > 0 ? new MethodNotAllowedError(allowed) : error;
     // The route template, never the concrete path: a path may carry ids or personal data.
     const instance = request.routeOptions.url ?? `urn:orderops:request:${request.id}`;
-    const problem = toProblem(effective, { requestId: request.id, path: instance });
+    const problem = toProblem(effective, {
+      requestId: request.id,
+      traceId: requestContextOf(request)?.traceId,
+      path: instance,
+    });
 
     if (problem.failure) {
       // Codes only: a driver message may quote SQL, and parameters may hold personal data.

@@ -100,6 +100,8 @@ function generic(status: number): { code: string; title: string; detail: string 
 
 export interface ProblemContext {
   readonly requestId: string;
+  /** The request's trace id when tracing is on: a 5xx body names it beside the request id. */
+  readonly traceId?: string;
   /** The request path without its query string (queries may carry anything). */
   readonly path: string;
 }
@@ -162,6 +164,7 @@ export function toProblem(thrown: unknown, context: ProblemContext): Problem {
       detail,
       instance: context.path,
       requestId: context.requestId,
+      ...(status >= 500 && context.traceId !== undefined ? { traceId: context.traceId } : {}),
       ...(errors ? { errors } : {}),
     },
   };

@@ -1,11 +1,17 @@
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { orderOpsTracer } from '../tracing/tracer.js';
 
 /** Where a request came from, for services that record it (the audit trail) without the request. */
 export interface RequestContext {
   readonly requestId: string;
   /** The client address as Fastify resolved it (trusted proxy hops applied). */
   readonly clientIp: string;
+  /** The request's server span, when tracing is on: the parent of every span inside it. */
+  readonly span?: Span;
+  /** Its trace id (the caller's, when it sent a W3C traceparent), for log lines and 5xx bodies. */
+  readonly traceId?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -20,21 +26,75 @@ export function currentRequestContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
+/** The context of `request`, wherever its hooks run (onResponse runs outside the storage). */
+export function requestContextOf(request: FastifyRequest): RequestContext | null {
+  return (request as FastifyRequest & WithContext).requestContext;
+}
+
+/**
+ * The server span of a request: named by method and route template, never by the concrete
+ * path (paths carry ids) and without the query, the client address or any header but the
+ * caller's `traceparent`, which makes it a child of the caller's span.
+ */
+function startRequestSpan(request: FastifyRequest): Span {
+  const route = request.routeOptions.url;
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  return orderOpsTracer().startSpan(
+    route === undefined ? request.method : `${request.method} ${route}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': request.method,
+        ...(route === undefined ? {} : { 'http.route': route }),
+        'url.scheme': request.protocol,
+      },
+    },
+    parent,
+  );
+}
+
+function endRequestSpan(request: FastifyRequest, statusCode: number | undefined): void {
+  const span = requestContextOf(request)?.span;
+  if (!span?.isRecording()) return;
+  if (statusCode === undefined) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'request aborted' });
+  } else {
+    span.setAttribute('http.response.status_code', statusCode);
+    // Per the HTTP semantic conventions a server span fails on 5xx only: a 4xx is the caller's.
+    if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
 /**
  * Enters the context in `onRequest`, and again in `preValidation`: body parsing continues
  * from the socket's stream events, which do not carry the context over to the handler.
+ * With `tracing`, each request also gets its server span, ended when the response is sent
+ * or the request is aborted.
  */
-export function registerRequestContext(fastify: FastifyInstance): void {
+export function registerRequestContext(fastify: FastifyInstance, tracing = false): void {
   fastify.decorateRequest('requestContext', null);
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const context: RequestContext = { requestId: request.id, clientIp: request.ip };
+    const span = tracing ? startRequestSpan(request) : undefined;
+    const context: RequestContext = span
+      ? { requestId: request.id, clientIp: request.ip, span, traceId: span.spanContext().traceId }
+      : { requestId: request.id, clientIp: request.ip };
     (request as FastifyRequest & WithContext).requestContext = context;
     storage.run(context, done);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
-    const context = (request as FastifyRequest & WithContext).requestContext;
+    const context = requestContextOf(request);
     // Without a body the hooks run on from onRequest, still inside the context.
     if (context && storage.getStore() !== context) storage.run(context, done);
     else done();
+  });
+  if (!tracing) return;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    endRequestSpan(request, reply.statusCode);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    endRequestSpan(request, undefined);
+    done();
   });
 }

@@ -24,10 +24,14 @@ export function createRootLogger(
     {
       level: config.logLevel,
       base: { service: 'orderops' },
-      // Every line written while serving a request carries its id.
+      // Every line written while serving a request carries its id, and its trace id when
+      // tracing is on, so a line and the request's spans can be found from each other.
       mixin: () => {
         const context = currentRequestContext();
-        return context ? { requestId: context.requestId } : {};
+        if (!context) return {};
+        return context.traceId
+          ? { requestId: context.requestId, traceId: context.traceId }
+          : { requestId: context.requestId };
       },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {

@@ -91,22 +91,36 @@ export class RateLimiter {
 
 /** The address limits as Fastify hooks: before routing to Nest, so before every guard. */
 export function registerRateLimits(fastify: FastifyInstance, limiter: RateLimiter): void {
-  fastify.addHook('onRequest', async (request, reply) => {
-    const wait = await limiter.beforeRequest(request);
-    if (wait === 0) return;
-    const problem = toProblem(new RateLimitedError(wait), {
-      requestId: request.id,
-      path: request.routeOptions.url ?? `urn:orderops:request:${request.id}`,
-    });
-    await reply
-      .status(problem.status)
-      .headers(problem.headers)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(problem.body));
+  // Callback hooks with the common cases answered synchronously: an unlimited route (the
+  // health probes) and a response other than 401 cost no promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (routeRateLimit(request) === 'off') {
+      done();
+      return;
+    }
+    limiter.beforeRequest(request).then((wait) => {
+      if (wait === 0) {
+        done();
+        return;
+      }
+      const problem = toProblem(new RateLimitedError(wait), {
+        requestId: request.id,
+        path: request.routeOptions.url ?? `urn:orderops:request:${request.id}`,
+      });
+      void reply
+        .status(problem.status)
+        .headers(problem.headers)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(JSON.stringify(problem.body));
+    }, done);
   });
   // Before the response leaves (onSend, not onResponse): the client cannot send its next
   // attempt before this one is counted.
   fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode !== 401) {
+      done(null, payload);
+      return;
+    }
     limiter.afterResponse(request, reply.statusCode).then(
       () => done(null, payload),
       () => done(null, payload),

@@ -1,4 +1,4 @@
-import { FieldCode } from '@orderops/core';
+import { FieldCode, inSpan } from '@orderops/core';
 import type { CustomerBatchResolver } from '@orderops/pii';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
@@ -189,7 +189,10 @@ export class ImportRun {
     await this.writing;
     // Strict and already rejected: the transaction will roll back, so write nothing more.
     if (batch.length > 0 && !(this.settings.strict && this.tally.rejected > 0)) {
-      this.writing = this.write(batch, writer);
+      // One span per batch: counts only, the rows themselves are personal data.
+      this.writing = inSpan('import.batch', { 'orderops.import.orders': batch.length }, () =>
+        this.write(batch, writer),
+      );
       // Its failure is awaited (and thrown) by the next flush or by execute().
       void this.writing.catch(() => undefined);
     } else {

@@ -25,8 +25,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ImportMediaTypeError, ImportTooLargeError } from '../orders.errors.js';
 import { principalRef } from '../orders/orders.service.js';
-import { ImportQueryDto } from './dto/import-requests.dto.js';
-import { ImportReportResponse, StoredImportResponse } from './dto/import.response.js';
+import { ImportOrdersQueryDto, ImportQueryDto } from './dto/import-requests.dto.js';
+import { ImportOrdersResponse, ImportReportResponse, StoredImportResponse } from './dto/import.response.js';
 import type { ImportReport } from './import-report.js';
 import { ImportSlots } from './import-slots.js';
 import { UploadSpool } from './import-spool.js';
@@ -114,5 +114,22 @@ export class ImportsController {
   @ApiProblems({ 400: 'Not an import id', 404: 'No import you can see has this id' })
   async get(@Param('id') id: string, @CurrentReach() reach: Reach): Promise<StoredImportResponse> {
     return Object.assign(new StoredImportResponse(), await this.imports.get(id, reach));
+  }
+
+  @Get(':id/orders')
+  @RequireScopes(Scope.OrdersImport)
+  @OwnershipRule(Ownership.Owned)
+  @ApiOperation({ summary: 'The ids of the orders an import created, a page at a time, oldest first' })
+  @ApiOkResponse({ type: ImportOrdersResponse })
+  @ApiProblems({
+    400: 'Not an import id, a bad limit or a cursor this API did not issue',
+    404: 'No import you can see has this id',
+  })
+  async orders(
+    @Param('id') id: string,
+    @Query() query: ImportOrdersQueryDto,
+    @CurrentReach() reach: Reach,
+  ): Promise<ImportOrdersResponse> {
+    return Object.assign(new ImportOrdersResponse(), await this.imports.orderIds(id, reach, query));
   }
 }

@@ -19,6 +19,8 @@ import { ImportTally, type ImportReport } from './import-report.js';
 import { ImportRun, type ImportProgress } from './import-run.js';
 import type { ImportSource } from './import-source.js';
 import { ImportsRepository } from './imports.repository.js';
+import { decodeCursor, encodeCursor } from '../orders/order-cursor.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
 
 export const IMPORT_ID_PATTERN = /^IMP-[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -61,6 +63,7 @@ export class ImportsService {
     private readonly dataSource: DataSource,
     private readonly imports: ImportsRepository,
     private readonly placement: OrderPlacementService,
+    private readonly orders: OrdersRepository,
     private readonly customers: CustomersService,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
@@ -173,6 +176,24 @@ export class ImportsService {
       await this.fail(id, requester, tally, error, run.sha256 ?? null, performance.now() - started);
       throw error;
     }
+  }
+
+  /**
+   * A page of the ids of the orders import `id` created, oldest first, if `reach` covers the
+   * import (any other is not found, like a missing id).
+   */
+  async orderIds(
+    id: string,
+    reach: Reach,
+    page: { limit?: number; cursor?: string },
+  ): Promise<{ items: string[]; nextCursor: string | null }> {
+    this.assertId(id);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    if (!(await this.imports.getById(id, reach))) throw new ImportNotFoundError();
+    const limit = page.limit ?? 100;
+    const ids = await this.orders.idsOfImport(id, after, limit + 1);
+    const items = ids.slice(0, limit);
+    return { items, nextCursor: ids.length > limit ? encodeCursor(items[items.length - 1]) : null };
   }
 
   /** The import if `reach` covers it; any other is not found, exactly like a missing id. */

@@ -1,7 +1,7 @@
 import { ownedBy, ownerWhere, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { Database } from '@orderops/core';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, In, MoreThan, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, type OrderStatus } from './order.entity.js';
 
@@ -172,6 +172,17 @@ export class OrdersRepository {
       .getRepository(OrderEntity)
       .find({ where: { customerId, ...ownerWhere(reach) }, order: { id: 'ASC' } });
     return this.withItems(orders, m);
+  }
+
+  /** Ids of the orders import `importId` created, in id (creation) order, after `after`. */
+  async idsOfImport(importId: string, after: string | undefined, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(OrderEntity).find({
+      select: { id: true },
+      where: { importId, ...(after === undefined ? {} : { id: MoreThan(after) }) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+    return rows.map((row) => row.id);
   }
 
   /**

@@ -16,7 +16,6 @@ import {
   CustomerAmbiguousError,
   ExternalRefTakenError,
   IdempotencyKeyReusedError,
-  InvalidOrderCursorError,
   InvalidIdempotencyKeyError,
   InvalidOrderIdError,
   InvalidTransitionError,
@@ -34,8 +33,8 @@ import type { OrderStatus } from './order.entity.js';
 import { OrderPlacementService } from './order-placement.service.js';
 import { OrdersRepository, type OrderWithItems } from './orders.repository.js';
 import { orderEtag, toOrderResponse } from './orders.mapper.js';
+import { decodeCursor, encodeCursor, ORDER_ID_PATTERN } from './order-cursor.js';
 
-export const ORDER_ID_PATTERN = /^ORD-[0-9A-HJKMNP-TV-Z]{26}$/;
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -289,22 +288,4 @@ export class OrdersService implements OnModuleInit {
     });
     return this.respond({ loaded });
   }
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after: id })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      v?: unknown;
-      after?: unknown;
-    };
-    if (parsed.v === 1 && typeof parsed.after === 'string' && ORDER_ID_PATTERN.test(parsed.after))
-      return parsed.after;
-  } catch {
-    // fall through
-  }
-  throw new InvalidOrderCursorError();
 }

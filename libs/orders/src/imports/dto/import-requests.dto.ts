@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 const BOOLEAN_STRINGS = ['true', 'false'] as const;
 
@@ -13,4 +14,21 @@ export class ImportQueryDto {
   @IsOptional()
   @IsIn(BOOLEAN_STRINGS)
   allowDuplicate?: 'true' | 'false';
+}
+
+/** A page of the order ids an import created. */
+export class ImportOrdersQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
 }

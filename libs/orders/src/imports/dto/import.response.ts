@@ -97,3 +97,17 @@ export class StoredImportResponse extends ImportSummaryResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   finishedAt!: string | null;
 }
+
+/** A page of the order ids an import created. */
+export class ImportOrdersResponse {
+  @ApiProperty({
+    type: String,
+    isArray: true,
+    example: ['ORD-01JD8Q5Z3M7R4T6V8X0B2C4D6F'],
+    description: 'ids of the orders the import created, in the order they were created',
+  })
+  items!: string[];
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  nextCursor!: string | null;
+}
