@@ -278,6 +278,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/operators/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An operator's second factor: state, recovery codes left, lock (no secret) */
+        get: operations["MfaAdminController_status"];
+        put?: never;
+        post?: never;
+        /** Reset an operator's second factor and recovery codes (audited); its next privileged sign-in enrols again */
+        delete: operations["MfaAdminController_reset"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me": {
         parameters: {
             query?: never;
@@ -459,6 +477,23 @@ export interface paths {
         };
         /** An import and its stored report */
         get: operations["ImportsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/imports/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ids of the orders an import created, a page at a time, oldest first */
+        get: operations["ImportsController_orders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -690,6 +725,20 @@ export interface components {
             kid: string;
             /** @description Keys that stopped signing (still verify) */
             retired: string[];
+        };
+        MfaStatusResponse: {
+            /**
+             * @description none: no second factor; pending: enrolment begun, not confirmed; active: confirmed
+             * @enum {string}
+             */
+            state: "none" | "pending" | "active";
+            /**
+             * @description Unused recovery codes (0 unless active)
+             * @example 10
+             */
+            recoveryCodesLeft: number;
+            /** @description true while wrong codes have locked second-factor checks */
+            locked: boolean;
         };
         MeResponse: {
             /**
@@ -945,13 +994,24 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
         };
+        ImportOrdersResponse: {
+            /**
+             * @description ids of the orders the import created, in the order they were created
+             * @example [
+             *       "ORD-01JD8Q5Z3M7R4T6V8X0B2C4D6F"
+             *     ]
+             */
+            items: string[];
+            /** @description pass as cursor for the next page */
+            nextCursor?: string | null;
+        };
         /** @description An RFC 9457 problem document. `type` is one of the URNs listed in x-problem-types. */
         Problem: {
             /**
              * @example urn:orderops:problem:order-not-found
              * @enum {string}
              */
-            type: "urn:orderops:problem:bad-request" | "urn:orderops:problem:built-in-client" | "urn:orderops:problem:client-id-taken" | "urn:orderops:problem:client-name-taken" | "urn:orderops:problem:client-not-found" | "urn:orderops:problem:conflict" | "urn:orderops:problem:created-by-operators-only" | "urn:orderops:problem:customer-ambiguous" | "urn:orderops:problem:customer-erased" | "urn:orderops:problem:customer-not-found" | "urn:orderops:problem:decryption-failed" | "urn:orderops:problem:external-ref-taken" | "urn:orderops:problem:forbidden" | "urn:orderops:problem:gone" | "urn:orderops:problem:idempotency-key-reused" | "urn:orderops:problem:import-duplicate" | "urn:orderops:problem:import-external-ref-race" | "urn:orderops:problem:import-idle-timeout" | "urn:orderops:problem:import-interrupted" | "urn:orderops:problem:import-invalid-file" | "urn:orderops:problem:import-no-rows" | "urn:orderops:problem:import-not-found" | "urn:orderops:problem:import-rejected" | "urn:orderops:problem:import-spool-full" | "urn:orderops:problem:import-too-large" | "urn:orderops:problem:imports-busy" | "urn:orderops:problem:insufficient-scope" | "urn:orderops:problem:internal" | "urn:orderops:problem:invalid-audit-event" | "urn:orderops:problem:invalid-cursor" | "urn:orderops:problem:invalid-customer-id" | "urn:orderops:problem:invalid-idempotency-key" | "urn:orderops:problem:invalid-import-id" | "urn:orderops:problem:invalid-order-id" | "urn:orderops:problem:invalid-status-transition" | "urn:orderops:problem:invalid-token" | "urn:orderops:problem:last-admin" | "urn:orderops:problem:malformed-body" | "urn:orderops:problem:method-not-allowed" | "urn:orderops:problem:not-acceptable" | "urn:orderops:problem:not-found" | "urn:orderops:problem:operator-not-found" | "urn:orderops:problem:operators-only" | "urn:orderops:problem:order-not-found" | "urn:orderops:problem:payload-too-large" | "urn:orderops:problem:precondition-failed" | "urn:orderops:problem:precondition-required" | "urn:orderops:problem:public-client-secret" | "urn:orderops:problem:rate-limited" | "urn:orderops:problem:request-timeout" | "urn:orderops:problem:service-unavailable" | "urn:orderops:problem:token-in-query" | "urn:orderops:problem:unauthenticated" | "urn:orderops:problem:unauthorized" | "urn:orderops:problem:undeclared-route" | "urn:orderops:problem:unknown-customer" | "urn:orderops:problem:unsupported-content-encoding" | "urn:orderops:problem:unsupported-media-type" | "urn:orderops:problem:username-taken" | "urn:orderops:problem:validation-failed" | "urn:orderops:problem:weak-password" | "urn:orderops:problem:wrong-current-password";
+            type: "urn:orderops:problem:bad-request" | "urn:orderops:problem:built-in-client" | "urn:orderops:problem:client-id-taken" | "urn:orderops:problem:client-name-taken" | "urn:orderops:problem:client-not-found" | "urn:orderops:problem:conflict" | "urn:orderops:problem:created-by-operators-only" | "urn:orderops:problem:customer-ambiguous" | "urn:orderops:problem:customer-erased" | "urn:orderops:problem:customer-not-found" | "urn:orderops:problem:decryption-failed" | "urn:orderops:problem:external-ref-taken" | "urn:orderops:problem:forbidden" | "urn:orderops:problem:gone" | "urn:orderops:problem:idempotency-key-reused" | "urn:orderops:problem:import-duplicate" | "urn:orderops:problem:import-external-ref-race" | "urn:orderops:problem:import-idle-timeout" | "urn:orderops:problem:import-interrupted" | "urn:orderops:problem:import-invalid-file" | "urn:orderops:problem:import-no-rows" | "urn:orderops:problem:import-not-found" | "urn:orderops:problem:import-rejected" | "urn:orderops:problem:import-spool-full" | "urn:orderops:problem:import-too-large" | "urn:orderops:problem:imports-busy" | "urn:orderops:problem:insufficient-scope" | "urn:orderops:problem:internal" | "urn:orderops:problem:invalid-audit-event" | "urn:orderops:problem:invalid-cursor" | "urn:orderops:problem:invalid-customer-id" | "urn:orderops:problem:invalid-idempotency-key" | "urn:orderops:problem:invalid-import-id" | "urn:orderops:problem:invalid-order-id" | "urn:orderops:problem:invalid-status-transition" | "urn:orderops:problem:invalid-token" | "urn:orderops:problem:last-admin" | "urn:orderops:problem:malformed-body" | "urn:orderops:problem:method-not-allowed" | "urn:orderops:problem:mfa-already-enrolled" | "urn:orderops:problem:mfa-not-pending" | "urn:orderops:problem:not-acceptable" | "urn:orderops:problem:not-found" | "urn:orderops:problem:operator-not-found" | "urn:orderops:problem:operators-only" | "urn:orderops:problem:order-not-found" | "urn:orderops:problem:payload-too-large" | "urn:orderops:problem:precondition-failed" | "urn:orderops:problem:precondition-required" | "urn:orderops:problem:public-client-secret" | "urn:orderops:problem:rate-limited" | "urn:orderops:problem:request-timeout" | "urn:orderops:problem:service-unavailable" | "urn:orderops:problem:token-in-query" | "urn:orderops:problem:unauthenticated" | "urn:orderops:problem:unauthorized" | "urn:orderops:problem:undeclared-route" | "urn:orderops:problem:unknown-customer" | "urn:orderops:problem:unsupported-content-encoding" | "urn:orderops:problem:unsupported-media-type" | "urn:orderops:problem:username-taken" | "urn:orderops:problem:validation-failed" | "urn:orderops:problem:weak-password" | "urn:orderops:problem:wrong-current-password";
             /** @example Not Found */
             title: string;
             /** @example 404 */
@@ -965,6 +1025,8 @@ export interface components {
             instance: string;
             /** @description echoed in X-Request-Id and the logs */
             requestId: string;
+            /** @description on 5xx answers while tracing is on: the W3C trace id of the request */
+            traceId?: string;
             /** @description field-level problems (validation failures) */
             errors?: {
                 /** @example items.0.quantity */
@@ -2282,6 +2344,155 @@ export interface operations {
             };
         };
     };
+    MfaAdminController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatusResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No operator has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MfaAdminController_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset (also when the operator had none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No operator has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     MeController_me: {
         parameters: {
             query?: never;
@@ -3376,6 +3587,94 @@ export interface operations {
                 };
             };
             /** @description Not an import id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: orders:import */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No import you can see has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ImportsController_orders: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOrdersResponse"];
+                };
+            };
+            /** @description Not an import id, a bad limit or a cursor this API did not issue */
             400: {
                 headers: {
                     [name: string]: unknown;
