@@ -87,7 +87,7 @@ describe('problem documentation', () => {
   it('the Problem schema carries the RFC 9457 members the service answers', () => {
     const problem = document.components.schemas['Problem'];
     expect(Object.keys(problem.properties).sort()).toEqual(
-      ['detail', 'errors', 'instance', 'requestId', 'status', 'title', 'type'].sort(),
+      ['detail', 'errors', 'instance', 'requestId', 'status', 'title', 'traceId', 'type'].sort(),
     );
     expect(problem.required).toEqual(['type', 'title', 'status', 'detail', 'instance', 'requestId']);
   });

@@ -8,7 +8,7 @@ export class MfaStatusResponse {
   })
   state!: MfaState;
 
-  @ApiProperty({ description: 'Unused recovery codes (0 unless active)', example: 10 })
+  @ApiProperty({ type: 'integer', description: 'Unused recovery codes (0 unless active)', example: 10 })
   recoveryCodesLeft!: number;
 
   @ApiProperty({ description: 'true while wrong codes have locked second-factor checks' })
