@@ -6,24 +6,32 @@ const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 export interface BoundedClientConfig extends pg.ClientConfig {
   /** Told of every failed query (the metrics' error counter). */
   readonly onQueryError?: (error: unknown) => void;
+  /** Told whenever the server answered a query, with rows or an error (the pool stall watch). */
+  readonly onAnswer?: () => void;
 }
 
 /** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
-function observeErrors(
+function observeQueries(
   method: (...args: unknown[]) => unknown,
   failed: (error: unknown) => void,
+  answered: () => void,
 ): (...args: unknown[]) => unknown {
+  const settled = (error: unknown): void => {
+    if (error) failed(error);
+    // An error the server sent is an answer too; a timeout or a lost socket is not.
+    if (!error || error instanceof pg.DatabaseError) answered();
+  };
   return (...args: unknown[]): unknown => {
     const last = args.at(-1);
     if (typeof last === 'function') {
       args[args.length - 1] = (error: unknown, ...rest: unknown[]): unknown => {
-        if (error) failed(error);
+        settled(error);
         return (last as (e: unknown, ...r: unknown[]) => unknown)(error, ...rest);
       };
       return method(...args);
     }
     const result = method(...args);
-    if (result instanceof Promise) result.catch(failed);
+    if (result instanceof Promise) result.then(() => settled(undefined), settled);
     return result;
   };
 }
@@ -39,12 +47,13 @@ export class BoundedClient extends pg.Client {
   constructor(config?: BoundedClientConfig) {
     super(config);
     const onError = config?.onQueryError;
+    const onAnswer = config?.onAnswer ?? ((): void => undefined);
     const failed = (error: unknown): void => {
       if (error === null || error === undefined) return;
       onError?.(error);
       this.dropIfUnanswered(error);
     };
-    this.query = observeErrors(this.query.bind(this), failed) as pg.Client['query'];
+    this.query = observeQueries(this.query.bind(this), failed, onAnswer) as pg.Client['query'];
   }
 
   private dropIfUnanswered(error: unknown): void {
