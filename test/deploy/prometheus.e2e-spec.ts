@@ -23,7 +23,7 @@ import {
 const HELM_TIMEOUT = 180_000;
 const skipReason = prometheusSkipReason();
 // The default reporter shows a skipped file without its describe names: say why here too.
-if (skipReason) console.warn(`test/deploy/prometheus.e2e-spec.ts ${skipReason}`);
+if (skipReason) process.stderr.write(`test/deploy/prometheus.e2e-spec.ts ${skipReason}\n`);
 const POD = 'orderops-7d9f-abcde';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
