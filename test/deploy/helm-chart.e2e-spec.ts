@@ -222,6 +222,7 @@ describe.each(FIXTURES)('values fixture: $name', (f) => {
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '15000',
       DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '5000',
       DATABASE_KEEPALIVE_IDLE_MS: '30000',
+      DATABASE_POOL_STALL_LIVENESS_MS: '30000',
     });
   });
 

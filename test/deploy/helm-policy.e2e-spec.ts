@@ -388,7 +388,7 @@ const MUTATIONS: Mutation[] = [
     what: 'Service targets an undeclared port',
     mutate: (o) =>
       void (byKind<{ spec: { ports: { targetPort: string }[] } }>(o, 'Service').spec.ports[0].targetPort =
-        'metrics'),
+        'undeclared'),
   },
   {
     rule: 'PDB-SELECTOR',

@@ -1,6 +1,7 @@
 import { Metrics } from '@orderops/core';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { databaseKind } from '../support/test-database.js';
 import { useTestApp } from '../support/use-test-app.js';
 import { samples } from './support.js';
 
@@ -79,8 +80,11 @@ describe('database metrics', () => {
     expect(after).toBeGreaterThan(before);
   });
 
-  it('counts a wait for a pool connection that runs out as "timeout"', async () => {
+  it('counts a wait for a pool connection that runs out as "timeout", and as an acquire timeout', async () => {
+    const acquireTimeouts = async (): Promise<number> =>
+      (await values()).get('orderops_db_pool_acquire_timeouts_total') ?? -1;
     const before = await errors('timeout');
+    const timeoutsBefore = await acquireTimeouts();
     const release = await holdPool();
     try {
       await expect(t.app.get(DataSource).query('SELECT 1')).rejects.toThrow(/timeout exceeded/);
@@ -88,6 +92,13 @@ describe('database metrics', () => {
       await release();
     }
     expect(await errors('timeout')).toBe(before + 1);
+    expect(await acquireTimeouts()).toBe(timeoutsBefore + 1);
+    // A statement timeout is a timeout, but no wait for the pool: the acquire counter stays.
+    // (PGlite has no statement timeout: there the sleep just ends.)
+    const slow = t.app.get(DataSource).query('SELECT pg_sleep(1)');
+    if (databaseKind === 'postgres') await expect(slow).rejects.toThrow();
+    else await slow;
+    expect(await acquireTimeouts()).toBe(timeoutsBefore + 1);
   });
 
   it('counts queries and connection attempts that find the database gone as "connection"', async () => {

@@ -1,7 +1,9 @@
 import { Metrics } from '@orderops/core';
+import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { asOwnerWithoutTriggers, chainHead, storedEvents, verifyViaApi } from '../support/audit.js';
 import { basic, form, passwordGrant, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
-import { postImport, sampleCsv } from '../support/imports.js';
+import { postImport, sampleCsv, uniqueCsv } from '../support/imports.js';
 import { useTestApp } from '../support/use-test-app.js';
 import { samples } from './support.js';
 
@@ -14,9 +16,9 @@ const STRICT_LIMIT = 8;
 describe('auth, audit and import metrics', () => {
   const t = useTestApp({
     env: { STRICT_RATE_LIMIT_PER_MINUTE: String(STRICT_LIMIT) },
-    operators: { loader: ['orders:import'], victim: ['orders:read'] },
+    operators: { loader: ['orders:import'], victim: ['orders:read'], auditor: ['audit:read'] },
     clients: { Partner: ['orders:read'] },
-    signIn: ['loader'],
+    signIn: ['loader', 'auditor'],
   });
   const values = async (): Promise<Map<string, number>> => samples(await t.app.get(Metrics).scrape());
   /** How much each named series moved while `act` ran. */
@@ -128,5 +130,103 @@ describe('auth, audit and import metrics', () => {
       },
     );
     expect(moved).toEqual([4, 2, 1, 0]);
+  });
+
+  it('times imports by status: a completed one and a strict one that failed', async () => {
+    const moved = await deltas(
+      [
+        'orderops_import_duration_seconds_count{status="completed"}',
+        'orderops_import_duration_seconds_count{status="failed"}',
+      ],
+      async () => {
+        expect((await postImport(t.app, t.token('loader'), uniqueCsv(['Good,1.00,1']))).statusCode).toBe(201);
+        const strict = await postImport(
+          t.app,
+          t.token('loader'),
+          uniqueCsv(['Good,1.00,1', 'Bad,abc,1']),
+          '?strict=true',
+        );
+        expect(strict.statusCode).toBe(422);
+      },
+    );
+    expect(moved).toEqual([1, 1]);
+    const after = await values();
+    expect(after.get('orderops_import_duration_seconds_sum{status="completed"}')).toBeGreaterThan(0);
+    // Buckets are cumulative: the slowest one holds every import.
+    expect(after.get('orderops_import_duration_seconds_bucket{le="+Inf",status="failed"}')).toBe(
+      after.get('orderops_import_duration_seconds_count{status="failed"}'),
+    );
+  });
+
+  it('times the wait for a hashing slot, and shows the queue while sign-ins pile up', async () => {
+    const one = await deltas(['orderops_auth_password_hash_wait_seconds_count'], async () => {
+      expect((await passwordGrant(t.app, 'victim', TEST_OPERATOR_PASSWORD)).statusCode).toBe(200);
+    });
+    // One sign-in checks one password: one wait observed (0 s when a slot is free).
+    expect(one).toEqual([1]);
+    expect((await values()).get('orderops_auth_password_hash_queue_depth')).toBe(0);
+
+    // Twelve sign-ins at once for two slots: ten of them queue for ~10 ms of argon2id each.
+    const before = await values();
+    let deepest = 0;
+    let settled = false;
+    const storm = Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        tokenFrom(`198.51.100.${20 + i}`, {
+          grant_type: 'password',
+          client_id: 'orderops-web',
+          username: 'victim',
+          password: TEST_OPERATOR_PASSWORD,
+        }),
+      ),
+    ).finally(() => (settled = true));
+    while (!settled) {
+      deepest = Math.max(deepest, (await values()).get('orderops_auth_password_hash_queue_depth') ?? 0);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await storm).map((res) => res.statusCode)).toEqual(Array(12).fill(200));
+    const after = await values();
+    expect(deepest).toBeGreaterThan(0);
+    expect(after.get('orderops_auth_password_hash_queue_depth')).toBe(0);
+    const waited =
+      (after.get('orderops_auth_password_hash_wait_seconds_sum') ?? 0) -
+      (before.get('orderops_auth_password_hash_wait_seconds_sum') ?? 0);
+    expect(waited).toBeGreaterThan(0);
+  });
+
+  it('reports the chain head seq this replica appended', async () => {
+    const ds = t.app.get(DataSource);
+    expect((await passwordGrant(t.app, 'victim', 'wrong-password-123')).statusCode).toBe(400);
+    const head = await chainHead(ds);
+    expect((await values()).get('orderops_audit_chain_head_seq')).toBe(Number(head.seq));
+  });
+
+  it('counts verify failures by kind, and a clean verify counts none', async () => {
+    const ds = t.app.get(DataSource);
+    const keys = [
+      'orderops_audit_verify_failures_total{reason="hash_mismatch"}',
+      'orderops_audit_verify_failures_total{reason="gap"}',
+      'orderops_audit_verify_failures_total{reason="checkpoint_mismatch"}',
+    ];
+    const clean = await deltas(keys, async () => {
+      expect((await verifyViaApi(t.app, t.token('auditor'))).valid).toBe(true);
+    });
+    expect(clean).toEqual([0, 0, 0]);
+
+    const [target] = await storedEvents(ds, 'auth.login.failed');
+    const broken = await deltas(keys, async () => {
+      await asOwnerWithoutTriggers(ds, (m) =>
+        m.query(`UPDATE audit_events SET outcome = 'success' WHERE seq = $1`, [target.seq]),
+      );
+      try {
+        expect((await verifyViaApi(t.app, t.token('auditor'))).brokenAt?.reason).toBe('hash_mismatch');
+      } finally {
+        await asOwnerWithoutTriggers(ds, (m) =>
+          m.query(`UPDATE audit_events SET outcome = $2 WHERE seq = $1`, [target.seq, target.outcome]),
+        );
+      }
+    });
+    expect(broken).toEqual([1, 0, 0]);
+    expect((await verifyViaApi(t.app, t.token('auditor'))).valid).toBe(true);
   });
 });

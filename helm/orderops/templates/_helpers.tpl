@@ -262,7 +262,10 @@ DATABASE_LOCK_TIMEOUT_MS: {{ .Values.database.lockTimeoutMs | int64 | quote }}
 DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: {{ .Values.database.idleInTransactionTimeoutMs | int64 | quote }}
 DATABASE_POOL_ACQUIRE_TIMEOUT_MS: {{ .Values.database.poolAcquireTimeoutMs | int64 | quote }}
 DATABASE_KEEPALIVE_IDLE_MS: {{ .Values.database.keepAliveIdleMs | int64 | quote }}
+DATABASE_POOL_STALL_LIVENESS_MS: {{ .Values.database.poolStallLivenessMs | int64 | quote }}
 DATABASE_MIGRATE_ON_START: "false"
+METRICS_ENABLED: {{ .Values.metrics.enabled | quote }}
+METRICS_PORT: {{ .Values.metrics.port | int64 | quote }}
 {{- if .Values.database.caCert }}
 DATABASE_SSL_CA: {{ .Values.database.caCert | quote }}
 {{- else if .Values.database.existingCaConfigMap.name }}

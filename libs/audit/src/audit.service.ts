@@ -56,7 +56,8 @@ export interface AuditHead {
   readonly hash: string;
 }
 
-export type AuditBreak = 'hash_mismatch' | 'gap' | 'checkpoint_mismatch';
+export const AUDIT_BREAKS = ['hash_mismatch', 'gap', 'checkpoint_mismatch'] as const;
+export type AuditBreak = (typeof AUDIT_BREAKS)[number];
 
 export interface AuditVerification {
   readonly valid: boolean;
@@ -110,9 +111,50 @@ export class AuditService {
       'orderops_audit_appends_total',
       'Audit events appended to the chain (just before their transaction commits).',
     );
+    this.verifyFailed = metrics.closedCounter(
+      'orderops_audit_verify_failures_total',
+      'Chain verifications (GET /audit/verify, or the CLI in its own process) that found a break, by kind.',
+      'reason',
+      AUDIT_BREAKS,
+    );
+    metrics.gauge(
+      'orderops_audit_chain_head_seq',
+      'Highest audit chain sequence number this process appended or read (max across replicas: the head).',
+      () => this.knownHeadSeq(),
+    );
   }
 
   private readonly appended: (by?: number) => void;
+  private readonly verifyFailed: (reason: AuditBreak) => void;
+  /** Highest seq seen here; undefined until this process appended or read the head. */
+  private headSeq: number | undefined;
+  private readingHead = false;
+
+  private sawSeq(seq: string): void {
+    const value = Number(seq);
+    if (this.headSeq === undefined || value > this.headSeq) this.headSeq = value;
+  }
+
+  /**
+   * The gauge's value. A replica that has appended nothing yet reads the head once, in the
+   * background of its first scrape (a scrape must never wait on the database): the next
+   * scrape has it.
+   */
+  private knownHeadSeq(): number | undefined {
+    if (this.headSeq === undefined && !this.readingHead) {
+      this.readingHead = true;
+      this.repository.getHead().then(
+        (head) => {
+          if (head) this.sawSeq(head.seq);
+          this.readingHead = false;
+        },
+        () => {
+          this.readingHead = false;
+        },
+      );
+    }
+    return this.headSeq;
+  }
 
   /**
    * Appends an event within the caller's transaction (`manager` must be a transaction's),
@@ -169,6 +211,7 @@ export class AuditService {
     });
     await this.repository.append(rows, runner.manager);
     this.appended(rows.length);
+    this.sawSeq(seq);
   }
 
   /** The transaction (or savepoint) rolls back: its recorded events are dropped with it. */
@@ -236,7 +279,14 @@ export class AuditService {
    * carry its hash (`checkpoint_mismatch` when the tail was rewritten or cut below it).
    */
   async verify(checkpoint?: AuditHead): Promise<AuditVerification> {
+    const verification = await this.walk(checkpoint);
+    if (verification.brokenAt) this.verifyFailed(verification.brokenAt.reason);
+    return verification;
+  }
+
+  private async walk(checkpoint?: AuditHead): Promise<AuditVerification> {
     const head = await this.head();
+    this.sawSeq(head.seq);
     const headSeq = BigInt(head.seq);
     let expected = 1n;
     let prevHash = AUDIT_GENESIS_HASH;

@@ -30,8 +30,12 @@ export class AuthMetrics {
   readonly tokenRefused: (code: OAuthErrorCode) => void;
   readonly loginFailed: (reason: LoginFailure) => void;
   readonly lockout: () => void;
+  /** Time a password hash or check waited for one of the hashing slots (0 when one was free). */
+  readonly hashWaited: (seconds: number) => void;
+  private readonly metrics: Metrics;
 
   constructor(metrics: Metrics) {
+    this.metrics = metrics;
     this.tokenIssued = metrics.closedCounter(
       'orderops_auth_tokens_issued_total',
       'Access tokens issued by POST /oauth/token, by grant type.',
@@ -55,5 +59,19 @@ export class AuthMetrics {
       'Sign-in locks set on an (account, client address) after repeated failures.',
     );
     this.lockout = () => locked();
+    this.hashWaited = metrics.histogram(
+      'orderops_auth_password_hash_wait_seconds',
+      'Wait for an argon2id hashing slot before a password hash or check ran.',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    );
+  }
+
+  /** The hashing queue's depth, read at scrape time from the hasher that owns it. */
+  watchHashQueue(depth: () => number): void {
+    this.metrics.gauge(
+      'orderops_auth_password_hash_queue_depth',
+      'Password hashes and checks waiting for an argon2id hashing slot.',
+      depth,
+    );
   }
 }

@@ -58,6 +58,11 @@ async function openDatabase(
     poolObserver: metrics.database,
   });
   metrics.database.watch(() => database.poolStats());
+  metrics.gauge(
+    'orderops_db_pool_stalled_seconds',
+    'How long callers have waited with no connection returned or handed out and no answer from the database (0: none waiting).',
+    () => database.poolStall().stalledMs / 1000,
+  );
   if (config.database.migrateOnStart && !database.runningInstance) {
     const applied = await database.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');

@@ -2,7 +2,8 @@ import { idOf, type K8sObject } from './k8s-objects.js';
 
 /**
  * Validates rendered objects against the Kubernetes OpenAPI schemas shipped by
- * kubernetes-models (offline; kubectl cannot validate without a cluster). A kind the package
+ * kubernetes-models (offline; kubectl cannot validate without a cluster), and the Prometheus
+ * Operator's ServiceMonitor and PrometheusRule by @kubernetes-models/prometheus-operator. A kind the package
  * does not know, or a beta/alpha/removed API version, fails. ExternalSecret (external-secrets.io/v1) is not in kubernetes-models
  * (its add-on package stops at v1beta1), so it gets a hand-written structural check that
  * refuses unknown fields.
@@ -14,10 +15,15 @@ interface ModelClass {
 
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Add-on API groups and the kubernetes-models package that holds their schemas. */
+const ADD_ON_MODELS: Record<string, string> = {
+  'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1',
+};
+
 /** apiVersion -> the kubernetes-models module path holding its kinds ("apps/v1" -> "kubernetes-models/apps/v1"). */
 function modulePathOf(apiVersion: string): string | undefined {
   if (!/^([a-z0-9.-]+\/)?v[0-9]+((alpha|beta)[0-9]+)?$/.test(apiVersion)) return undefined;
-  return `kubernetes-models/${apiVersion}`;
+  return ADD_ON_MODELS[apiVersion] ?? `kubernetes-models/${apiVersion}`;
 }
 
 /**

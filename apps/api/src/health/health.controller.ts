@@ -13,8 +13,16 @@ export class HealthController {
   @Get('live')
   @SkipRateLimit()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the process is serving requests' })
+  @ApiOperation({
+    summary:
+      'Liveness: the process serves requests and its database pool is not wedged (a database that is down fails readiness only)',
+  })
   live(): { status: 'ok' } {
+    const report = this.health.liveness();
+    if (!report.live)
+      throw new ServiceUnavailableError('The service is not live: its database pool is wedged.', {
+        checks: report.checks,
+      });
     return { status: 'ok' };
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { hash, parseOptions, verify, type Algorithm } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import { inSpan } from '@orderops/core';
+import { AuthMetrics } from '../auth.metrics.js';
 
 /** argon2id, m=19456 KiB, t=2, p=1 (DESIGN §1; OWASP's minimum for argon2id). */
 const ARGON2ID = 2 as Algorithm;
@@ -23,10 +24,25 @@ class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    /** Told how long each task waited for its slot, in seconds (0 when one was free). */
+    private readonly waited: (seconds: number) => void,
+  ) {}
+
+  /** Tasks queued for a slot now. */
+  get depth(): number {
+    return this.waiting.length;
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.active >= this.limit) {
+      const queued = performance.now();
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.waited((performance.now() - queued) / 1000);
+    } else {
+      this.waited(0);
+    }
     this.active++;
     try {
       return await task();
@@ -39,9 +55,15 @@ class Semaphore {
 
 @Injectable()
 export class PasswordHasher {
-  private readonly slots = new Semaphore(MAX_CONCURRENT_HASHES);
+  private readonly slots: Semaphore;
   /** A real hash of a random password: unknown users are verified against it, at the same cost. */
-  private readonly decoy: Promise<string> = this.hash(randomBytes(32).toString('base64url'));
+  private readonly decoy: Promise<string>;
+
+  constructor(metrics: AuthMetrics) {
+    this.slots = new Semaphore(MAX_CONCURRENT_HASHES, metrics.hashWaited);
+    metrics.watchHashQueue(() => this.slots.depth);
+    this.decoy = this.hash(randomBytes(32).toString('base64url'));
+  }
 
   hash(password: string): Promise<string> {
     return inSpan('password.hash', {}, () => this.slots.run(() => hash(password, PASSWORD_HASH_OPTIONS)));

@@ -33,6 +33,11 @@ export interface DatabaseConfig {
   readonly poolAcquireTimeoutMs: number;
   /** Idle time before TCP keepalive probes start on a database connection. */
   readonly keepAliveIdleMs: number;
+  /**
+   * Callers starved this long while connections are lent out and none returns or gets an
+   * answer: the pool is wedged and `/health/live` answers 503, so the orchestrator restarts.
+   */
+  readonly poolStallLivenessMs: number;
 }
 
 export interface HttpConfig {
@@ -470,6 +475,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ),
       poolAcquireTimeoutMs: reader.integer('DATABASE_POOL_ACQUIRE_TIMEOUT_MS', 5_000, 100, 120_000),
       keepAliveIdleMs: reader.integer('DATABASE_KEEPALIVE_IDLE_MS', 30_000, 1_000, HOUR_MS),
+      poolStallLivenessMs: reader.integer('DATABASE_POOL_STALL_LIVENESS_MS', 30_000, 1_000, HOUR_MS),
     },
     auth: {
       issuer: readIssuer(reader, isProduction, port),

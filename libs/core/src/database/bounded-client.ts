@@ -7,6 +7,8 @@ const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 export interface BoundedClientConfig extends pg.ClientConfig {
   /** Told of every failed query (the metrics' error counter). */
   readonly onQueryError?: (error: unknown) => void;
+  /** Told whenever the server answered a query, with rows or an error (the pool stall watch). */
+  readonly onAnswer?: () => void;
 }
 
 /** Statement keywords a span may be named by; anything else is just a query. */
@@ -92,21 +94,27 @@ function traced(method: (...args: unknown[]) => unknown): (...args: unknown[]) =
 }
 
 /** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
-function observeErrors(
+function observeQueries(
   method: (...args: unknown[]) => unknown,
   failed: (error: unknown) => void,
+  answered: () => void,
 ): (...args: unknown[]) => unknown {
+  const settled = (error: unknown): void => {
+    if (error) failed(error);
+    // An error the server sent is an answer too; a timeout or a lost socket is not.
+    if (!error || error instanceof pg.DatabaseError) answered();
+  };
   return (...args: unknown[]): unknown => {
     const last = args.at(-1);
     if (typeof last === 'function') {
       args[args.length - 1] = (error: unknown, ...rest: unknown[]): unknown => {
-        if (error) failed(error);
+        settled(error);
         return (last as (e: unknown, ...r: unknown[]) => unknown)(error, ...rest);
       };
       return method(...args);
     }
     const result = method(...args);
-    if (result instanceof Promise) result.catch(failed);
+    if (result instanceof Promise) result.then(() => settled(undefined), settled);
     return result;
   };
 }
@@ -122,12 +130,13 @@ export class BoundedClient extends pg.Client {
   constructor(config?: BoundedClientConfig) {
     super(config);
     const onError = config?.onQueryError;
+    const onAnswer = config?.onAnswer ?? ((): void => undefined);
     const failed = (error: unknown): void => {
       if (error === null || error === undefined) return;
       onError?.(error);
       this.dropIfUnanswered(error);
     };
-    const query = observeErrors(this.query.bind(this), failed);
+    const query = observeQueries(this.query.bind(this), failed, onAnswer);
     // Decided per connection: tracing starts before the pool opens its first one.
     this.query = (tracingEnabled() ? traced(query) : query) as pg.Client['query'];
   }

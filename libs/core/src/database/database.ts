@@ -8,6 +8,7 @@ import { DataDirLockedError, RunningInstanceMigrationError } from '../errors/cor
 import type { PoolStats } from '../metrics/database-metrics.js';
 import { BoundedClient } from './bounded-client.js';
 import { observePool, type PoolObserver } from './pool-observer.js';
+import { PoolStallWatch, type PoolStallState } from './pool-stall.js';
 import {
   EmbeddedDatabase,
   type EmbeddedConnection,
@@ -78,9 +79,11 @@ function connectionOptions(
 export function poolOptions(
   database: DatabaseConfig,
   onQueryError?: (error: unknown) => void,
+  onAnswer?: () => void,
 ): Record<string, unknown> {
   return {
     onQueryError,
+    onAnswer,
     max: database.poolSize,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: database.poolAcquireTimeoutMs,
@@ -115,6 +118,7 @@ export class Database implements OnApplicationShutdown {
     private readonly sharedSession: boolean,
     /** Set when this process uses the embedded database another process serves. */
     readonly runningInstance: RunningInstanceConnection | undefined,
+    private readonly stall: PoolStallWatch,
   ) {}
 
   get isEmbedded(): boolean {
@@ -142,6 +146,7 @@ export class Database implements OnApplicationShutdown {
     const database = running
       ? { ...config.database, poolSize: Math.min(config.database.poolSize, ATTACHED_POOL_SIZE) }
       : config.database;
+    const stall = new PoolStallWatch(config.database.poolStallLivenessMs);
     try {
       const dataSource = new DataSource({
         type: 'postgres',
@@ -158,14 +163,15 @@ export class Database implements OnApplicationShutdown {
         uuidExtension: 'pgcrypto',
         logging: false,
         connectTimeoutMS: database.poolAcquireTimeoutMs,
-        extra: poolOptions(database, options.onQueryError),
+        extra: poolOptions(database, options.onQueryError, stall.answered),
       } as DataSourceOptions);
       await dataSource.initialize();
+      stall.attach((dataSource.driver as unknown as { master: Pool }).master);
       if (options.poolObserver) {
         observePool((dataSource.driver as unknown as { master: Pool }).master, options.poolObserver);
       }
       const shared = embedded !== undefined || running !== undefined || (await isPGlite(dataSource));
-      return new Database(dataSource, embedded, shared, running);
+      return new Database(dataSource, embedded, shared, running, stall);
     } catch (error) {
       await embedded?.stop();
       throw error;
@@ -219,6 +225,11 @@ export class Database implements OnApplicationShutdown {
   poolStats(): PoolStats {
     const pool = this.pool as Pool & { options: { max: number } };
     return { max: pool.options.max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+  }
+
+  /** Whether callers starve for connections that never come back (the liveness probe). */
+  poolStall(): PoolStallState {
+    return this.stall.state();
   }
 
   async ping(): Promise<void> {

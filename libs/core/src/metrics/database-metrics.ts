@@ -53,6 +53,7 @@ export class DatabaseMetrics implements PoolObserver {
   private pool: (() => PoolStats) | undefined;
   private readonly errors: Counter<'class'>;
   private readonly acquire: Histogram;
+  private readonly acquireTimeouts: Counter;
 
   constructor(registry: Registry) {
     const stat = (name: string, help: string, read: (stats: PoolStats) => number): void => {
@@ -88,6 +89,11 @@ export class DatabaseMetrics implements PoolObserver {
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
+    this.acquireTimeouts = new Counter({
+      name: 'orderops_db_pool_acquire_timeouts_total',
+      help: 'Waits for a pool connection that ended at DATABASE_POOL_ACQUIRE_TIMEOUT_MS (or a connect timeout) without one.',
+      registers: [registry],
+    });
   }
 
   acquired(seconds: number): void {
@@ -97,6 +103,7 @@ export class DatabaseMetrics implements PoolObserver {
   /** A wait for a connection that failed counts as a failed query, by the same classes. */
   failed(error: unknown): void {
     this.queryFailed(error);
+    if (queryErrorClassOf(error) === 'timeout') this.acquireTimeouts.inc();
   }
 
   /** The pool to report; called once the database is open. */

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DatabaseMetrics } from './database-metrics.js';
 
 /**
@@ -44,6 +44,58 @@ export class Metrics {
     for (const child of children.values()) child.inc(0);
     return (value, by = 1) => children.get(value)?.inc(by);
   }
+
+  /**
+   * A gauge read at scrape time from what the caller keeps (a number it already tracks), so
+   * nothing is spent per event. Registered once per name: a second module's reader replaces
+   * the first, like the counters' shared series.
+   */
+  gauge(name: string, help: string, read: () => number | undefined): void {
+    const readers = this.gaugeReaders;
+    readers.set(name, read);
+    if (this.registry.getSingleMetric(name) !== undefined) return;
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const value = readers.get(name)?.();
+        if (value !== undefined) this.set(value);
+      },
+    });
+  }
+
+  /**
+   * A histogram in seconds, optionally with one label from a fixed set (each series present
+   * from the start, like closedCounter). Returns the observer: (seconds, value?) => void.
+   */
+  histogram<V extends string = never>(
+    name: string,
+    help: string,
+    buckets: readonly number[],
+    label?: { name: string; values: readonly V[] },
+  ): (seconds: number, value?: V) => void {
+    const histogram =
+      (this.registry.getSingleMetric(name) as Histogram | undefined) ??
+      new Histogram({
+        name,
+        help,
+        buckets: [...buckets],
+        labelNames: label ? [label.name] : [],
+        registers: [this.registry],
+      });
+    if (label === undefined) {
+      // An unlabelled histogram exposes its zero buckets by itself.
+      return (seconds) => histogram.observe(seconds);
+    }
+    const children = new Map(label.values.map((value) => [value, histogram.labels(value)] as const));
+    for (const value of label.values) histogram.zero({ [label.name]: value });
+    return (seconds, value) => {
+      if (value !== undefined) children.get(value)?.observe(seconds);
+    };
+  }
+
+  private readonly gaugeReaders = new Map<string, () => number | undefined>();
 
   /** One registry per app, but a lib's module may be built twice in it: they share the series. */
   private counterNamed(name: string, help: string, labelNames: string[]): Counter {
