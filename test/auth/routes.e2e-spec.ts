@@ -20,6 +20,7 @@ const EXPECTED_ROUTES = [
   'GET /.well-known/oauth-authorization-server -> public',
   'GET /admin/clients -> admin',
   'POST /admin/clients -> admin',
+  'PATCH /admin/clients/:clientId -> admin',
   'DELETE /admin/clients/:clientId -> admin',
   'POST /admin/clients/:clientId/secret -> admin',
   'GET /admin/operators -> admin',

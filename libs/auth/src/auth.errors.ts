@@ -173,6 +173,17 @@ export class BuiltInClientError extends AppError {
   }
 }
 
+/** The built-in apps' flows are the product's, their redirect URIs the configuration's. */
+export class BuiltInRedirectsError extends AppError {
+  constructor() {
+    super(AuthErrorCode.BuiltInClient, 409, 'Conflict', {
+      detail:
+        'The grant types, token endpoint method and redirect URIs of built-in clients are fixed or configured ' +
+        '(ORDEROPS_WEB_REDIRECT_URIS), not set through the API.',
+    });
+  }
+}
+
 /**
  * The same answer for a wrong current password and a locked address (as at sign-in), so the
  * answer never says which it was.

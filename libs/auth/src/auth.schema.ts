@@ -4,6 +4,7 @@ import { CreateAuth1732400000000 } from './migrations/1732400000000-create-auth.
 import { LoginLocksTokenGenerations1733200000000 } from './migrations/1733200000000-login-locks-token-generations.js';
 import { UniqueClientNames1733300000002 } from './migrations/1733300000002-unique-client-names.js';
 import { ClientPreviousSecret1733300000004 } from './migrations/1733300000004-client-previous-secret.js';
+import { ClientRedirects1733300000010 } from './migrations/1733300000010-client-redirects.js';
 
 export const authSchema: DatabaseSchema = {
   entities: AUTH_ENTITIES,
@@ -12,5 +13,6 @@ export const authSchema: DatabaseSchema = {
     LoginLocksTokenGenerations1733200000000,
     UniqueClientNames1733300000002,
     ClientPreviousSecret1733300000004,
+    ClientRedirects1733300000010,
   ],
 };
