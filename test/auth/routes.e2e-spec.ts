@@ -40,6 +40,7 @@ const EXPECTED_ROUTES = [
   'GET /health/ready -> public',
   'GET /me -> (any token)',
   'POST /me/password -> (any token)',
+  'GET /oauth/authorize -> public',
   'POST /oauth/introspect -> public, issued-to-caller',
   'GET /orders -> orders:read, owned',
   'POST /orders -> orders:write, owned',
@@ -48,6 +49,7 @@ const EXPECTED_ROUTES = [
   'POST /orders/imports -> orders:import, owned',
   'GET /orders/imports/:id -> orders:import, owned',
   'POST /oauth/revoke -> public, issued-to-caller',
+  'POST /oauth/sign-in -> public',
   'POST /oauth/token -> public',
 ];
 

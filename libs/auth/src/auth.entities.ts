@@ -1,4 +1,6 @@
+import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
 import { OAuthClientEntity } from './clients/oauth-client.entity.js';
+import { SessionEntity } from './sessions/session.entity.js';
 import { SigningKeyEntity } from './keys/signing-key.entity.js';
 import { LoginLockEntity } from './operators/login-lock.entity.js';
 import { OperatorEntity } from './operators/operator.entity.js';
@@ -12,4 +14,6 @@ export const AUTH_ENTITIES = [
   RefreshTokenEntity,
   RevokedAccessTokenEntity,
   LoginLockEntity,
+  SessionEntity,
+  AuthorizationCodeEntity,
 ];

@@ -48,13 +48,15 @@ export class OAuthError extends AppError {
     description: string,
     status = oauthCode === 'invalid_client' ? 401 : 400,
     cause?: unknown,
+    /** RFC 6749 §5.2: the Basic challenge answers a client that tried the Authorization header. */
+    challenge = oauthCode === 'invalid_client',
   ) {
     super(`oauth-${oauthCode.replaceAll('_', '-')}`, status, 'OAuth error', {
       detail: description,
       cause,
       headers: {
         'Cache-Control': 'no-store',
-        ...(oauthCode === 'invalid_client' ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {}),
+        ...(challenge ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {}),
         ...(status === 503 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
       },
       representation: {

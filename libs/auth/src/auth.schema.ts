@@ -5,6 +5,7 @@ import { LoginLocksTokenGenerations1733200000000 } from './migrations/1733200000
 import { UniqueClientNames1733300000002 } from './migrations/1733300000002-unique-client-names.js';
 import { ClientPreviousSecret1733300000004 } from './migrations/1733300000004-client-previous-secret.js';
 import { ClientRedirects1733300000010 } from './migrations/1733300000010-client-redirects.js';
+import { SessionsAndCodes1733300000011 } from './migrations/1733300000011-sessions-and-codes.js';
 
 export const authSchema: DatabaseSchema = {
   entities: AUTH_ENTITIES,
@@ -14,5 +15,6 @@ export const authSchema: DatabaseSchema = {
     UniqueClientNames1733300000002,
     ClientPreviousSecret1733300000004,
     ClientRedirects1733300000010,
+    SessionsAndCodes1733300000011,
   ],
 };

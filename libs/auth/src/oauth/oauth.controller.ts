@@ -25,13 +25,22 @@ export class OAuthController {
   @Header('Pragma', 'no-cache')
   // Per client address, on top of the per-account lockout (STRICT_RATE_LIMIT_PER_MINUTE).
   @StrictRateLimit()
-  @ApiOperation({ summary: 'Issue tokens (password, client_credentials, refresh_token grants; RFC 6749)' })
+  @ApiOperation({
+    summary:
+      'Issue tokens (authorization_code with PKCE, client_credentials, refresh_token, legacy password grants; RFC 6749)',
+  })
   @ApiConsumes('application/x-www-form-urlencoded')
   @formBody(
     {
-      grant_type: { type: 'string', enum: ['password', 'client_credentials', 'refresh_token'] },
+      grant_type: {
+        type: 'string',
+        enum: ['authorization_code', 'client_credentials', 'refresh_token', 'password'],
+      },
       client_id: { type: 'string' },
       client_secret: { type: 'string' },
+      code: { type: 'string' },
+      code_verifier: { type: 'string' },
+      redirect_uri: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
       refresh_token: { type: 'string' },
@@ -98,16 +107,20 @@ export class OAuthController {
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
   metadata(): Record<string, unknown> {
     const issuer = this.config.auth.issuer;
-    const grants = ['client_credentials', 'refresh_token'];
-    if (this.config.auth.passwordGrantEnabled) grants.unshift('password');
+    const grants = ['authorization_code', 'client_credentials', 'refresh_token'];
+    if (this.config.auth.passwordGrantEnabled) grants.push('password');
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       grant_types_supported: grants,
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
