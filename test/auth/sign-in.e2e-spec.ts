@@ -127,6 +127,23 @@ describe('the sign-in page', () => {
       expect(await failures()).toBe(before);
     });
 
+    it('is posted as JSON instead of the form', async () => {
+      const { fields, cookie } = await page();
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/oauth/sign-in',
+        headers: { 'content-type': 'application/json', cookie },
+        payload: {
+          ...fields,
+          csrf_token: fields.csrfToken,
+          username: 'clerk',
+          password: TEST_OPERATOR_PASSWORD,
+        },
+      });
+      expect(res.statusCode).toBe(415);
+      expect(setCookies(res).has('orderops_session')).toBe(false);
+    });
+
     it('comes from another pre-session', async () => {
       const mine = await page();
       const theirs = await page();

@@ -64,9 +64,14 @@ export class AuthorizeController {
   async signIn(
     @Body() body: unknown,
     @Headers('cookie') cookie: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await this.answer(reply, async () => {
+      // What an HTML form sends, nothing else: a script's JSON post is not a sign-in.
+      if ((contentType ?? '').split(';', 1)[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+        return this.page(reply, errorPage(415, 'Sign in with the form on the sign-in page.'));
+      }
       const outcome: SignInOutcome = await this.authorizeService.signIn(
         {
           authorization: field(body, 'authorization'),
