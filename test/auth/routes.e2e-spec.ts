@@ -42,6 +42,8 @@ const EXPECTED_ROUTES = [
   'POST /me/password -> (any token)',
   'GET /oauth/authorize -> public',
   'POST /oauth/introspect -> public, issued-to-caller',
+  'GET /oauth/logout -> public',
+  'POST /oauth/logout -> public',
   'GET /orders -> orders:read, owned',
   'POST /orders -> orders:write, owned',
   'GET /orders/:id -> orders:read, owned',

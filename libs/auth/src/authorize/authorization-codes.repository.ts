@@ -42,6 +42,16 @@ export class AuthorizationCodesRepository {
     return this.repo(manager).findOne({ where: { codeHash }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** The refresh families started by exchanging this session's codes. */
+  async refreshFamiliesOfSession(sessionId: string, manager: EntityManager): Promise<string[]> {
+    const rows = await this.repo(manager)
+      .createQueryBuilder('c')
+      .select('c.refresh_family_id', 'family')
+      .where('c.session_id = :sessionId AND c.refresh_family_id IS NOT NULL', { sessionId })
+      .getRawMany<{ family: string }>();
+    return rows.map((r) => r.family);
+  }
+
   async markUsed(codeHash: string, manager: EntityManager): Promise<void> {
     await this.repo(manager).update({ codeHash }, { usedAt: new Date() });
   }

@@ -15,7 +15,9 @@ import { cookieNames, readCookie, setCookie, type CookieNames } from '../session
 import { newSecret, PRE_SESSION_SECONDS, SessionsService } from '../sessions/sessions.service.js';
 import type { CheckedAuthorization } from './authorization-request.js';
 import { AuthorizeService, type AuthorizeOutcome, type SignInOutcome } from './authorize.service.js';
-import { errorPage, signInPage, type Page } from './pages.js';
+import { ClientsService } from '../clients/clients.service.js';
+import { afterLogout, checkLogoutRequest, type LogoutCheck } from './logout-request.js';
+import { errorPage, logoutPage, signedOutPage, signInPage, type Page } from './pages.js';
 
 /** A form field as one string, or undefined (absent, repeated or not text). */
 function field(body: unknown, name: string): string | undefined {
@@ -39,6 +41,7 @@ export class AuthorizeController {
   constructor(
     private readonly authorizeService: AuthorizeService,
     private readonly sessions: SessionsService,
+    private readonly clients: ClientsService,
     @InjectConfig() config: AppConfig,
   ) {
     this.cookies = cookieNames(config);
@@ -101,6 +104,73 @@ export class AuthorizeController {
       }
       return this.render(reply, outcome, cookie);
     });
+  }
+
+  /**
+   * RP-initiated logout, step one: with a live session, a page that asks (a POST with a
+   * CSRF token bound to the session); without one there is nothing to end.
+   */
+  @Get('logout')
+  @ApiExcludeEndpoint()
+  async logout(
+    @Query() query: unknown,
+    @Headers('cookie') cookie: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.answer(reply, async () => {
+      const check = await checkLogoutRequest(query, (id) => this.clients.find(id));
+      if (check.kind === 'page') return this.page(reply, errorPage(400, check.message));
+      const secret = readCookie(cookie, this.cookies.session);
+      if (secret === undefined || !(await this.sessions.resume(secret)))
+        return this.loggedOut(reply, check, 302);
+      return this.page(
+        reply,
+        logoutPage({
+          csrfToken: this.sessions.csrfToken(secret, 'logout'),
+          clientId: check.clientId,
+          postLogoutRedirectUri: check.postLogoutRedirectUri,
+          state: check.state,
+        }),
+      );
+    });
+  }
+
+  /**
+   * Step two: ends the session (and the refresh tokens issued from it), clears the cookie and
+   * returns to the client's registered post-logout URI, or says so on a page.
+   */
+  @Post('logout')
+  @ApiExcludeEndpoint()
+  async confirmLogout(
+    @Body() body: unknown,
+    @Headers('cookie') cookie: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.answer(reply, async () => {
+      if ((contentType ?? '').split(';', 1)[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+        return this.page(reply, errorPage(415, 'Sign out with the form on the sign-out page.'));
+      }
+      const check = await checkLogoutRequest(body, (id) => this.clients.find(id));
+      if (check.kind === 'page') return this.page(reply, errorPage(400, check.message));
+      const secret = readCookie(cookie, this.cookies.session);
+      if (secret === undefined) return this.loggedOut(reply, check, 303);
+      if (!this.sessions.csrfTokenMatches(secret, field(body, 'csrf_token'), 'logout')) {
+        return this.page(
+          reply,
+          errorPage(403, 'This sign-out form has expired. Start again from the application.'),
+        );
+      }
+      await this.sessions.end(secret, check.clientId);
+      reply.header('set-cookie', setCookie(this.cookies, this.cookies.session, '', 0));
+      return this.loggedOut(reply, check, 303);
+    });
+  }
+
+  private loggedOut(reply: FastifyReply, check: Extract<LogoutCheck, { kind: 'ok' }>, status: 302 | 303) {
+    const location = afterLogout(check);
+    if (location === undefined) return this.page(reply, signedOutPage());
+    return reply.code(status).header('location', location).send();
   }
 
   private render(reply: FastifyReply, outcome: AuthorizeOutcome, cookie: string | undefined): FastifyReply {

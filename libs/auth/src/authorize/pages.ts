@@ -116,3 +116,34 @@ export function errorPage(status: number, message: string): Page {
 <p>Go back to the application you came from and start again.</p>`;
   return { status, html: layout(nonce, 'Sign-in error - OrderOps', body), csp: csp(nonce, []) };
 }
+
+export interface LogoutForm {
+  readonly csrfToken: string;
+  readonly clientId?: string;
+  readonly postLogoutRedirectUri?: string;
+  readonly state?: string;
+}
+
+/**
+ * Asks before ending the session: a link or an image elsewhere must not sign the operator
+ * out (OpenID Connect RP-Initiated Logout §2, without an ID token to prove the request).
+ */
+export function logoutPage(form: LogoutForm): Page {
+  const nonce = randomBytes(16).toString('base64');
+  const hidden = (name: string, value: string | undefined) =>
+    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">\n`;
+  const body = `<h1>Sign out of OrderOps?</h1>
+<p class="client">This ends your OrderOps session in this browser.</p>
+<form method="post" action="/oauth/logout">
+${hidden('csrf_token', form.csrfToken)}${hidden('client_id', form.clientId)}${hidden('post_logout_redirect_uri', form.postLogoutRedirectUri)}${hidden('state', form.state)}<button type="submit">Sign out</button>
+</form>`;
+  const targets = form.postLogoutRedirectUri ? [new URL(form.postLogoutRedirectUri).origin] : [];
+  return { status: 200, html: layout(nonce, 'Sign out - OrderOps', body), csp: csp(nonce, targets) };
+}
+
+export function signedOutPage(): Page {
+  const nonce = randomBytes(16).toString('base64');
+  const body = `<h1>You are signed out</h1>
+<p role="status">Your OrderOps session in this browser has ended. You can close this page.</p>`;
+  return { status: 200, html: layout(nonce, 'Signed out - OrderOps', body), csp: csp(nonce, []) };
+}

@@ -112,6 +112,8 @@ export class OAuthController {
     return {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,
+      // OpenID Connect RP-Initiated Logout 1.0, registered for authorization server metadata.
+      end_session_endpoint: `${issuer}/oauth/logout`,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,

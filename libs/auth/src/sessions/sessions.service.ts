@@ -5,6 +5,8 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OperatorEntity } from '../operators/operator.entity.js';
 import type { SessionEntity } from './session.entity.js';
+import { AuthorizationCodesRepository } from '../authorize/authorization-codes.repository.js';
+import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 /** A session ends after this long unused, and in any case this long after sign-in. */
@@ -13,7 +15,8 @@ export const SESSION_MAX_SECONDS = 12 * 60 * 60;
 /** A pre-session (the sign-in form's CSRF binding) lives this long. */
 export const PRE_SESSION_SECONDS = 30 * 60;
 
-const CSRF_KEY_PURPOSE = 'sign-in-csrf';
+/** What a CSRF token is bound to: the sign-in form's pre-session, or the session a logout ends. */
+export type CsrfPurpose = 'sign-in' | 'logout';
 
 /** 256 random bits, base64url (43 characters). */
 export function newSecret(): string {
@@ -40,6 +43,8 @@ export class SessionsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly sessions: SessionsRepository,
+    private readonly codes: AuthorizationCodesRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -108,6 +113,32 @@ export class SessionsService {
     return this.sessions.revokeAllOfOperator(operatorId, manager);
   }
 
+  /**
+   * Ends the session behind a cookie value and revokes the refresh tokens issued from it
+   * (through its codes), audited as `auth.session.ended` with the client that asked. False
+   * when there was no live session.
+   */
+  async end(secret: string, clientId: string | undefined): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const session = await this.sessions.findLive(hashSecret(secret), manager);
+      if (!session || !(await this.sessions.revoke(session.id, manager))) return false;
+      const families = await this.codes.refreshFamiliesOfSession(session.id, manager);
+      for (const familyId of families) await this.refreshTokens.revokeFamily(familyId, manager);
+      await this.audit.record(manager, {
+        action: 'auth.session.ended',
+        actor: { type: 'operator', id: session.operatorId },
+        target: { type: 'session', id: session.id },
+        details: {
+          reason: 'logout',
+          ...(clientId ? { clientId } : {}),
+          refreshFamiliesRevoked: families.length,
+          ...this.network(),
+        },
+      });
+      return true;
+    });
+  }
+
   /** Seconds until the session's absolute end, for the cookie's Max-Age. */
   secondsLeft(session: SessionEntity): number {
     return Math.max(0, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
@@ -118,15 +149,19 @@ export class SessionsService {
    * from the master key, so a token works only with the browser's own pre-session and
    * nothing has to be stored for visitors who never sign in.
    */
-  csrfToken(preSession: string): string {
-    return createHmac('sha256', deriveKey(this.config.masterKeys.reveal().current, CSRF_KEY_PURPOSE))
-      .update(preSession, 'utf8')
+  csrfToken(boundTo: string, purpose: CsrfPurpose = 'sign-in'): string {
+    return createHmac('sha256', deriveKey(this.config.masterKeys.reveal().current, `${purpose}-csrf`))
+      .update(boundTo, 'utf8')
       .digest('base64url');
   }
 
-  csrfTokenMatches(preSession: string | undefined, token: string | undefined): boolean {
-    if (preSession === undefined || token === undefined) return false;
-    const expected = Buffer.from(this.csrfToken(preSession));
+  csrfTokenMatches(
+    boundTo: string | undefined,
+    token: string | undefined,
+    purpose: CsrfPurpose = 'sign-in',
+  ): boolean {
+    if (boundTo === undefined || token === undefined) return false;
+    const expected = Buffer.from(this.csrfToken(boundTo, purpose));
     const presented = Buffer.from(token);
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   }
