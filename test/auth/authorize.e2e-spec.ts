@@ -167,27 +167,6 @@ describe('authorization code + PKCE', () => {
       const res = await authorize({ ...request(challenge), scope: ['orders:read', 'orders:write'] });
       expectErrorRedirect(res, 'invalid_request');
     });
-
-    it('a third-party client -> unauthorized_client (no consent step yet)', async () => {
-      const partner = await t.app.inject({
-        method: 'POST',
-        url: '/admin/clients',
-        headers: bearer(t.token('admin')),
-        payload: {
-          name: 'Third-party SPA',
-          scopes: ['orders:read'],
-          tokenEndpointAuthMethod: 'none',
-          redirectUris: ['https://partner.example.com/cb'],
-        },
-      });
-      const { clientId } = partner.json<{ clientId: string }>();
-      const { challenge } = pkce();
-      const res = await authorize(
-        request(challenge, { client_id: clientId, redirect_uri: 'https://partner.example.com/cb' }),
-        signedIn.sessionCookie,
-      );
-      expectErrorRedirect(res, 'unauthorized_client', 'https://partner.example.com/cb');
-    });
   });
 
   describe('success', () => {

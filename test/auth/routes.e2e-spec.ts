@@ -41,6 +41,7 @@ const EXPECTED_ROUTES = [
   'GET /me -> (any token)',
   'POST /me/password -> (any token)',
   'GET /oauth/authorize -> public',
+  'POST /oauth/consent -> public',
   'POST /oauth/introspect -> public, issued-to-caller',
   'GET /oauth/logout -> public',
   'POST /oauth/logout -> public',

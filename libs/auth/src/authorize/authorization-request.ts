@@ -132,10 +132,6 @@ export async function checkAuthorizationRequest(
   if (!client.grantTypes.includes('authorization_code')) {
     return fail('unauthorized_client', 'This client may not use the authorization code flow.');
   }
-  // Consent for third-party clients is not built yet: without it, none may ask.
-  if (!client.firstParty) {
-    return fail('unauthorized_client', 'Sign-in for third-party clients is not available yet.');
-  }
   const challenge = values.get('code_challenge');
   const method = values.get('code_challenge_method');
   // RFC 9700 §2.1.1: PKCE for every client; only S256 (plain would show the verifier).

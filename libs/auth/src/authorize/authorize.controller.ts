@@ -17,7 +17,8 @@ import type { CheckedAuthorization } from './authorization-request.js';
 import { AuthorizeService, type AuthorizeOutcome, type SignInOutcome } from './authorize.service.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { afterLogout, checkLogoutRequest, type LogoutCheck } from './logout-request.js';
-import { errorPage, logoutPage, signedOutPage, signInPage, type Page } from './pages.js';
+import { SCOPE_DESCRIPTIONS } from '@orderops/access';
+import { consentPage, errorPage, logoutPage, signedOutPage, signInPage, type Page } from './pages.js';
 
 /** A form field as one string, or undefined (absent, repeated or not text). */
 function field(body: unknown, name: string): string | undefined {
@@ -106,6 +107,31 @@ export class AuthorizeController {
     });
   }
 
+  /** The consent page's answer (third-party clients only). */
+  @Post('consent')
+  @ApiExcludeEndpoint()
+  async consent(
+    @Body() body: unknown,
+    @Headers('cookie') cookie: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.answer(reply, async () => {
+      if ((contentType ?? '').split(';', 1)[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+        return this.page(reply, errorPage(415, 'Answer with the form on the consent page.'));
+      }
+      const outcome = await this.authorizeService.consent(
+        field(body, 'authorization'),
+        field(body, 'decision'),
+        field(body, 'csrf_token'),
+        readCookie(cookie, this.cookies.session),
+      );
+      // After a form POST a redirect is a 303, so the browser follows it with GET.
+      if (outcome.kind === 'redirect') return reply.code(303).header('location', outcome.location).send();
+      return this.render(reply, outcome, cookie);
+    });
+  }
+
   /**
    * RP-initiated logout, step one: with a live session, a page that asks (a POST with a
    * CSRF token bound to the session); without one there is nothing to end.
@@ -181,6 +207,19 @@ export class AuthorizeController {
         return this.page(reply, errorPage(outcome.status, outcome.message));
       case 'sign-in':
         return this.signInForm(reply, outcome.request, cookie, 200);
+      case 'consent': {
+        const secret = readCookie(cookie, this.cookies.session) ?? '';
+        return this.page(
+          reply,
+          consentPage({
+            clientName: outcome.request.client.name,
+            scopes: outcome.scopes.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
+            csrfToken: this.sessions.csrfToken(secret, 'consent'),
+            authorization: outcome.request.query,
+            redirectOrigin: new URL(outcome.request.redirectUri).origin,
+          }),
+        );
+      }
     }
   }
 

@@ -1,4 +1,6 @@
+import { isScope, type Scope } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -26,7 +28,9 @@ export const SIGN_IN_FORM_EXPIRED = 'This sign-in form has expired. Sign in agai
 export type AuthorizeOutcome =
   | { readonly kind: 'page'; readonly status: number; readonly message: string }
   | { readonly kind: 'redirect'; readonly location: string }
-  | { readonly kind: 'sign-in'; readonly request: CheckedAuthorization };
+  | { readonly kind: 'sign-in'; readonly request: CheckedAuthorization }
+  /** A third-party client: the operator decides on the scopes first (POST /oauth/consent). */
+  | { readonly kind: 'consent'; readonly request: CheckedAuthorization; readonly scopes: readonly Scope[] };
 
 export type SignInOutcome =
   | AuthorizeOutcome
@@ -59,6 +63,7 @@ export class AuthorizeService {
     private readonly sessions: SessionsService,
     private readonly codes: AuthorizationCodesRepository,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   private check(raw: unknown): Promise<AuthorizationCheck> {
@@ -87,7 +92,50 @@ export class AuthorizeService {
     if (check.kind !== 'ok') return this.fromCheck(check);
     const session = await this.sessions.resume(sessionSecret);
     if (!session) return { kind: 'sign-in', request: check.request };
-    return this.issueCode(check.request, session);
+    return this.issueCode(check.request, session, false);
+  }
+
+  /**
+   * The operator's answer on the consent page. The CSRF token must be bound to this
+   * browser's session. Allowing issues the code; denying sends `access_denied` back. Both are
+   * audited (`auth.consent.granted` / `auth.consent.denied`: client and scopes). Consent is
+   * asked on every authorization of a third-party client: none is remembered.
+   */
+  async consent(
+    authorization: string | undefined,
+    decision: string | undefined,
+    csrfToken: string | undefined,
+    sessionSecret: string | undefined,
+  ): Promise<AuthorizeOutcome> {
+    const check = await this.check(Object.fromEntries(new URLSearchParams(authorization ?? '')));
+    if (check.kind !== 'ok') return this.fromCheck(check);
+    const { request } = check;
+    const session = await this.sessions.resume(sessionSecret);
+    if (!session || sessionSecret === undefined) return { kind: 'sign-in', request };
+    if (!this.sessions.csrfTokenMatches(sessionSecret, csrfToken, 'consent')) {
+      return {
+        kind: 'page',
+        status: 403,
+        message: 'This consent form has expired. Start again from the application.',
+      };
+    }
+    if (decision !== 'allow' && decision !== 'deny') {
+      return { kind: 'page', status: 400, message: 'Choose Allow or Deny.' };
+    }
+    if (decision === 'allow') return this.issueCode(request, session, true);
+    await this.dataSource.transaction((manager) =>
+      this.audit.record(manager, {
+        action: 'auth.consent.denied',
+        actor: { type: 'operator', id: session.operatorId },
+        target: { type: 'client', id: request.client.clientId },
+        details: { sessionId: session.id },
+      }),
+    );
+    return this.redirect(request.redirectUri, {
+      error: 'access_denied',
+      error_description: 'The operator denied the request.',
+      state: request.state,
+    });
   }
 
   /**
@@ -95,7 +143,11 @@ export class AuthorizeService {
    * narrowed to what client and operator hold (none left: `invalid_scope` to the client).
    * First-party clients skip consent; third-party ones were refused by the check.
    */
-  private async issueCode(request: CheckedAuthorization, session: SessionEntity): Promise<AuthorizeOutcome> {
+  private async issueCode(
+    request: CheckedAuthorization,
+    session: SessionEntity,
+    consented: boolean,
+  ): Promise<AuthorizeOutcome> {
     const operator = await this.operators.find(session.operatorId);
     if (!operator || operator.disabledAt !== null) return { kind: 'sign-in', request };
     let scopes: string[];
@@ -109,9 +161,20 @@ export class AuthorizeService {
         state: request.state,
       });
     }
+    if (!request.client.firstParty && !consented) {
+      return { kind: 'consent', request, scopes: scopes.filter(isScope) };
+    }
     const code = newSecret();
-    await this.dataSource.transaction((manager) =>
-      this.codes.create(
+    await this.dataSource.transaction(async (manager) => {
+      if (consented) {
+        await this.audit.record(manager, {
+          action: 'auth.consent.granted',
+          actor: { type: 'operator', id: operator.id },
+          target: { type: 'client', id: request.client.clientId },
+          details: { scopes: [...scopes], sessionId: session.id },
+        });
+      }
+      await this.codes.create(
         {
           codeHash: hashSecret(code),
           clientId: request.client.clientId,
@@ -124,8 +187,8 @@ export class AuthorizeService {
           expiresAt: new Date(Date.now() + AUTHORIZATION_CODE_SECONDS * 1000),
         },
         manager,
-      ),
-    );
+      );
+    });
     return this.redirect(request.redirectUri, { code, state: request.state });
   }
 

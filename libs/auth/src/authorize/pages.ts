@@ -50,6 +50,7 @@ const STYLE = `
   input:focus, button:focus { outline: 3px solid #2c6bed; outline-offset: 1px; }
   button { margin-top: 1.5rem; width: 100%; padding: .7rem; font: inherit; font-weight: 600;
          color: #fff; background: #1f55c9; border: 0; border-radius: 4px; cursor: pointer; }
+  button.secondary { background: #fff; color: #1f55c9; border: 2px solid #1f55c9; margin-top: .75rem; }
   .error { background: #fdecec; color: #8a1c1c; border-left: 4px solid #c62828; padding: .6rem .8rem; }
 `;
 
@@ -146,4 +147,36 @@ export function signedOutPage(): Page {
   const body = `<h1>You are signed out</h1>
 <p role="status">Your OrderOps session in this browser has ended. You can close this page.</p>`;
   return { status: 200, html: layout(nonce, 'Signed out - OrderOps', body), csp: csp(nonce, []) };
+}
+
+export interface ConsentForm {
+  readonly clientName: string;
+  readonly scopes: readonly { readonly name: string; readonly description: string }[];
+  readonly csrfToken: string;
+  readonly authorization: string;
+  readonly redirectOrigin: string;
+}
+
+/** A third-party client asks for scopes: the operator sees which, and allows or denies. */
+export function consentPage(form: ConsentForm): Page {
+  const nonce = randomBytes(16).toString('base64');
+  const items = form.scopes
+    .map((s) => `<li><code>${escapeHtml(s.name)}</code>: ${escapeHtml(s.description)}</li>`)
+    .join('\n');
+  const body = `<h1>Allow ${escapeHtml(form.clientName)}?</h1>
+<p class="client">${escapeHtml(form.clientName)} is not part of OrderOps. It asks to act for you with these permissions:</p>
+<ul id="scopes">
+${items}
+</ul>
+<form method="post" action="/oauth/consent">
+<input type="hidden" name="csrf_token" value="${escapeHtml(form.csrfToken)}">
+<input type="hidden" name="authorization" value="${escapeHtml(form.authorization)}">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>`;
+  return {
+    status: 200,
+    html: layout(nonce, 'Allow access - OrderOps', body),
+    csp: csp(nonce, [form.redirectOrigin]),
+  };
 }

@@ -16,7 +16,7 @@ export const SESSION_MAX_SECONDS = 12 * 60 * 60;
 export const PRE_SESSION_SECONDS = 30 * 60;
 
 /** What a CSRF token is bound to: the sign-in form's pre-session, or the session a logout ends. */
-export type CsrfPurpose = 'sign-in' | 'logout';
+export type CsrfPurpose = 'sign-in' | 'logout' | 'consent';
 
 /** 256 random bits, base64url (43 characters). */
 export function newSecret(): string {
