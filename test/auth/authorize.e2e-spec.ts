@@ -324,6 +324,19 @@ describe('authorization code + PKCE', () => {
       expect((await exchange(issued, verifier)).json()).toMatchObject({ error: 'invalid_grant' });
     });
 
+    it('two concurrent uses: one wins, and the other revokes what it got', async () => {
+      const { code: issued, verifier } = await code();
+      const results = await Promise.all([exchange(issued, verifier), exchange(issued, verifier)]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+      const winner = results.find((r) => r.statusCode === 200)?.json<TokenBody>();
+      const api = await t.app.inject({
+        method: 'GET',
+        url: '/orders',
+        headers: bearer(winner?.access_token ?? ''),
+      });
+      expect(api.statusCode).toBe(401);
+    });
+
     it('a second use, and revokes the access and refresh tokens the first use issued', async () => {
       const { code: issued, verifier } = await code();
       const first = (await exchange(issued, verifier)).json<TokenBody>();
