@@ -18,6 +18,7 @@ import { useTestApp } from '../support/use-test-app.js';
 const EXPECTED_ROUTES = [
   'GET /.well-known/jwks.json -> public',
   'GET /.well-known/oauth-authorization-server -> public',
+  'GET /.well-known/openid-configuration -> public',
   'GET /admin/clients -> admin',
   'POST /admin/clients -> admin',
   'PATCH /admin/clients/:clientId -> admin',

@@ -55,6 +55,14 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'text', array: true })
   scopes!: string[];
 
+  /** `openid` was asked for (OpenID Connect): the exchange adds an ID token. */
+  @Column({ type: 'boolean', default: false })
+  openid!: boolean;
+
+  /** The authorization request's `nonce`, repeated in the ID token. */
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  nonce!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

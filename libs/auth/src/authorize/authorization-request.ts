@@ -11,7 +11,12 @@ export const AUTHORIZE_PARAMS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  'nonce',
 ] as const;
+
+/** The OpenID Connect scope: asks for an ID token, grants no API permission. */
+export const OPENID_SCOPE = 'openid';
+const MAX_NONCE_LENGTH = 256;
 
 /** A `state` longer than this is refused: it rides in a URL back to the client. */
 const MAX_STATE_LENGTH = 1024;
@@ -33,7 +38,10 @@ export interface CheckedAuthorization {
   readonly redirectUri: string;
   readonly redirectUriInRequest: boolean;
   readonly state: string | undefined;
+  /** The API scopes asked for (without `openid`); undefined: everything allowed. */
   readonly scope: string | undefined;
+  readonly openid: boolean;
+  readonly nonce: string | undefined;
   readonly codeChallenge: string;
   /** The request's parameters this server reads, to replay it after sign-in. */
   readonly query: string;
@@ -140,12 +148,19 @@ export async function checkAuthorizationRequest(
   if (!S256_CHALLENGE.test(challenge)) {
     return fail('invalid_request', 'code_challenge must be 43 base64url characters (S256).');
   }
-  const scope = values.get('scope');
+  const names = (values.get('scope') ?? '').split(' ').filter((s) => s.length > 0);
+  const openid = names.includes(OPENID_SCOPE);
+  const apiScopes = names.filter((s) => s !== OPENID_SCOPE);
+  const scope = apiScopes.length > 0 ? apiScopes.join(' ') : undefined;
   if (scope !== undefined) {
     const { scopes, unknown } = parseScopeParam(scope);
     if (unknown.length > 0 || scopes.length === 0) {
       return fail('invalid_scope', 'The requested scope is invalid or not allowed.');
     }
+  }
+  const nonce = values.get('nonce');
+  if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH) {
+    return fail('invalid_request', `nonce must be at most ${MAX_NONCE_LENGTH} characters.`);
   }
   const query = new URLSearchParams();
   for (const name of AUTHORIZE_PARAMS) {
@@ -160,6 +175,8 @@ export async function checkAuthorizationRequest(
       redirectUriInRequest: presented !== undefined,
       state,
       scope,
+      openid,
+      nonce,
       codeChallenge: challenge,
       query: query.toString(),
     },

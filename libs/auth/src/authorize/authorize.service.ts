@@ -184,6 +184,8 @@ export class AuthorizeService {
           redirectUriInRequest: request.redirectUriInRequest,
           codeChallenge: request.codeChallenge,
           scopes: [...scopes],
+          openid: request.openid,
+          nonce: request.nonce ?? null,
           expiresAt: new Date(Date.now() + AUTHORIZATION_CODE_SECONDS * 1000),
         },
         manager,

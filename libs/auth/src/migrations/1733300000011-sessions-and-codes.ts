@@ -36,6 +36,8 @@ export class SessionsAndCodes1733300000011 implements MigrationInterface {
       "redirect_uri_in_request" boolean NOT NULL,
       "code_challenge" character varying(128) NOT NULL,
       "scopes" text array NOT NULL,
+      "openid" boolean NOT NULL DEFAULT false,
+      "nonce" character varying(256),
       "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
       "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       "used_at" TIMESTAMP WITH TIME ZONE,

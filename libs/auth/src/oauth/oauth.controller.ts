@@ -102,6 +102,30 @@ export class OAuthController {
     return this.keys.jwks();
   }
 
+  @Get('.well-known/openid-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'OpenID Connect discovery: the metadata plus what ID tokens carry' })
+  openidConfiguration(): Record<string, unknown> {
+    return {
+      ...this.metadata(),
+      scopes_supported: ['openid', ...ALL_SCOPES],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'amr',
+        'sid',
+        'preferred_username',
+      ],
+    };
+  }
+
   @Get('.well-known/oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })

@@ -26,6 +26,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** OpenID Connect, with `scope=openid` on the authorization code grant. */
+  id_token?: string;
 }
 
 export type IntrospectionResponse =
@@ -282,11 +284,12 @@ export class OAuthService {
         row.clientId !== client.clientId ||
         row.expiresAt.getTime() <= Date.now() ||
         !redirectMatches ||
-        s256(verifier) !== row.codeChallenge ||
-        !(await this.sessions.isLive(row.sessionId, manager))
+        s256(verifier) !== row.codeChallenge
       ) {
         return { ok: false as const };
       }
+      const session = await this.sessions.findLive(row.sessionId, manager);
+      if (!session) return { ok: false as const };
       const operator = await this.operators.find(row.operatorId, manager);
       if (!operator || operator.disabledAt !== null) return { ok: false as const };
       const granted = row.scopes.filter(
@@ -327,8 +330,21 @@ export class OAuthService {
         access_token: access.token,
         token_type: 'Bearer',
         expires_in: access.expiresIn,
-        scope: access.scope,
+        scope: row.openid ? `openid ${access.scope}` : access.scope,
         ...(family ? { refresh_token: family.token } : {}),
+        ...(row.openid
+          ? {
+              id_token: this.accessTokens.issueIdToken({
+                sub: operator.id,
+                aud: client.clientId,
+                auth_time: Math.floor(session.authTime.getTime() / 1000),
+                amr: session.amr,
+                sid: session.id,
+                preferred_username: operator.username,
+                ...(row.nonce ? { nonce: row.nonce } : {}),
+              }),
+            }
+          : {}),
       };
       return { ok: true as const, response };
     });

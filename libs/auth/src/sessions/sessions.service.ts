@@ -100,9 +100,9 @@ export class SessionsService {
     return { ...session, lastSeenAt: now, idleExpiresAt: idle };
   }
 
-  /** Whether the session is still live (for a code exchange, which has no cookie). */
-  async isLive(id: string, manager?: EntityManager): Promise<boolean> {
-    return (await this.sessions.findLiveById(id, manager)) !== null;
+  /** The session if it is still live (for a code exchange, which has no cookie). */
+  async findLive(id: string, manager?: EntityManager): Promise<SessionEntity | null> {
+    return this.sessions.findLiveById(id, manager);
   }
 
   /**
