@@ -18,8 +18,10 @@ import { useTestApp } from '../support/use-test-app.js';
 const EXPECTED_ROUTES = [
   'GET /.well-known/jwks.json -> public',
   'GET /.well-known/oauth-authorization-server -> public',
+  'GET /.well-known/openid-configuration -> public',
   'GET /admin/clients -> admin',
   'POST /admin/clients -> admin',
+  'PATCH /admin/clients/:clientId -> admin',
   'DELETE /admin/clients/:clientId -> admin',
   'POST /admin/clients/:clientId/secret -> admin',
   'GET /admin/operators -> admin',
@@ -41,7 +43,11 @@ const EXPECTED_ROUTES = [
   'GET /health/ready -> public',
   'GET /me -> (any token)',
   'POST /me/password -> (any token)',
+  'GET /oauth/authorize -> public',
+  'POST /oauth/consent -> public',
   'POST /oauth/introspect -> public, issued-to-caller',
+  'GET /oauth/logout -> public',
+  'POST /oauth/logout -> public',
   'GET /orders -> orders:read, owned',
   'POST /orders -> orders:write, owned',
   'GET /orders/:id -> orders:read, owned',
@@ -50,6 +56,7 @@ const EXPECTED_ROUTES = [
   'GET /orders/imports/:id -> orders:import, owned',
   'GET /orders/imports/:id/orders -> orders:import, owned',
   'POST /oauth/revoke -> public, issued-to-caller',
+  'POST /oauth/sign-in -> public',
   'POST /oauth/token -> public',
 ];
 

@@ -236,7 +236,14 @@ describe('revocation, introspection, keys and metadata', () => {
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
-      grant_types_supported: ['password', 'client_credentials', 'refresh_token'],
+      authorization_endpoint: `${issuer}/oauth/authorize`,
+      grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'password'],
+      // What /oauth/authorize implements, exactly (RFC 7636, RFC 9207).
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     });
   });
 

@@ -7,7 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is serving requests */
+        /** Liveness: the process serves requests and its database pool is not wedged (a database that is down fails readiness only) */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -78,7 +78,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue tokens (RFC 6749)
+         * Issue tokens (authorization_code with PKCE, client_credentials, refresh_token, legacy password grants; RFC 6749)
          * @description Grants: `authorization_code` with PKCE (`code`, `redirect_uri`, `code_verifier`), `client_credentials`, `refresh_token`, and the legacy `password` grant (off in production). Clients authenticate with `client_secret_basic` (preferred) or `client_secret_post`; public clients send `client_id` alone.
          */
         post: operations["OAuthController_token"];
@@ -131,6 +131,23 @@ export interface paths {
         };
         /** Public keys that verify access tokens (RFC 7517) */
         get: operations["OAuthController_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenID Connect discovery: the metadata plus what ID tokens carry */
+        get: operations["OAuthController_openidConfiguration"];
         put?: never;
         post?: never;
         delete?: never;
@@ -202,7 +219,7 @@ export interface paths {
         /** List clients */
         get: operations["AdminController_listClients"];
         put?: never;
-        /** Create a partner client (client_credentials); the secret is shown once */
+        /** Create a partner client: a machine (client_credentials) or an app with redirect URIs (authorization code + PKCE); a secret is shown once */
         post: operations["AdminController_createClient"];
         delete?: never;
         options?: never;
@@ -224,7 +241,8 @@ export interface paths {
         delete: operations["AdminController_deleteClient"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a client's grant types, redirect URIs or token endpoint method */
+        patch: operations["AdminController_updateClient"];
         trace?: never;
     };
     "/admin/clients/{clientId}/secret": {
@@ -656,6 +674,34 @@ export interface components {
              *     ]
              */
             scopes: ("orders:read" | "orders:write" | "orders:import" | "pii:reveal" | "pii:export" | "pii:erase" | "audit:read" | "admin")[];
+            /**
+             * @description Default: authorization_code + refresh_token when redirectUris are given, client_credentials otherwise. password is refused; client_credentials needs a secret; authorization_code needs redirect URIs.
+             * @example [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grantTypes?: ("authorization_code" | "client_credentials" | "password" | "refresh_token")[];
+            /**
+             * @description RFC 7591 token_endpoint_auth_method. none registers a public client (no secret, PKCE only); a confidential client may present its secret either way.
+             * @default client_secret_basic
+             * @enum {string}
+             */
+            tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            /**
+             * @description Exact strings in canonical form: https, or http to localhost/127.0.0.1/[::1] (any port at sign-in, RFC 8252); no fragment
+             * @example [
+             *       "https://app.example.com/callback"
+             *     ]
+             */
+            redirectUris?: string[];
+            /**
+             * @description Where RP-initiated logout may return; the same rule as redirectUris
+             * @example [
+             *       "https://app.example.com/"
+             *     ]
+             */
+            postLogoutRedirectUris?: string[];
         };
         CreatedClientResponse: {
             clientId: string;
@@ -663,17 +709,52 @@ export interface components {
             /** @enum {string} */
             type: "public" | "confidential";
             firstParty: boolean;
-            grantTypes: string[];
+            grantTypes: ("authorization_code" | "client_credentials" | "password" | "refresh_token")[];
             /**
              * @example [
              *       "orders:read"
              *     ]
              */
             scopes: ("orders:read" | "orders:write" | "orders:import" | "pii:reveal" | "pii:export" | "pii:erase" | "audit:read" | "admin")[];
+            /** @enum {string} */
+            tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            /** @description For the built-in apps: from configuration (ORDEROPS_WEB_REDIRECT_URIS; /docs/oauth2-redirect.html) */
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
             /** Format: date-time */
             createdAt: string;
-            /** @description Shown once; store it now. Only a keyed hash is kept. */
-            clientSecret: string;
+            /** @description Shown once; store it now. Only a keyed hash is kept. null for a public client (none). */
+            clientSecret: string | null;
+        };
+        UpdateClientDto: {
+            /**
+             * @description Default: authorization_code + refresh_token when redirectUris are given, client_credentials otherwise. password is refused; client_credentials needs a secret; authorization_code needs redirect URIs.
+             * @example [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grantTypes?: ("authorization_code" | "client_credentials" | "password" | "refresh_token")[];
+            /**
+             * @description client_secret_basic <-> client_secret_post for a confidential client; a public one stays none
+             * @default client_secret_basic
+             * @enum {string}
+             */
+            tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            /**
+             * @description Exact strings in canonical form: https, or http to localhost/127.0.0.1/[::1] (any port at sign-in, RFC 8252); no fragment
+             * @example [
+             *       "https://app.example.com/callback"
+             *     ]
+             */
+            redirectUris?: string[];
+            /**
+             * @description Where RP-initiated logout may return; the same rule as redirectUris
+             * @example [
+             *       "https://app.example.com/"
+             *     ]
+             */
+            postLogoutRedirectUris?: string[];
         };
         ClientResponse: {
             clientId: string;
@@ -681,13 +762,18 @@ export interface components {
             /** @enum {string} */
             type: "public" | "confidential";
             firstParty: boolean;
-            grantTypes: string[];
+            grantTypes: ("authorization_code" | "client_credentials" | "password" | "refresh_token")[];
             /**
              * @example [
              *       "orders:read"
              *     ]
              */
             scopes: ("orders:read" | "orders:write" | "orders:import" | "pii:reveal" | "pii:export" | "pii:erase" | "audit:read" | "admin")[];
+            /** @enum {string} */
+            tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+            /** @description For the built-in apps: from configuration (ORDEROPS_WEB_REDIRECT_URIS; /docs/oauth2-redirect.html) */
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
             /** Format: date-time */
             createdAt: string;
         };
@@ -1545,6 +1631,50 @@ export interface operations {
             };
         };
     };
+    OAuthController_openidConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     OAuthController_metadata: {
         parameters: {
             query?: never;
@@ -1996,7 +2126,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedClientResponse"];
                 };
             };
-            /** @description Invalid fields (see errors[]) */
+            /** @description Invalid fields, redirect URIs or grant combination (see errors[]) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2100,6 +2230,103 @@ export interface operations {
                 };
             };
             /** @description Built-in clients cannot be deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminController_updateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateClientDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientResponse"];
+                };
+            };
+            /** @description Invalid fields, redirect URIs or grant combination (see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No client has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description built-in-client: the built-in apps take their flows and redirect URIs from configuration */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -224,6 +224,7 @@ ORDEROPS_ISSUER: {{ $c.issuer | quote }}
 ORDEROPS_DATA_DIR: "/tmp/orderops"
 LOG_LEVEL: {{ $c.logLevel | quote }}
 CORS_ORIGINS: {{ join "," $c.corsOrigins | quote }}
+ORDEROPS_WEB_REDIRECT_URIS: {{ join "," $c.webRedirectUris | quote }}
 TRUST_PROXY: {{ include "orderops.trustProxy" . | quote }}
 DOCS_ENABLED: {{ $c.docsEnabled | quote }}
 OAUTH_PASSWORD_GRANT: {{ $c.passwordGrant | quote }}

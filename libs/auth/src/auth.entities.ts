@@ -1,4 +1,6 @@
+import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
 import { OAuthClientEntity } from './clients/oauth-client.entity.js';
+import { SessionEntity } from './sessions/session.entity.js';
 import { SigningKeyEntity } from './keys/signing-key.entity.js';
 import { OperatorMfaEntity } from './mfa/operator-mfa.entity.js';
 import { RecoveryCodeEntity } from './mfa/recovery-code.entity.js';
@@ -16,4 +18,6 @@ export const AUTH_ENTITIES = [
   LoginLockEntity,
   OperatorMfaEntity,
   RecoveryCodeEntity,
+  SessionEntity,
+  AuthorizationCodeEntity,
 ];

@@ -51,13 +51,15 @@ export class OAuthError extends AppError {
     description: string,
     status = oauthCode === 'invalid_client' ? 401 : 400,
     cause?: unknown,
+    /** RFC 6749 §5.2: the Basic challenge answers a client that tried the Authorization header. */
+    challenge = oauthCode === 'invalid_client',
   ) {
     super(`oauth-${oauthCode.replaceAll('_', '-')}`, status, 'OAuth error', {
       detail: description,
       cause,
       headers: {
         'Cache-Control': 'no-store',
-        ...(oauthCode === 'invalid_client' ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {}),
+        ...(challenge ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {}),
         ...(status === 503 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
       },
       representation: {
@@ -175,6 +177,17 @@ export class ClientNameTakenError extends AppError {
 export class BuiltInClientError extends AppError {
   constructor() {
     super(AuthErrorCode.BuiltInClient, 409, 'Conflict', { detail: 'Built-in clients cannot be deleted.' });
+  }
+}
+
+/** The built-in apps' flows are the product's, their redirect URIs the configuration's. */
+export class BuiltInRedirectsError extends AppError {
+  constructor() {
+    super(AuthErrorCode.BuiltInClient, 409, 'Conflict', {
+      detail:
+        'The grant types, token endpoint method and redirect URIs of built-in clients are fixed or configured ' +
+        '(ORDEROPS_WEB_REDIRECT_URIS), not set through the API.',
+    });
   }
 }
 

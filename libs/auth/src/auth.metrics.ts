@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Metrics } from '@orderops/core';
 import type { OAuthErrorCode } from './auth.errors.js';
 
-export const TOKEN_GRANTS = ['password', 'client_credentials', 'refresh_token'] as const;
+export const TOKEN_GRANTS = [
+  'authorization_code',
+  'password',
+  'client_credentials',
+  'refresh_token',
+] as const;
 export type TokenGrant = (typeof TOKEN_GRANTS)[number];
 
 const OAUTH_ERROR_CODES: readonly OAuthErrorCode[] = [

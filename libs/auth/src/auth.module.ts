@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuthMetrics } from './auth.metrics.js';
+import { AuthorizationCodesRepository } from './authorize/authorization-codes.repository.js';
+import { AuthorizeController } from './authorize/authorize.controller.js';
+import { AuthorizeService } from './authorize/authorize.service.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SessionsService } from './sessions/sessions.service.js';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditCoreModule } from '@orderops/audit';
 import { AdminController } from './admin/admin.controller.js';
@@ -36,6 +41,8 @@ const repositories = [
   RefreshTokensRepository,
   AccessTokensRepository,
   MfaRepository,
+  SessionsRepository,
+  AuthorizationCodesRepository,
 ];
 
 const services = [
@@ -51,12 +58,14 @@ const services = [
   MfaPolicy,
   MfaService,
   OAuthService,
+  SessionsService,
+  AuthorizeService,
 ];
 
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
   imports: [AuditCoreModule],
-  controllers: [OAuthController, AdminController, MfaAdminController, MeController],
+  controllers: [OAuthController, AuthorizeController, AdminController, MfaAdminController, MeController],
   providers: [
     ...repositories,
     ...services,

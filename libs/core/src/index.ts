@@ -28,6 +28,12 @@ export {
 export { RETRY_AFTER_SECONDS, ServiceUnavailableError, ValidationFailedError } from './errors/core.errors.js';
 export { isInfrastructureFailure } from './errors/infrastructure-failure.js';
 export { configureHttp, createHttpAdapter, DOCS_PATH } from './http/http-setup.js';
+export {
+  isLoopbackHost,
+  matchesLoopbackRedirect,
+  REDIRECT_URI_MAX_LENGTH,
+  redirectUriViolation,
+} from './http/redirect-uri.js';
 export { OwnBodyTimeout } from './http/body-timeout.js';
 export { currentRequestContext } from './http/request-context.js';
 export { recordRequestPrincipal } from './http/request-principal.js';

@@ -23,6 +23,7 @@ import {
   RotatedClientSecretResponse,
   RotatedKeysResponse,
   SigningKeyResponse,
+  UpdateClientDto,
   UpdateOperatorDto,
 } from './admin.dto.js';
 import { toClientResponse, toOperatorResponse } from './admin.mappers.js';
@@ -84,19 +85,35 @@ export class AdminController {
   }
 
   @Post('clients')
-  @ApiOperation({ summary: 'Create a partner client (client_credentials); the secret is shown once' })
+  @ApiOperation({
+    summary:
+      'Create a partner client: a machine (client_credentials) or an app with redirect URIs (authorization code + PKCE); a secret is shown once',
+  })
   @ApiCreatedResponse({ type: CreatedClientResponse })
   @ApiConflictResponse({ description: 'client-name-taken: another client has this name (any case)' })
-  @ApiProblems({ 400: 'Invalid fields (see errors[])' })
+  @ApiProblems({ 400: 'Invalid fields, redirect URIs or grant combination (see errors[])' })
   async createClient(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateClientDto,
   ): Promise<CreatedClientResponse> {
-    const { client, secret } = await this.clients.create(
-      { name: body.name, scopes: body.scopes },
-      auditActorOf(principal),
-    );
+    const { client, secret } = await this.clients.register(body, auditActorOf(principal));
     return { ...toClientResponse(client), clientSecret: secret };
+  }
+
+  @Patch('clients/:clientId')
+  @ApiOperation({ summary: "Change a client's grant types, redirect URIs or token endpoint method" })
+  @ApiOkResponse({ type: ClientResponse })
+  @ApiProblems({
+    400: 'Invalid fields, redirect URIs or grant combination (see errors[])',
+    404: 'No client has this id',
+    409: 'built-in-client: the built-in apps take their flows and redirect URIs from configuration',
+  })
+  async updateClient(
+    @CurrentPrincipal() principal: Principal,
+    @Param('clientId') clientId: string,
+    @Body() body: UpdateClientDto,
+  ): Promise<ClientResponse> {
+    return toClientResponse(await this.clients.updateFlows(clientId, body, auditActorOf(principal)));
   }
 
   @Get('clients')

@@ -23,6 +23,9 @@ export function toClientResponse(client: OAuthClientEntity): ClientResponse {
     firstParty: client.firstParty,
     grantTypes: [...client.grantTypes],
     scopes: client.scopes.filter(isScope),
+    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+    redirectUris: [...client.redirectUris],
+    postLogoutRedirectUris: [...client.postLogoutRedirectUris],
     createdAt: client.createdAt.toISOString(),
   };
 }

@@ -20,6 +20,14 @@ export type SecretRotation = Pick<
   | 'previousSecretExpiresAt'
 >;
 
+/** What a registration change writes. */
+export type ClientFlowsPatch = Partial<
+  Pick<
+    OAuthClientEntity,
+    'grantTypes' | 'tokenEndpointAuthMethod' | 'redirectUris' | 'postLogoutRedirectUris'
+  >
+>;
+
 /** The unique index on the client name (migration 1733300000002). */
 const NAME_INDEX = 'UQ_oauth_clients_name';
 
@@ -73,6 +81,10 @@ export class ClientsRepository {
 
   async rotateSecret(clientId: string, rotation: SecretRotation, manager: EntityManager): Promise<void> {
     await this.repo(manager).update({ clientId }, rotation);
+  }
+
+  async updateFlows(clientId: string, patch: ClientFlowsPatch, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ clientId }, patch);
   }
 
   /** False if there was no such client. Its refresh tokens go with it (foreign key cascade). */

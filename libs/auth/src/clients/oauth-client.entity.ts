@@ -1,7 +1,20 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type ClientType = 'public' | 'confidential';
-export type GrantType = 'password' | 'refresh_token' | 'client_credentials';
+export type GrantType = 'password' | 'refresh_token' | 'client_credentials' | 'authorization_code';
+export const GRANT_TYPES: readonly GrantType[] = [
+  'authorization_code',
+  'client_credentials',
+  'password',
+  'refresh_token',
+];
+/** RFC 7591 §2: `none` is a public client; the others prove a secret. */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
 
 /** An OAuth 2.0 client: a first-party app (public) or a partner system (confidential). */
 @Entity({ name: 'oauth_clients' })
@@ -47,6 +60,24 @@ export class OAuthClientEntity {
 
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
   previousSecretExpiresAt!: Date | null;
+
+  /**
+   * Where authorization responses may go: exact strings (loopback http ones with any port,
+   * RFC 8252 §7.3), migration 1733300000010. For the built-in apps, configuration decides.
+   */
+  @Column({ name: 'redirect_uris', type: 'text', array: true, default: () => "'{}'" })
+  redirectUris!: string[];
+
+  @Column({ name: 'post_logout_redirect_uris', type: 'text', array: true, default: () => "'{}'" })
+  postLogoutRedirectUris!: string[];
+
+  @Column({
+    name: 'token_endpoint_auth_method',
+    type: 'varchar',
+    length: 32,
+    default: 'client_secret_basic',
+  })
+  tokenEndpointAuthMethod!: TokenEndpointAuthMethod;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -49,6 +49,9 @@ export class ClientAuthenticator {
       if (postId !== undefined && postId !== basic.id) {
         throw new OAuthError('invalid_request', 'client_id does not match the authenticated client.');
       }
+      // `Basic <id>:` with an empty secret is how some clients (Swagger UI among them)
+      // name a public client; it identifies, it does not authenticate.
+      if (basic.secret === '') return this.publicClient(basic.id, true);
       const client = await this.clients.authenticate(basic.id, basic.secret);
       if (!client) throw badClient();
       return { client, withSecret: true };
@@ -59,9 +62,19 @@ export class ClientAuthenticator {
       if (!client) throw badClient();
       return { client, withSecret: true };
     }
-    const client = await this.clients.find(postId);
-    // A confidential client must prove itself; only public clients are identified by id alone.
-    if (!client || client.type !== 'public') throw badClient();
+    return this.publicClient(postId, false);
+  }
+
+  /**
+   * A public client by id alone; a confidential client must prove itself. The Basic
+   * challenge goes only to a request that used the Authorization header (RFC 6749 §5.2),
+   * so a browser posting a client_id never gets its login dialog.
+   */
+  private async publicClient(clientId: string, viaHeader: boolean): Promise<AuthenticatedClient> {
+    const client = await this.clients.find(clientId);
+    if (!client || client.type !== 'public') {
+      throw new OAuthError('invalid_client', 'Client authentication failed.', 401, undefined, viaHeader);
+    }
     return { client, withSecret: false };
   }
 }

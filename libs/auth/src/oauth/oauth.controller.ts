@@ -83,21 +83,51 @@ export class OAuthController {
     return this.keys.jwks();
   }
 
+  @Get('.well-known/openid-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'OpenID Connect discovery: the metadata plus what ID tokens carry' })
+  openidConfiguration(): Record<string, unknown> {
+    return {
+      ...this.metadata(),
+      scopes_supported: ['openid', ...ALL_SCOPES],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'amr',
+        'sid',
+        'preferred_username',
+      ],
+    };
+  }
+
   @Get('.well-known/oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
   metadata(): Record<string, unknown> {
     const issuer = this.config.auth.issuer;
-    const grants = ['client_credentials', 'refresh_token'];
-    if (this.config.auth.passwordGrantEnabled) grants.unshift('password');
+    const grants = ['authorization_code', 'client_credentials', 'refresh_token'];
+    if (this.config.auth.passwordGrantEnabled) grants.push('password');
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
+      // OpenID Connect RP-Initiated Logout 1.0, registered for authorization server metadata.
+      end_session_endpoint: `${issuer}/oauth/logout`,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       grant_types_supported: grants,
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],

@@ -1,4 +1,5 @@
 import { formatScopes, isScope, parseScopeParam, type Scope } from '@orderops/access';
+import { grantScopes, invalidScope } from './grant-scopes.js';
 import { AuthMetrics, TOKEN_GRANTS, type TokenGrant } from '../auth.metrics.js';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
@@ -11,6 +12,11 @@ import { OperatorsService } from '../operators/operators.service.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
 import { familyStands, RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { AuthorizationCodesRepository } from '../authorize/authorization-codes.repository.js';
+import type { AuthorizationCodeEntity } from '../authorize/authorization-code.entity.js';
+import { s256 } from '../authorize/authorize.service.js';
+import { hashSecret, SessionsService } from '../sessions/sessions.service.js';
+import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository.js';
 import { MfaPolicy } from '../mfa/mfa-policy.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import type { OAuthParams } from './oauth-params.js';
@@ -21,6 +27,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** OpenID Connect, with `scope=openid` on the authorization code grant. */
+  id_token?: string;
 }
 
 export type IntrospectionResponse =
@@ -40,28 +48,7 @@ export type IntrospectionResponse =
 
 const SUPPORTED_GRANTS: ReadonlySet<string> = new Set<TokenGrant>(TOKEN_GRANTS);
 
-const invalidScope = (): OAuthError =>
-  new OAuthError('invalid_scope', 'The requested scope is invalid or not allowed.');
 const invalidGrant = (description: string): OAuthError => new OAuthError('invalid_grant', description);
-
-/**
- * A token carries what was asked for, narrowed to what the subject and the client may have
- * (DESIGN §3). No scope parameter asks for everything allowed. Asking for an unknown scope,
- * or ending with none, is an error rather than a silently different token.
- */
-function grantScopes(requested: string | undefined, ...allowed: readonly string[][]): Scope[] {
-  const permitted = (scope: Scope): boolean => allowed.every((list) => list.includes(scope));
-  if (requested === undefined) {
-    const all = allowed[0].filter((s): s is Scope => isScope(s) && permitted(s));
-    if (all.length === 0) throw invalidScope();
-    return all;
-  }
-  const { scopes, unknown } = parseScopeParam(requested);
-  if (unknown.length > 0 || scopes.length === 0) throw invalidScope();
-  const granted = scopes.filter(permitted);
-  if (granted.length === 0) throw invalidScope();
-  return granted;
-}
 
 /** RFC 8176: the password grant authenticates with a password and nothing else. */
 const PASSWORD_AMR: readonly string[] = ['pwd'];
@@ -86,12 +73,15 @@ export class OAuthService {
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
     private readonly mfaPolicy: MfaPolicy,
+    private readonly codes: AuthorizationCodesRepository,
+    private readonly sessions: SessionsService,
+    private readonly refreshTokenRows: RefreshTokensRepository,
   ) {}
 
   /** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
   private async recordIssued(
     manager: EntityManager,
-    grant: 'password' | 'client_credentials' | 'refresh_token',
+    grant: TokenGrant,
     subject: AuditActor,
     clientId: string,
     access: IssuedAccessToken,
@@ -142,6 +132,8 @@ export class OAuthService {
         return [grantType, await this.clientCredentialsGrant(params, client, withSecret)];
       case 'refresh_token':
         return [grantType, await this.refreshTokenGrant(params, client)];
+      case 'authorization_code':
+        return [grantType, await this.authorizationCodeGrant(params, client)];
       default:
         throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
     }
@@ -293,6 +285,147 @@ export class OAuthService {
       scope: formatScopes(scopes),
       refresh_token: outcome.token,
     };
+  }
+
+  /**
+   * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). The code's row is locked and marked used
+   * before anything else is checked, so a code works once whatever the outcome; every check
+   * failing is the same `invalid_grant`. A code presented again revokes what its first use
+   * issued (RFC 6749 §10.5, RFC 9700 §4.5), audited as `auth.code.reused`. The tokens, the
+   * record of what they are and the `auth.token.issued` event commit together.
+   */
+  private async authorizationCodeGrant(
+    params: OAuthParams,
+    client: OAuthClientEntity,
+  ): Promise<TokenResponse> {
+    if (!client.grantTypes.includes('authorization_code')) {
+      throw new OAuthError('unauthorized_client', 'This client may not use the authorization_code grant.');
+    }
+    const code = params.require('code');
+    const verifier = params.get('code_verifier');
+    // RFC 7636 §4.1: 43-128 unreserved characters.
+    if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
+      throw new OAuthError('invalid_request', 'code_verifier is required (43-128 unreserved characters).');
+    }
+    const redirectUri = params.get('redirect_uri');
+    const refused = invalidGrant('The authorization code is invalid, expired or already used.');
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const row = await this.codes.getForUpdate(hashSecret(code), manager);
+      if (!row) return { ok: false as const };
+      if (row.usedAt !== null) return { ok: false as const, reused: row };
+      await this.codes.markUsed(row.codeHash, manager);
+      const redirectMatches = row.redirectUriInRequest
+        ? redirectUri === row.redirectUri
+        : redirectUri === undefined || redirectUri === row.redirectUri;
+      if (
+        row.clientId !== client.clientId ||
+        row.expiresAt.getTime() <= Date.now() ||
+        !redirectMatches ||
+        s256(verifier) !== row.codeChallenge
+      ) {
+        return { ok: false as const };
+      }
+      const session = await this.sessions.findLive(row.sessionId, manager);
+      if (!session) return { ok: false as const };
+      const operator = await this.operators.find(row.operatorId, manager);
+      if (!operator || operator.disabledAt !== null) return { ok: false as const };
+      // The second-factor rule, on what the session's sign-in proved (its amr): the scopes
+      // that need it are dropped, and the response's `scope` says what was granted.
+      const { granted, withheld } = this.mfaPolicy.decide(
+        row.scopes.filter(
+          (s): s is Scope => isScope(s) && operator.scopes.includes(s) && client.scopes.includes(s),
+        ),
+        session.amr,
+      );
+      if (granted.length === 0) return { ok: false as const, secondFactor: withheld.length > 0 };
+      const access = this.accessTokens.issue(
+        { type: 'operator', id: operator.id },
+        client.clientId,
+        granted,
+        {
+          generation: operator.tokenGeneration,
+          notBefore: Math.ceil(operator.tokensValidAfter.getTime() / 1000),
+        },
+      );
+      const family = client.grantTypes.includes('refresh_token')
+        ? await this.refreshTokens.start(manager, operator, client.clientId, granted, session.amr)
+        : undefined;
+      await this.codes.recordIssued(
+        row.codeHash,
+        {
+          accessJti: access.jti,
+          accessExpiresAt: new Date(Date.now() + access.expiresIn * 1000),
+          refreshFamilyId: family?.familyId ?? null,
+        },
+        manager,
+      );
+      const subject: AuditActor = { type: 'operator', id: operator.id };
+      await this.recordIssued(
+        manager,
+        'authorization_code',
+        subject,
+        client.clientId,
+        access,
+        family?.familyId,
+        withheld,
+      );
+      const response: TokenResponse = {
+        access_token: access.token,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        scope: row.openid ? `openid ${access.scope}` : access.scope,
+        ...(family ? { refresh_token: family.token } : {}),
+        ...(row.openid
+          ? {
+              id_token: this.accessTokens.issueIdToken({
+                sub: operator.id,
+                aud: client.clientId,
+                auth_time: Math.floor(session.authTime.getTime() / 1000),
+                amr: session.amr,
+                sid: session.id,
+                preferred_username: operator.username,
+                ...(row.nonce ? { nonce: row.nonce } : {}),
+              }),
+            }
+          : {}),
+      };
+      return { ok: true as const, response };
+    });
+    if (outcome.ok) return outcome.response;
+    if (outcome.reused) await this.revokeIssuedFrom(outcome.reused, client.clientId);
+    // Every scope the code names needs the second factor, which this sign-in did not pass.
+    if (outcome.secondFactor) throw secondFactorRequired();
+    throw refused;
+  }
+
+  /** What the first use of a code issued: its refresh family and its access token, revoked. */
+  private async revokeIssuedFrom(row: AuthorizationCodeEntity, presentedBy: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (row.refreshFamilyId) await this.refreshTokenRows.revokeFamily(row.refreshFamilyId, manager);
+      if (row.accessJti && row.accessExpiresAt && row.accessExpiresAt.getTime() > Date.now()) {
+        await this.verifier.revoke(
+          { jti: row.accessJti, exp: Math.ceil(row.accessExpiresAt.getTime() / 1000) },
+          manager,
+        );
+      }
+      await this.audit.record(manager, {
+        action: 'auth.code.reused',
+        actor: { type: 'client', id: presentedBy },
+        outcome: 'failure',
+        target: { type: 'operator', id: row.operatorId },
+        details: {
+          clientId: row.clientId,
+          ...(row.accessJti ? { revokedJti: row.accessJti } : {}),
+          ...(row.refreshFamilyId ? { refreshFamilyId: row.refreshFamilyId } : {}),
+          ...this.network(),
+        },
+      });
+    });
+  }
+
+  private network(): { network?: string } {
+    const network = this.audit.requestNetwork();
+    return network ? { network } : {};
   }
 
   /** RFC 7009: always succeeds for the caller; only the client's own tokens are affected. */

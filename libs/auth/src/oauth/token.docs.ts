@@ -115,7 +115,8 @@ const errorResponse = (status: keyof typeof TOKEN_ERRORS_BY_STATUS) =>
 export const ApiTokenEndpoint = (): MethodDecorator =>
   applyDecorators(
     ApiOperation({
-      summary: 'Issue tokens (RFC 6749)',
+      summary:
+        'Issue tokens (authorization_code with PKCE, client_credentials, refresh_token, legacy password grants; RFC 6749)',
       description:
         'Grants: `authorization_code` with PKCE (`code`, `redirect_uri`, `code_verifier`), `client_credentials`, ' +
         '`refresh_token`, and the legacy `password` grant (off in production). Clients authenticate with ' +

@@ -13,6 +13,7 @@ import {
   WrongCurrentPasswordError,
 } from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import { clientKeyOf } from './client-key.js';
@@ -89,6 +90,7 @@ export class OperatorsService {
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     private readonly metrics: AuthMetrics,
     private readonly refreshTokens: RefreshTokensRepository,
+    private readonly sessions: SessionsRepository,
   ) {
     this.logger = rootLogger.child({ context: 'Operators' });
   }
@@ -142,7 +144,8 @@ export class OperatorsService {
 
   /**
    * Disabling, re-enabling, a new password or changed scopes all void the tokens issued so
-   * far (access and refresh), so the change takes effect at once. Audited as
+   * far (access and refresh), so the change takes effect at once; disabling and a new
+   * password also end the operator's browser sessions. Audited as
    * `admin.operator.disabled` (when disabling) and `admin.operator.updated` (any other
    * change), naming the fields changed, never a value but the scopes. The last enabled
    * operator holding `admin` can be neither disabled nor stripped of `admin` (409
@@ -167,6 +170,10 @@ export class OperatorsService {
       if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
       // A new password lifts every address's lock: the admin has vouched for the owner.
       if (changes.password !== undefined) await this.loginLocks.deleteAllOf(id, manager);
+      // Browser sessions end with the account or the password they were proven with.
+      if (changes.password !== undefined || changes.disabled === true) {
+        await this.sessions.revokeAllOfOperator(id, manager);
+      }
       const updated: string[] = [];
       if (changes.password !== undefined) updated.push('password');
       if (changes.scopes !== undefined) updated.push('scopes');
@@ -200,8 +207,8 @@ export class OperatorsService {
    * this address: a wrong one counts towards the address's lock (and is audited as
    * `auth.login.failed`), and while the address is locked even the right one is refused with
    * the same answer. The new password must pass the policy. On success every token of the
-   * operator is voided (the token generation bump, as for an admin's change) and its refresh
-   * tokens are revoked; audited as `auth.password.changed` (no value).
+   * operator is voided (the token generation bump, as for an admin's change), its refresh
+   * tokens are revoked and its browser sessions end; audited as `auth.password.changed` (no value).
    */
   async changeOwnPassword(
     id: string,
@@ -231,6 +238,7 @@ export class OperatorsService {
     await this.dataSource.transaction(async (manager) => {
       if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
       await this.refreshTokens.revokeAllOfOperator(id, manager);
+      await this.sessions.revokeAllOfOperator(id, manager);
       await this.loginLocks.deleteAllOf(id, manager);
       await this.audit.record(manager, {
         action: 'auth.password.changed',

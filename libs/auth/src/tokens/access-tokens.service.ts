@@ -26,6 +26,17 @@ export interface AccessTokenClaims {
   gen?: number;
 }
 
+/** What an ID token says (no personal data beyond the username, OIDC `preferred_username`). */
+export interface IdTokenClaims {
+  readonly sub: string;
+  readonly aud: string;
+  readonly auth_time: number;
+  readonly amr: readonly string[];
+  readonly sid: string;
+  readonly preferred_username: string;
+  readonly nonce?: string;
+}
+
 export interface IssuedAccessToken {
   readonly token: string;
   readonly expiresIn: number;
@@ -50,6 +61,21 @@ export class AccessTokensService {
    *   legacy cut-off in epoch seconds (`iat` never predates it, so a replica of the previous
    *   version, which checks only the cut-off, accepts the token during a rolling upgrade).
    */
+  /**
+   * An OpenID Connect ID token (Core §2) for the client: signed with the same key as access
+   * tokens, but `typ: JWT` and `aud` the client, so the API's verifier (`at+jwt`, audience
+   * `<issuer>/api`) never accepts one as an access token.
+   */
+  issueIdToken(claims: IdTokenClaims): string {
+    const { kid, privateKey } = this.keys.currentSigner();
+    const iat = Math.floor(Date.now() / 1000);
+    return jwt.sign(
+      { iss: this.config.auth.issuer, ...claims, iat, exp: iat + this.config.auth.accessTokenTtlSeconds },
+      privateKey,
+      { algorithm: SIGNING_ALGORITHM, keyid: kid, header: { alg: SIGNING_ALGORITHM, typ: 'JWT' } },
+    );
+  }
+
   issue(
     subject: { type: PrincipalType; id: string },
     clientId: string,

@@ -393,6 +393,10 @@ describe('loadConfig', () => {
       ['ORDEROPS_ISSUER', 'ftp://localhost'],
       ['ORDEROPS_ISSUER', 'http://localhost:3000/?x=1'],
       ['ORDEROPS_ISSUER', 'not a url'],
+      ['ORDEROPS_WEB_REDIRECT_URIS', 'http://app.example.com/callback'],
+      ['ORDEROPS_WEB_REDIRECT_URIS', 'https://app.example.com/callback#x'],
+      ['ORDEROPS_WEB_REDIRECT_URIS', 'https://app.example.com/ok,/relative'],
+      ['ORDEROPS_WEB_REDIRECT_URIS', 'https://App.example.com/callback'],
     ])('refuses %s=%s', (name, value) => {
       expect(settingsOf(configError({ ORDEROPS_DATA_DIR: dir, [name]: value }))).toContain(name);
     });
@@ -426,6 +430,18 @@ describe('loadConfig', () => {
       });
       expect(set.http.rateLimitPerPrincipalPerMinute).toBe(900);
       expect(set.redisKeyPrefix).toBe('orderops-staging:');
+    });
+
+    it('reads the web app redirect URIs as exact strings, none by default', () => {
+      expect(loadConfig({ ORDEROPS_DATA_DIR: dir }).auth.webRedirectUris).toEqual([]);
+      const config = loadConfig({
+        ORDEROPS_DATA_DIR: dir,
+        ORDEROPS_WEB_REDIRECT_URIS: 'https://app.example.com/callback, http://localhost:5173/callback',
+      });
+      expect(config.auth.webRedirectUris).toEqual([
+        'https://app.example.com/callback',
+        'http://localhost:5173/callback',
+      ]);
     });
 
     it('accepts a list of exact CORS origins', () => {

@@ -4,6 +4,7 @@ import { loadOrCreateDevSecret } from './dev-secrets.js';
 import { EnvReader, type Env } from './env-reader.js';
 import { type MasterKeyRing, parseMasterKeys } from './master-keys.js';
 import { Secret } from './secret.js';
+import { isLoopbackHost, redirectUriViolation } from '../http/redirect-uri.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -66,6 +67,8 @@ export interface AuthConfig {
   readonly refreshTokenIdleSeconds: number;
   readonly refreshTokenMaxLifetimeSeconds: number;
   readonly passwordGrantEnabled: boolean;
+  /** The redirect URIs of the first-party SPA `orderops-web` (exact strings). */
+  readonly webRedirectUris: readonly string[];
   readonly bootstrapAdminPassword?: Secret;
   /**
    * `ORDEROPS_MFA_REQUIRED_SCOPES` as listed (names checked for shape only: core knows no
@@ -259,14 +262,20 @@ function readCorsOrigins(reader: EnvReader): string[] {
   return origins;
 }
 
-/**
- * Hosts that only this machine reaches: a plain-http issuer there exposes no token on a
- * network (a laptop, a compose stack published on 127.0.0.1). Names under .localhost are left
- * out: not every resolver maps them to loopback.
- */
-function isLoopbackHost(hostname: string): boolean {
-  // URL has already normalised the host: lower case, IPv4 in dotted decimal, IPv6 in brackets.
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+/** Comma-separated; each entry obeys the client registration rule (core's redirect-uri). */
+function readWebRedirectUris(reader: EnvReader): string[] {
+  const raw = reader.string('ORDEROPS_WEB_REDIRECT_URIS');
+  if (raw === undefined) return [];
+  const uris: string[] = [];
+  const entries = raw.split(',').map((e) => e.trim());
+  entries.forEach((entry, index) => {
+    if (entry === '') return;
+    const violation = redirectUriViolation(entry);
+    // The position, not the value: the rule is uniform with the other list settings.
+    if (violation) reader.fail('ORDEROPS_WEB_REDIRECT_URIS', `entry ${index + 1} ${violation}`);
+    else if (!uris.includes(entry)) uris.push(entry);
+  });
+  return uris;
 }
 
 function readIssuer(reader: EnvReader, isProduction: boolean, port: number): string {
@@ -483,6 +492,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshTokenIdleSeconds,
       refreshTokenMaxLifetimeSeconds,
       passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', true),
+      webRedirectUris: readWebRedirectUris(reader),
       bootstrapAdminPassword: readBootstrapPassword(reader),
       mfaRequiredScopes: readMfaRequiredScopes(reader),
     },

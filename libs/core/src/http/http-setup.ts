@@ -104,7 +104,10 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     const docs = isDocsPath(request.routeOptions.url);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (closing) reply.header('connection', 'close');
-    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+    // A route that renders HTML (the sign-in page) sets its own, stricter-per-page policy.
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+    }
     if (!docs && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     done(null, payload);
   });

@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ADMIN_PASSWORD } from '../support/auth.js';
+import { launchChromium, type BrowserPage, type HeadlessChromium } from '../support/headless-chromium.js';
+import { pkce } from '../support/sign-in.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** A stand-in SPA on its own origin: a blank page at every path, the callback included. */
+async function frontend(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>spa</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Polls the page until `expression` is truthy (navigations replace the document under it). */
+async function waitFor<T>(page: BrowserPage, expression: string, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const value = await page.evaluate<T>(`document.readyState === 'complete' ? (${expression}) : null`);
+      if (value) return value;
+    } catch {
+      // The document is being replaced; ask again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Issue 13 §6: a frontend-style sign-in in headless Chromium, so the browser's own rules
+ * (CSP of the page, form-action over the redirect chain, cookies, CORS of the token call)
+ * are the ones under test: authorize -> sign-in page -> redirect -> code exchange -> API.
+ */
+describe('browser sign-in in a real browser (headless Chromium)', () => {
+  let spa: { server: Server; origin: string };
+  let db: TestDatabase;
+  let t: TestApp;
+  let api: string;
+  let browser: HeadlessChromium;
+
+  beforeAll(async () => {
+    spa = await frontend();
+    db = await provisionTestDatabase();
+    t = await startTestApp({
+      ...db.env,
+      ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      CORS_ORIGINS: spa.origin,
+      // Loopback: any port, so the SPA's ephemeral one matches (RFC 8252 §7.3).
+      ORDEROPS_WEB_REDIRECT_URIS: 'http://127.0.0.1/callback',
+    });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    api = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await db?.dispose();
+    spa?.server.close();
+  });
+
+  it('signs the operator in through the page and the SPA calls the API with the token', async () => {
+    const { verifier, challenge } = pkce();
+    const redirectUri = `${spa.origin}/callback`;
+    const authorize = new URL(`${api}/oauth/authorize`);
+    for (const [name, value] of Object.entries({
+      response_type: 'code',
+      client_id: 'orderops-web',
+      redirect_uri: redirectUri,
+      scope: 'orders:read',
+      state: 'browser-state-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })) {
+      authorize.searchParams.set(name, value);
+    }
+    const page = await browser.open(authorize.href);
+    // The page rendered under its CSP: the nonce'd style applied, the labels in place.
+    const rendered = await page.evaluate<{ label: string; font: string; cookie: string }>(`({
+      label: document.querySelector('label[for=username]').textContent,
+      font: getComputedStyle(document.querySelector('button')).fontWeight,
+      cookie: document.cookie,
+    })`);
+    expect(rendered.label).toBe('Username');
+    expect(rendered.font).toBe('600');
+    // HttpOnly: no script sees the pre-session.
+    expect(rendered.cookie).toBe('');
+
+    await page.evaluate(`(() => {
+      document.getElementById('username').value = 'admin';
+      document.getElementById('password').value = ${JSON.stringify(TEST_ADMIN_PASSWORD)};
+      document.querySelector('form').requestSubmit();
+      return true;
+    })()`);
+    // The form's redirect chain ends at the SPA: Chromium applies the page's form-action to
+    // every hop, so the page names the client's redirect origin there (without it, this waits
+    // forever on a blocked navigation).
+    const back = await waitFor<string>(
+      page,
+      `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
+      'the redirect back to the SPA',
+    );
+    const callback = new URL(back);
+    expect(callback.pathname).toBe('/callback');
+    expect(callback.searchParams.get('state')).toBe('browser-state-1');
+    expect(callback.searchParams.get('iss')).toBe(t.config.auth.issuer);
+    const code = callback.searchParams.get('code');
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    // What an SPA does next, from its own origin: the code exchange, then an API call.
+    const result = await page.evaluate<{
+      token: number;
+      scope: string;
+      orders: number;
+      again: number;
+    }>(`(async () => {
+      const api = ${JSON.stringify(api)};
+      const body = new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'orderops-web',
+        code: ${JSON.stringify(code)},
+        code_verifier: ${JSON.stringify(verifier)},
+        redirect_uri: ${JSON.stringify(redirectUri)},
+      });
+      const token = await fetch(api + '/oauth/token', { method: 'POST', body });
+      const tokens = await token.json();
+      const orders = await fetch(api + '/orders', { headers: { Authorization: 'Bearer ' + tokens.access_token } });
+      const again = await fetch(api + '/oauth/token', { method: 'POST', body });
+      return { token: token.status, scope: tokens.scope, orders: orders.status, again: again.status };
+    })()`);
+    expect(result).toEqual({ token: 200, scope: 'orders:read', orders: 200, again: 400 });
+
+    // The session now lets the SPA through without the page.
+    const second = pkce();
+    authorize.searchParams.set('code_challenge', second.challenge);
+    authorize.searchParams.set('state', 'browser-state-2');
+    await page.evaluate(`(location.href = ${JSON.stringify(authorize.href)}, true)`);
+    const silent = await waitFor<string>(
+      page,
+      `location.origin === ${JSON.stringify(spa.origin)} && location.search.includes('browser-state-2') && location.href`,
+      'the second redirect',
+    );
+    expect(new URL(silent).searchParams.get('code')).toBeTruthy();
+  }, 60_000);
+});
