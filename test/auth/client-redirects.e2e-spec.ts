@@ -64,7 +64,9 @@ describe('client redirect URIs and token endpoint methods: /admin/clients', () =
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       const body = res.json<ProblemBody>();
-      expect(body.errors).toEqual([expect.objectContaining({ field: 'redirectUris', code: 'invalid_format' })]);
+      expect(body.errors).toEqual([
+        expect.objectContaining({ field: 'redirectUris', code: 'invalid_format' }),
+      ]);
       expect(body.errors?.[0].message).toContain('redirectUris[1]');
       expect(body.errors?.[0].message).toContain(reason);
       expect(res.body).not.toContain(uri);
