@@ -31,6 +31,9 @@ export function requestContextOf(request: FastifyRequest): RequestContext | null
   return (request as FastifyRequest & WithContext).requestContext;
 }
 
+/** The headers the configured propagator reads, once the SDK has set it up. */
+let propagationHeaders: string[] | undefined;
+
 /**
  * The server span of a request: named by method and route template, never by the concrete
  * path (paths carry ids) and without the query, the client address or any header but the
@@ -38,7 +41,12 @@ export function requestContextOf(request: FastifyRequest): RequestContext | null
  */
 function startRequestSpan(request: FastifyRequest): Span {
   const route = request.routeOptions.url;
-  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  // Most requests carry no trace context: the propagator runs only when one of its headers
+  // (traceparent, or whatever OTEL_PROPAGATORS chose) is there.
+  propagationHeaders ??= propagation.fields().map((name) => name.toLowerCase());
+  const parent = propagationHeaders.some((name) => request.headers[name] !== undefined)
+    ? propagation.extract(ROOT_CONTEXT, request.headers)
+    : ROOT_CONTEXT;
   return orderOpsTracer().startSpan(
     route === undefined ? request.method : `${request.method} ${route}`,
     {
