@@ -279,3 +279,71 @@ describe('every metric the rules and the dashboard read is one the API exports',
     expect(unexported(queries)).toEqual([]);
   });
 });
+
+describe('chart: tracing', () => {
+  const egressTo = (o: K8sObject[], port: number) =>
+    (policy(o).egress ?? []).filter((rule) => (rule.ports ?? []).some((p) => p.port === port));
+  let off: K8sObject[];
+  let on: K8sObject[];
+  beforeAll(async () => {
+    off = (await renderFixture(fixture('default'))).objects;
+    on = (
+      await renderFixture(fixture('default'), {
+        setJson: [
+          'tracing.endpoint="http://otel-collector.observability:4318"',
+          'tracing.sampleRatio=0.25',
+          'tracing.networkPeers=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"observability"}}}]',
+        ],
+      })
+    ).objects;
+  }, HELM_TIMEOUT);
+
+  it('is off by default: no OTEL_* setting and no egress to a collector', () => {
+    expect(Object.keys(config(off).data ?? {}).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
+    expect(egressTo(off, 4318)).toEqual([]);
+  });
+
+  it('with an endpoint: the SDK settings in the ConfigMap and egress to the collector port only', () => {
+    expect(config(on).data).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+    const [rule, ...others] = egressTo(on, 4318);
+    expect(others).toEqual([]);
+    expect(rule.ports).toEqual([{ port: 4318, protocol: 'TCP' }]);
+    expect(rule.to).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } },
+    ]);
+  });
+
+  it.each([
+    ['an endpoint without a scheme', 'tracing.endpoint="otel-collector:4318"'],
+    ['an endpoint with credentials in it', 'tracing.endpoint="https://user:s3cr3t@collector:4318"'],
+  ])(
+    'refuses %s, without quoting it',
+    async (_case, setJson) => {
+      const result = await renderChart({ values: [fixture('default').file], setJson: [setJson] });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(
+        'tracing.endpoint must be an http:// or https:// URL without credentials',
+      );
+      expect(result.stderr).not.toContain('s3cr3t');
+      expect(result.stderr).not.toContain('otel-collector:4318');
+    },
+    HELM_TIMEOUT,
+  );
+
+  it(
+    'refuses a sampling ratio above 1',
+    async () => {
+      const result = await renderChart({
+        values: [fixture('default').file],
+        setJson: ['tracing.sampleRatio=2'],
+      });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('values don');
+    },
+    HELM_TIMEOUT,
+  );
+});

@@ -267,6 +267,16 @@ DATABASE_POOL_STALL_LIVENESS_MS: {{ .Values.database.poolStallLivenessMs | int64
 DATABASE_MIGRATE_ON_START: "false"
 METRICS_ENABLED: {{ .Values.metrics.enabled | quote }}
 METRICS_PORT: {{ .Values.metrics.port | int64 | quote }}
+{{- with .Values.tracing.endpoint }}
+{{- /* Checked here, not in the schema: helm's schema errors quote the value, credentials and all. */ -}}
+{{- if not (regexMatch "^https?://[^/@[:space:]]+(/[^[:space:]]*)?$" .) }}
+{{- fail "orderops: tracing.endpoint must be an http:// or https:// URL without credentials (put a collector token in OTEL_EXPORTER_OTLP_HEADERS, from a Secret through extraEnv)" }}
+{{- end }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+OTEL_TRACES_SAMPLER: "parentbased_traceidratio"
+OTEL_TRACES_SAMPLER_ARG: {{ $.Values.tracing.sampleRatio | toString | quote }}
+OTEL_SERVICE_NAME: {{ include "orderops.fullname" $ | quote }}
+{{- end }}
 {{- if .Values.database.caCert }}
 DATABASE_SSL_CA: {{ .Values.database.caCert | quote }}
 {{- else if .Values.database.existingCaConfigMap.name }}
