@@ -19,6 +19,25 @@ describe('OpenAPI document', () => {
     expect(buildApiDocument(t.app).info.version).toBe(pkg.version);
   });
 
+  it('offers operators the authorization code flow with PKCE and partners client credentials, never the password flow', async () => {
+    const schemes = buildApiDocument(t.app).components?.securitySchemes ?? {};
+    const oauth = Object.values(schemes).find((s) => 'type' in s && s.type === 'oauth2') as {
+      flows: Record<string, { authorizationUrl?: string; tokenUrl: string }>;
+    };
+    expect(Object.keys(oauth.flows).sort()).toEqual(['authorizationCode', 'clientCredentials']);
+    expect(oauth.flows.authorizationCode).toMatchObject({
+      authorizationUrl: '/oauth/authorize',
+      tokenUrl: '/oauth/token',
+    });
+    // Swagger UI's own settings: the public client orderops-docs, PKCE, and the redirect page
+    // registered for it under the issuer.
+    const init = await t.app.inject({ method: 'GET', url: '/docs/swagger-ui-init.js' });
+    expect(init.statusCode).toBe(200);
+    expect(init.body).toMatch(/"clientId":\s*"orderops-docs"/);
+    expect(init.body).toMatch(/"usePkceWithAuthorizationCodeGrant":\s*true/);
+    expect(init.body).toContain(`"oauth2RedirectUrl": "${t.config.auth.issuer}/docs/oauth2-redirect.html"`);
+  });
+
   it('is not served when DOCS_ENABLED=false (the production default)', async () => {
     const other = await provisionTestDatabase();
     const off = await startTestApp({ ...other.env, DOCS_ENABLED: 'false' });

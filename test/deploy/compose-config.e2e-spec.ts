@@ -143,7 +143,8 @@ describe("the dev profile's settings on the built API process", () => {
         issuer: string;
       };
       expect(metadata.issuer).toBe('http://localhost:3000');
-      const token = await fetch(`${api.url}/oauth/token`, {
+      // A production start: the legacy password grant is off, so a partner client proves the issuer.
+      const refused = await fetch(`${api.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
@@ -153,6 +154,20 @@ describe("the dev profile's settings on the built API process", () => {
           password: env.ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD,
           scope: 'orders:read',
         }),
+      });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: string }).error).toBe('unsupported_grant_type');
+      const created = runCli(['clients', 'create', 'Compose check', '--scopes', 'orders:read'], env);
+      expect(created.status, created.stderr).toBe(0);
+      const clientId = /client_id=(\S+)/.exec(created.stdout)![1];
+      const clientSecret = /client_secret=(\S+)/.exec(created.stdout)![1];
+      const token = await fetch(`${api.url}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
       });
       expect(token.status).toBe(200);
       const { access_token: accessToken } = (await token.json()) as { access_token: string };

@@ -21,7 +21,7 @@ import { Logger } from 'nestjs-pino';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { AuthErrorCode, DOCS_CLIENT_ID } from '@orderops/auth';
+import { AuthErrorCode, DOCS_CLIENT_ID, DOCS_REDIRECT_PATH } from '@orderops/auth';
 import { APP_VERSION } from './version.js';
 
 export interface CreateAppOptions {
@@ -32,7 +32,6 @@ export interface CreateAppOptions {
   readonly extraImports?: ReadonlyArray<Type | DynamicModule>;
 }
 
-/** OAuth2 password and client-credentials flows against /oauth/token, with every scope. */
 /** Every problem type the API can answer, from the code constants each lib declares. */
 export const PROBLEM_CATALOGUE: readonly ProblemTypeEntry[] = problemCatalogue({
   core: CoreErrorCode,
@@ -47,9 +46,14 @@ export function buildApiDocument(app: NestFastifyApplication): OpenAPIObject {
     builder.addOAuth2(
       {
         type: 'oauth2',
-        description: 'Operators: password flow with client orderops-docs. Partners: client credentials.',
+        description:
+          'Operators: authorization code with PKCE through the sign-in page (client orderops-docs). Partners: client credentials.',
         flows: {
-          password: { tokenUrl: '/oauth/token', scopes: { ...SCOPE_DESCRIPTIONS } },
+          authorizationCode: {
+            authorizationUrl: '/oauth/authorize',
+            tokenUrl: '/oauth/token',
+            scopes: { ...SCOPE_DESCRIPTIONS },
+          },
           clientCredentials: { tokenUrl: '/oauth/token', scopes: { ...SCOPE_DESCRIPTIONS } },
         },
       },
@@ -80,7 +84,14 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.flushLogs();
   configureHttp(app, config);
-  if (config.http.docsEnabled || options.forceDocs) setupDocs(app, buildApiDocument(app), DOCS_CLIENT_ID);
+  if (config.http.docsEnabled || options.forceDocs) {
+    // Swagger UI signs operators in like any browser frontend: authorization code + PKCE as
+    // the public client orderops-docs, whose one redirect URI is the issuer's redirect page.
+    setupDocs(app, buildApiDocument(app), {
+      clientId: DOCS_CLIENT_ID,
+      redirectUrl: `${config.auth.issuer}${DOCS_REDIRECT_PATH}`,
+    });
+  }
   await app.init();
   return app;
 }

@@ -1,7 +1,7 @@
 export { AuthCoreModule, AuthModule } from './auth.module.js';
 export { AuthErrorCode } from './auth.errors.js';
 export { authSchema } from './auth.schema.js';
-export { ClientsService, DOCS_CLIENT_ID } from './clients/clients.service.js';
+export { ClientsService, DOCS_CLIENT_ID, DOCS_REDIRECT_PATH } from './clients/clients.service.js';
 export { SigningKeysService } from './keys/signing-keys.service.js';
 export { AMR_OTP, MFA_PRODUCTION_DEFAULT_SCOPES, MfaPolicy, type ScopeDecision } from './mfa/mfa-policy.js';
 export {

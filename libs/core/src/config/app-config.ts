@@ -491,7 +491,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       accessTokenTtlSeconds,
       refreshTokenIdleSeconds,
       refreshTokenMaxLifetimeSeconds,
-      passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', true),
+      // Legacy (RFC 9700 §2.4 says it MUST NOT be used): off in production unless asked for.
+      passwordGrantEnabled: reader.boolean('OAUTH_PASSWORD_GRANT', !isProduction),
       webRedirectUris: readWebRedirectUris(reader),
       bootstrapAdminPassword: readBootstrapPassword(reader),
       mfaRequiredScopes: readMfaRequiredScopes(reader),

@@ -25,8 +25,14 @@ export function buildOpenApiDocument(
   return SwaggerModule.createDocument(app, builder.build());
 }
 
+/** The OAuth client Swagger UI signs in as, and where the sign-in comes back to. */
+export interface DocsOAuthClient {
+  readonly clientId: string;
+  readonly redirectUrl: string;
+}
+
 /** Serves Swagger UI at /docs with its assets from this app (no CDN) and the JSON beside it. */
-export function setupDocs(app: INestApplication, document: OpenAPIObject, oauthClientId?: string): void {
+export function setupDocs(app: INestApplication, document: OpenAPIObject, oauth?: DocsOAuthClient): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     raw: ['json'],
@@ -34,7 +40,12 @@ export function setupDocs(app: INestApplication, document: OpenAPIObject, oauthC
     swaggerOptions: {
       persistAuthorization: false,
       displayRequestDuration: true,
-      ...(oauthClientId ? { initOAuth: { clientId: oauthClientId } } : {}),
+      ...(oauth
+        ? {
+            oauth2RedirectUrl: oauth.redirectUrl,
+            initOAuth: { clientId: oauth.clientId, usePkceWithAuthorizationCodeGrant: true },
+          }
+        : {}),
     },
   });
 }
