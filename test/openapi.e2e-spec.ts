@@ -21,7 +21,7 @@ describe('OpenAPI document', () => {
 
   it('offers operators the authorization code flow with PKCE and partners client credentials, never the password flow', async () => {
     const schemes = buildApiDocument(t.app).components?.securitySchemes ?? {};
-    const oauth = Object.values(schemes).find((s) => 'type' in s && s.type === 'oauth2') as {
+    const oauth = Object.values(schemes).find((s) => 'type' in s && s.type === 'oauth2') as unknown as {
       flows: Record<string, { authorizationUrl?: string; tokenUrl: string }>;
     };
     expect(Object.keys(oauth.flows).sort()).toEqual(['authorizationCode', 'clientCredentials']);
