@@ -329,6 +329,18 @@ describe('the second factor in browser sign-in', () => {
       expect(sessionCookieOf(res)).toBeUndefined();
     });
 
+    it('a password changed or an account disabled between the steps ends the step', async () => {
+      for (const change of [{ password: 'another-long-passphrase-3k9' }, { disabled: true }]) {
+        const op = await enrolled();
+        const passed = await passPassword(op.username);
+        await t.app.get(OperatorsService).update(op.id, change, spec);
+        const res = await submit(passed, { code: authenticatorCode(op.secret) });
+        expect(res.statusCode).toBe(403);
+        expect(sessionCookieOf(res)).toBeUndefined();
+        expect(await sessionsOf(op.id)).toHaveLength(0);
+      }
+    });
+
     it('the step holds no password and nothing secret', async () => {
       const op = await enrolled();
       await passPassword(op.username);

@@ -51,4 +51,9 @@ export class SignInStepsRepository {
       .execute();
     return (result.affected ?? 0) > 0;
   }
+
+  /** Drops the operator's pending steps (in the caller's transaction): disabled, or a new password. */
+  async deleteAllOfOperator(operatorId: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).delete({ operatorId });
+  }
 }
