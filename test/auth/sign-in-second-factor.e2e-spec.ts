@@ -470,6 +470,16 @@ describe('the second factor in browser sign-in', () => {
       expect(later.page.statusCode).toBe(200);
       expect(later.page.body).toContain('<label for="recovery_code">');
       expect((await submit(later, { recovery_code: codes[0] })).statusCode).toBe(303);
+
+      // Neither the secret nor a recovery code reached a log line, an audit event or a URL.
+      // (Six-digit codes are left out: any hash or timestamp may hold six digits by chance.)
+      const audit = JSON.stringify(await storedEvents(t.app.get(DataSource)));
+      for (const value of [secret!, ...codes]) {
+        expect(t.logs.text).not.toContain(value);
+        expect(audit).not.toContain(value);
+        expect(next).not.toContain(value);
+        expect(String(ok.headers.location ?? '')).not.toContain(value);
+      }
     });
   });
 });
