@@ -65,6 +65,8 @@ describe('the second factor in browser sign-in', () => {
   interface PasswordPassed {
     /** The Cookie header with the pre-session. */
     cookie: string;
+    /** The pre-session the sign-in form was bound to. */
+    before: string;
     signInCsrf: string;
     page: LightMyRequestResponse;
     fields: { csrfToken: string; authorization: string };
@@ -93,8 +95,11 @@ describe('the second factor in browser sign-in', () => {
       },
       cookie,
     );
+    // Past the password, the browser continues with the step's new pre-session.
+    const next = [...setCookies(page).values()].find((c) => c.startsWith('orderops_presession='));
     return {
-      cookie,
+      cookie: next === undefined ? cookie : cookiePair(next),
+      before: cookie,
       signInCsrf: signIn.csrfToken,
       page,
       fields: page.statusCode === 200 ? formFields(page.body) : { csrfToken: '', authorization: '' },
@@ -242,14 +247,29 @@ describe('the second factor in browser sign-in', () => {
         ).toHaveLength(0);
       };
 
+      /** The sign-in form's token for the same (current) pre-session: valid, but for another form. */
+      const signInTokenOf = async (p: PasswordPassed) => {
+        const again = await t.app.inject({
+          method: 'GET',
+          url: `/oauth/authorize?${p.fields.authorization}`,
+          headers: { cookie: p.cookie },
+        });
+        expect(setCookies(again).size).toBe(0);
+        return formFields(again.body).csrfToken;
+      };
+
       it.each([
-        ['is missing', () => ''],
-        ['is the sign-in form’s (another purpose)', (p: PasswordPassed) => p.signInCsrf],
+        ['is missing', () => Promise.resolve('')],
+        ['is the sign-in form’s for the same pre-session (another purpose)', signInTokenOf],
+        [
+          'is the sign-in form’s from before the password',
+          (p: PasswordPassed) => Promise.resolve(p.signInCsrf),
+        ],
       ])('%s', async (_, token) => {
         const op = await enrolled();
         const passed = await passPassword(op.username);
         const code = authenticatorCode(op.secret);
-        await noCodeChecked(await submit(passed, { csrf_token: token(passed), code }), op.id);
+        await noCodeChecked(await submit(passed, { csrf_token: await token(passed), code }), op.id);
         // The code was not spent: the real form still takes it.
         expect((await submit(passed, { code })).statusCode).toBe(303);
       });
@@ -272,6 +292,23 @@ describe('the second factor in browser sign-in', () => {
           expect(sessionCookieOf(res)).toBeUndefined();
         }
       });
+    });
+
+    it('the password step replaces the pre-session: the one from before it continues nothing', async () => {
+      const op = await enrolled();
+      const passed = await passPassword(op.username);
+      expect(passed.cookie).not.toBe(passed.before);
+      expect(setCookies(passed.page).get('orderops_presession')).toMatch(
+        /; Path=\/; HttpOnly; SameSite=Lax; Max-Age=1800$/,
+      );
+      const res = await postCode(passed.before, {
+        csrf_token: passed.fields.csrfToken,
+        authorization: passed.fields.authorization,
+        code: authenticatorCode(op.secret),
+      });
+      expect(res.statusCode).toBe(403);
+      expect(sessionCookieOf(res)).toBeUndefined();
+      expect((await submit(passed, { code: authenticatorCode(op.secret) })).statusCode).toBe(303);
     });
 
     it('the code step without a password step behind it is the sign-in form, and checks nothing', async () => {

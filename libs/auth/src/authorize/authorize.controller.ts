@@ -158,8 +158,16 @@ export class AuthorizeController {
       return this.signInForm(reply, outcome.request, cookie, outcome.status, outcome.error);
     }
     if (outcome.kind === 'second-factor') {
-      // The password step passed, so the browser holds a pre-session (the CSRF check needed it).
-      const preSession = readCookie(cookie, this.cookies.preSession) ?? '';
+      // Right after the password: the step's new pre-session replaces the browser's. Later
+      // answers: the browser holds it (the CSRF check needed it).
+      let preSession = readCookie(cookie, this.cookies.preSession) ?? '';
+      if (outcome.newPreSession !== undefined) {
+        preSession = outcome.newPreSession;
+        reply.header(
+          'set-cookie',
+          setCookie(this.cookies, this.cookies.preSession, preSession, PRE_SESSION_SECONDS),
+        );
+      }
       const form = {
         clientName: outcome.request.client.name,
         csrfToken: this.sessions.csrfToken(preSession, 'second-factor'),

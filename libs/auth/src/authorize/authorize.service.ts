@@ -64,6 +64,8 @@ export type SignInOutcome =
       readonly error?: string;
       /** Only on the first enrolment page: shown once. */
       readonly enrolment?: { readonly secret: string; readonly qrCodeSvg: string };
+      /** A new pre-session cookie value, when the password step just passed (see signIn). */
+      readonly newPreSession?: string;
     }
   /** Enrolment confirmed and the session started: the recovery codes are shown once, then the flow goes on. */
   | {
@@ -261,14 +263,16 @@ export class AuthorizeService {
     if (!login.ok) return { kind: 'sign-in-again', request, status: 400, error: SIGN_IN_FAILED };
     const stage = await this.secondFactorStage(login.operator, request);
     if (stage !== undefined && preSession !== undefined) {
-      // The session waits for the factor. What passed is kept server-side, keyed by this
-      // browser's pre-session: no password, minutes long, spent by the one success.
+      // The session waits for the factor. What passed is kept server-side, keyed by a new
+      // pre-session (so a pre-session value known before the password is worth nothing
+      // after it): no password, minutes long, spent by the one success.
+      const newPreSession = newSecret();
       const enrolment =
         stage === 'enrol'
           ? await this.mfa.beginEnrolment(login.operator.id, { type: 'operator', id: login.operator.id })
           : undefined;
       await this.steps.replace({
-        preSessionHash: hashSecret(preSession),
+        preSessionHash: hashSecret(newPreSession),
         operatorId: login.operator.id,
         clientId: request.client.clientId,
         stage,
@@ -279,6 +283,7 @@ export class AuthorizeService {
         request,
         stage,
         status: 200,
+        newPreSession,
         ...(enrolment ? { enrolment: { secret: enrolment.secret, qrCodeSvg: enrolment.qrCodeSvg } } : {}),
       };
     }
