@@ -57,6 +57,7 @@ const EXPECTED_ROUTES = [
   'GET /orders/imports/:id/orders -> orders:import, owned',
   'POST /oauth/revoke -> public, issued-to-caller',
   'POST /oauth/sign-in -> public',
+  'POST /oauth/sign-in/code -> public',
   'POST /oauth/token -> public',
 ];
 

@@ -98,7 +98,10 @@ export async function launchChromium(): Promise<HeadlessChromium> {
       };
       const origin = new URL(url).origin;
       for (let i = 0; i < 100; i++) {
-        const state = await page.evaluate<string>('location.origin + " " + document.readyState');
+        // A new target has no execution context for a moment: that is "not loaded yet" too.
+        const state = await page
+          .evaluate<string>('location.origin + " " + document.readyState')
+          .catch(() => undefined);
         if (state === `${origin} complete`) return page;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

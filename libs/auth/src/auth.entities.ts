@@ -1,6 +1,7 @@
 import { AuthorizationCodeEntity } from './authorize/authorization-code.entity.js';
 import { OAuthClientEntity } from './clients/oauth-client.entity.js';
 import { SessionEntity } from './sessions/session.entity.js';
+import { SignInStepEntity } from './sessions/sign-in-step.entity.js';
 import { SigningKeyEntity } from './keys/signing-key.entity.js';
 import { OperatorMfaEntity } from './mfa/operator-mfa.entity.js';
 import { RecoveryCodeEntity } from './mfa/recovery-code.entity.js';
@@ -20,4 +21,5 @@ export const AUTH_ENTITIES = [
   RecoveryCodeEntity,
   SessionEntity,
   AuthorizationCodeEntity,
+  SignInStepEntity,
 ];

@@ -4,6 +4,7 @@ import { AuthorizationCodesRepository } from './authorize/authorization-codes.re
 import { AuthorizeController } from './authorize/authorize.controller.js';
 import { AuthorizeService } from './authorize/authorize.service.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SignInStepsRepository } from './sessions/sign-in-steps.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditCoreModule } from '@orderops/audit';
@@ -42,6 +43,7 @@ const repositories = [
   AccessTokensRepository,
   MfaRepository,
   SessionsRepository,
+  SignInStepsRepository,
   AuthorizationCodesRepository,
 ];
 

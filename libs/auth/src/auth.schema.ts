@@ -8,6 +8,7 @@ import { ClientRedirects1733300000010 } from './migrations/1733300000010-client-
 import { SessionsAndCodes1733300000011 } from './migrations/1733300000011-sessions-and-codes.js';
 import { OperatorMfa1733300000020 } from './migrations/1733300000020-operator-mfa.js';
 import { RefreshTokenAmr1733300000021 } from './migrations/1733300000021-refresh-token-amr.js';
+import { SignInSteps1733300000022 } from './migrations/1733300000022-sign-in-steps.js';
 
 export const authSchema: DatabaseSchema = {
   entities: AUTH_ENTITIES,
@@ -20,5 +21,6 @@ export const authSchema: DatabaseSchema = {
     SessionsAndCodes1733300000011,
     OperatorMfa1733300000020,
     RefreshTokenAmr1733300000021,
+    SignInSteps1733300000022,
   ],
 };

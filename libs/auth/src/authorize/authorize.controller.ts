@@ -18,7 +18,17 @@ import { AuthorizeService, type AuthorizeOutcome, type SignInOutcome } from './a
 import { ClientsService } from '../clients/clients.service.js';
 import { afterLogout, checkLogoutRequest, type LogoutCheck } from './logout-request.js';
 import { SCOPE_DESCRIPTIONS } from '@orderops/access';
-import { consentPage, errorPage, logoutPage, signedOutPage, signInPage, type Page } from './pages.js';
+import {
+  consentPage,
+  enrolmentPage,
+  errorPage,
+  logoutPage,
+  recoveryCodesPage,
+  secondFactorPage,
+  signedOutPage,
+  signInPage,
+  type Page,
+} from './pages.js';
 
 /** A form field as one string, or undefined (absent, repeated or not text). */
 function field(body: unknown, name: string): string | undefined {
@@ -86,25 +96,94 @@ export class AuthorizeController {
         readCookie(cookie, this.cookies.preSession),
         readCookie(cookie, this.cookies.session),
       );
-      if (outcome.kind === 'signed-in') {
-        // A new session secret, and the pre-session ends: nothing the browser held before
-        // sign-in is worth anything after it.
-        reply.header('set-cookie', [
-          setCookie(
-            this.cookies,
-            this.cookies.session,
-            outcome.started.secret,
-            this.sessions.secondsLeft(outcome.started.session),
-          ),
-          setCookie(this.cookies, this.cookies.preSession, '', 0),
-        ]);
-        return reply.code(303).header('location', outcome.location).send();
-      }
-      if (outcome.kind === 'sign-in-again') {
-        return this.signInForm(reply, outcome.request, cookie, outcome.status, outcome.error);
-      }
-      return this.render(reply, outcome, cookie);
+      return this.afterSignInStep(reply, outcome, cookie);
     });
+  }
+
+  /**
+   * The second factor after a passed password: the code (or a recovery code), or the first
+   * code of a new enrolment. Rate-limited like the password: a code is a credential too, on
+   * top of the factor's own lock.
+   */
+  @Post('sign-in/code')
+  @ApiExcludeEndpoint()
+  @StrictRateLimit()
+  async signInCode(
+    @Body() body: unknown,
+    @Headers('cookie') cookie: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.answer(reply, async () => {
+      if ((contentType ?? '').split(';', 1)[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+        return this.page(reply, errorPage(415, 'Sign in with the form on the sign-in page.'));
+      }
+      const outcome = await this.authorizeService.secondFactor(
+        {
+          authorization: field(body, 'authorization'),
+          code: field(body, 'code'),
+          recoveryCode: field(body, 'recovery_code'),
+          csrfToken: field(body, 'csrf_token'),
+        },
+        readCookie(cookie, this.cookies.preSession),
+        readCookie(cookie, this.cookies.session),
+      );
+      return this.afterSignInStep(reply, outcome, cookie);
+    });
+  }
+
+  private afterSignInStep(
+    reply: FastifyReply,
+    outcome: SignInOutcome,
+    cookie: string | undefined,
+  ): FastifyReply {
+    if (outcome.kind === 'signed-in' || outcome.kind === 'enrolled') {
+      // A new session secret, and the pre-session ends: nothing the browser held before
+      // sign-in is worth anything after it.
+      reply.header('set-cookie', [
+        setCookie(
+          this.cookies,
+          this.cookies.session,
+          outcome.started.secret,
+          this.sessions.secondsLeft(outcome.started.session),
+        ),
+        setCookie(this.cookies, this.cookies.preSession, '', 0),
+      ]);
+      if (outcome.kind === 'enrolled') {
+        return this.page(reply, recoveryCodesPage(outcome.recoveryCodes, outcome.location));
+      }
+      return reply.code(303).header('location', outcome.location).send();
+    }
+    if (outcome.kind === 'sign-in-again') {
+      return this.signInForm(reply, outcome.request, cookie, outcome.status, outcome.error);
+    }
+    if (outcome.kind === 'second-factor') {
+      // Right after the password: the step's new pre-session replaces the browser's. Later
+      // answers: the browser holds it (the CSRF check needed it).
+      let preSession = readCookie(cookie, this.cookies.preSession) ?? '';
+      if (outcome.newPreSession !== undefined) {
+        preSession = outcome.newPreSession;
+        reply.header(
+          'set-cookie',
+          setCookie(this.cookies, this.cookies.preSession, preSession, PRE_SESSION_SECONDS),
+        );
+      }
+      const form = {
+        clientName: outcome.request.client.name,
+        csrfToken: this.sessions.csrfToken(preSession, 'second-factor'),
+        authorization: outcome.request.query,
+        redirectOrigin: new URL(outcome.request.redirectUri).origin,
+        error: outcome.error,
+        status: outcome.status,
+      };
+      return this.page(
+        reply,
+        outcome.stage === 'verify'
+          ? secondFactorPage(form)
+          : enrolmentPage({ ...form, ...(outcome.enrolment ?? {}) }),
+      );
+    }
+    return this.render(reply, outcome, cookie);
   }
 
   /** The consent page's answer (third-party clients only). */

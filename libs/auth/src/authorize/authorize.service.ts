@@ -4,12 +4,16 @@ import { AuditService } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { OAuthError } from '../auth.errors.js';
+import { MfaNotPendingError, OAuthError } from '../auth.errors.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { MfaPolicy } from '../mfa/mfa-policy.js';
+import { MfaService, type MfaCheck } from '../mfa/mfa.service.js';
 import { grantScopes } from '../oauth/grant-scopes.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { hashSecret, newSecret, SessionsService, type StartedSession } from '../sessions/sessions.service.js';
+import type { SignInStage } from '../sessions/sign-in-step.entity.js';
+import { SignInStepsRepository } from '../sessions/sign-in-steps.repository.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import {
   checkAuthorizationRequest,
@@ -24,6 +28,16 @@ export const AUTHORIZATION_CODE_SECONDS = 60;
 /** The one answer to every failed sign-in: it never says whether the account exists. */
 export const SIGN_IN_FAILED = 'The username or password is not correct, or this account cannot sign in now.';
 export const SIGN_IN_FORM_EXPIRED = 'This sign-in form has expired. Sign in again.';
+/** One answer for a wrong, replayed or spent code: it never says which. */
+export const CODE_WRONG = 'That code is not correct. Try again with a new code.';
+export const CODE_LOCKED = 'Too many wrong codes. Wait a few minutes, then sign in again.';
+export const CODE_MISSING = 'Enter the code from your authenticator app, or a recovery code.';
+
+/**
+ * How long a passed password waits for its second factor: a code is typed in seconds; setting
+ * up an authenticator app (scan, confirm) takes longer.
+ */
+export const SIGN_IN_STEP_SECONDS: Record<SignInStage, number> = { verify: 5 * 60, enrol: 10 * 60 };
 
 export type AuthorizeOutcome =
   | { readonly kind: 'page'; readonly status: number; readonly message: string }
@@ -40,12 +54,38 @@ export type SignInOutcome =
       readonly status: number;
       readonly error: string;
     }
-  | { readonly kind: 'signed-in'; readonly location: string; readonly started: StartedSession };
+  | { readonly kind: 'signed-in'; readonly location: string; readonly started: StartedSession }
+  /** The password passed; the second factor is next (a code, or enrolment first). */
+  | {
+      readonly kind: 'second-factor';
+      readonly request: CheckedAuthorization;
+      readonly stage: SignInStage;
+      readonly status: number;
+      readonly error?: string;
+      /** Only on the first enrolment page: shown once. */
+      readonly enrolment?: { readonly secret: string; readonly qrCodeSvg: string };
+      /** A new pre-session cookie value, when the password step just passed (see signIn). */
+      readonly newPreSession?: string;
+    }
+  /** Enrolment confirmed and the session started: the recovery codes are shown once, then the flow goes on. */
+  | {
+      readonly kind: 'enrolled';
+      readonly location: string;
+      readonly started: StartedSession;
+      readonly recoveryCodes: readonly string[];
+    };
 
 export interface SignInForm {
   readonly authorization: string | undefined;
   readonly username: string | undefined;
   readonly password: string | undefined;
+  readonly csrfToken: string | undefined;
+}
+
+export interface SecondFactorForm {
+  readonly authorization: string | undefined;
+  readonly code: string | undefined;
+  readonly recoveryCode: string | undefined;
   readonly csrfToken: string | undefined;
 }
 
@@ -64,6 +104,9 @@ export class AuthorizeService {
     private readonly codes: AuthorizationCodesRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly mfa: MfaService,
+    private readonly mfaPolicy: MfaPolicy,
+    private readonly steps: SignInStepsRepository,
   ) {}
 
   private check(raw: unknown): Promise<AuthorizationCheck> {
@@ -218,8 +261,32 @@ export class AuthorizeService {
     }
     const login = await this.operators.authenticate(form.username, form.password);
     if (!login.ok) return { kind: 'sign-in-again', request, status: 400, error: SIGN_IN_FAILED };
-    // The second factor plugs in here: an operator who must present one continues to that
-    // step, and only then is the session started, with amr ['pwd', 'otp'].
+    const stage = await this.secondFactorStage(login.operator, request);
+    if (stage !== undefined && preSession !== undefined) {
+      // The session waits for the factor. What passed is kept server-side, keyed by a new
+      // pre-session (so a pre-session value known before the password is worth nothing
+      // after it): no password, minutes long, spent by the one success.
+      const newPreSession = newSecret();
+      const enrolment =
+        stage === 'enrol'
+          ? await this.mfa.beginEnrolment(login.operator.id, { type: 'operator', id: login.operator.id })
+          : undefined;
+      await this.steps.replace({
+        preSessionHash: hashSecret(newPreSession),
+        operatorId: login.operator.id,
+        clientId: request.client.clientId,
+        stage,
+        expiresAt: new Date(Date.now() + SIGN_IN_STEP_SECONDS[stage] * 1000),
+      });
+      return {
+        kind: 'second-factor',
+        request,
+        stage,
+        status: 200,
+        newPreSession,
+        ...(enrolment ? { enrolment: { secret: enrolment.secret, qrCodeSvg: enrolment.qrCodeSvg } } : {}),
+      };
+    }
     const started = await this.sessions.start(
       login.operator,
       ['pwd'],
@@ -227,6 +294,108 @@ export class AuthorizeService {
       previousSession,
     );
     return { kind: 'signed-in', location: `/oauth/authorize?${request.query}`, started };
+  }
+
+  /**
+   * Which second-factor step a passed password leads to: the code for an operator whose
+   * factor is active (always, whatever is asked: a factor once set up is always used);
+   * enrolment for one without, when the request asks for a scope of
+   * ORDEROPS_MFA_REQUIRED_SCOPES it could otherwise get; none otherwise (amr ['pwd']).
+   */
+  private async secondFactorStage(
+    operator: { id: string; scopes: string[] },
+    request: CheckedAuthorization,
+  ): Promise<SignInStage | undefined> {
+    if ((await this.mfa.status(operator.id)).state === 'active') return 'verify';
+    let asked: Scope[];
+    try {
+      asked = grantScopes(request.scope, operator.scopes, request.client.scopes);
+    } catch (error) {
+      // Nothing grantable: the replayed request answers invalid_scope to the client as today.
+      if (!(error instanceof OAuthError)) throw error;
+      return undefined;
+    }
+    return this.mfaPolicy.needsSecondFactor(asked) ? 'enrol' : undefined;
+  }
+
+  /**
+   * The second-factor form's submission (POST /oauth/sign-in/code). Its CSRF token is bound to
+   * the pre-session, and the pre-session to a live, unspent step of this client; without one
+   * (no password step, expired, already used, another browser) the answer is the sign-in
+   * form, and no code is checked. Codes go through MfaService (replay refusal, lockout,
+   * audit). A passed code spends the step and starts the session with amr ['pwd', 'otp'].
+   */
+  async secondFactor(
+    form: SecondFactorForm,
+    preSession: string | undefined,
+    previousSession: string | undefined,
+  ): Promise<SignInOutcome> {
+    const check = await this.check(Object.fromEntries(new URLSearchParams(form.authorization ?? '')));
+    if (check.kind !== 'ok') return this.fromCheck(check);
+    const { request } = check;
+    const expired = { kind: 'sign-in-again', request, status: 403, error: SIGN_IN_FORM_EXPIRED } as const;
+    if (
+      preSession === undefined ||
+      !this.sessions.csrfTokenMatches(preSession, form.csrfToken, 'second-factor')
+    ) {
+      return expired;
+    }
+    const step = await this.steps.findLive(hashSecret(preSession));
+    if (!step || step.clientId !== request.client.clientId) return expired;
+    const operator = await this.operators.find(step.operatorId);
+    if (!operator || operator.disabledAt !== null) {
+      return { kind: 'sign-in-again', request, status: 400, error: SIGN_IN_FAILED };
+    }
+    const again = (status: number, error: string): SignInOutcome => ({
+      kind: 'second-factor',
+      request,
+      stage: step.stage,
+      status,
+      error,
+    });
+    const code = form.code?.trim() || undefined;
+    const recoveryCode = form.recoveryCode?.trim() || undefined;
+    // One of the two, never both: a form is one attempt.
+    if ((code === undefined) === (recoveryCode === undefined)) return again(400, CODE_MISSING);
+    if (step.stage === 'enrol' && recoveryCode !== undefined) return again(400, CODE_MISSING);
+
+    let result: MfaCheck;
+    let recoveryCodes: string[] | undefined;
+    if (step.stage === 'enrol') {
+      try {
+        const confirmed = await this.mfa.confirmEnrolment(operator.id, code!, {
+          type: 'operator',
+          id: operator.id,
+        });
+        result = confirmed.ok ? { ok: true, amr: confirmed.amr } : confirmed;
+        if (confirmed.ok) recoveryCodes = confirmed.recoveryCodes;
+      } catch (error) {
+        // The enrolment was confirmed or reset elsewhere meanwhile: start over.
+        if (!(error instanceof MfaNotPendingError)) throw error;
+        return expired;
+      }
+    } else if (recoveryCode !== undefined) {
+      result = await this.mfa.useRecoveryCode(operator.id, recoveryCode);
+    } else {
+      result = await this.mfa.verify(operator.id, code!);
+    }
+    if (!result.ok) {
+      if (result.reason === 'locked') return again(429, CODE_LOCKED);
+      // Reset by an admin since the password step: this step no longer leads anywhere.
+      if (result.reason === 'not_enrolled') return expired;
+      return again(400, CODE_WRONG);
+    }
+    // Only the first success continues: a step is never worth a second session.
+    if (!(await this.steps.spend(step.id))) return expired;
+    const started = await this.sessions.start(
+      operator,
+      ['pwd', result.amr],
+      request.client.clientId,
+      previousSession,
+    );
+    const location = `/oauth/authorize?${request.query}`;
+    if (recoveryCodes) return { kind: 'enrolled', location, started, recoveryCodes };
+    return { kind: 'signed-in', location, started };
   }
 }
 

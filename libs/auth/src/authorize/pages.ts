@@ -51,6 +51,9 @@ const STYLE = `
   button { margin-top: 1.5rem; width: 100%; padding: .7rem; font: inherit; font-weight: 600;
          color: #fff; background: #1f55c9; border: 0; border-radius: 4px; cursor: pointer; }
   button.secondary { background: #fff; color: #1f55c9; border: 2px solid #1f55c9; margin-top: .75rem; }
+  .qr svg { display: block; width: 100%; max-width: 232px; margin: 0 auto; }
+  code { word-break: break-all; }
+  details { margin-top: 1.5rem; }
   .error { background: #fdecec; color: #8a1c1c; border-left: 4px solid #c62828; padding: .6rem .8rem; }
 `;
 
@@ -179,4 +182,112 @@ ${items}
     html: layout(nonce, 'Allow access - OrderOps', body),
     csp: csp(nonce, [form.redirectOrigin]),
   };
+}
+
+export interface SecondFactorForm {
+  readonly clientName: string;
+  /** Bound to the pre-session, for the second-factor step only. */
+  readonly csrfToken: string;
+  readonly authorization: string;
+  readonly redirectOrigin: string;
+  /** Fixed text; never says what was wrong with a code. */
+  readonly error?: string;
+  readonly status?: number;
+}
+
+function errorBlock(error: string | undefined): { html: string; described: string } {
+  if (!error) return { html: '', described: '' };
+  return {
+    html: `<p class="error" id="code-error" role="alert">${escapeHtml(error)}</p>\n`,
+    described: ' aria-describedby="code-error"',
+  };
+}
+
+function hiddenFields(form: SecondFactorForm): string {
+  return `<input type="hidden" name="csrf_token" value="${escapeHtml(form.csrfToken)}">
+<input type="hidden" name="authorization" value="${escapeHtml(form.authorization)}">`;
+}
+
+/**
+ * The step after a passed password for an operator with a second factor: a six-digit code,
+ * or one recovery code in its own form (a separate submit, so neither field is ever sent
+ * empty beside the other).
+ */
+export function secondFactorPage(form: SecondFactorForm): Page {
+  const nonce = randomBytes(16).toString('base64');
+  const error = errorBlock(form.error);
+  const body = `<h1>Enter your code</h1>
+<p class="client">to continue to ${escapeHtml(form.clientName)}</p>
+${error.html}<form method="post" action="/oauth/sign-in/code">
+${hiddenFields(form)}
+<label for="code">Code from your authenticator app</label>
+<input type="text" id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus${error.described}>
+<button type="submit">Continue</button>
+</form>
+<details>
+<summary>Use a recovery code instead</summary>
+<form method="post" action="/oauth/sign-in/code">
+${hiddenFields(form)}
+<label for="recovery_code">Recovery code</label>
+<input type="text" id="recovery_code" name="recovery_code" autocomplete="off" autocapitalize="none" spellcheck="false" required>
+<button type="submit" class="secondary">Use recovery code</button>
+</form>
+</details>`;
+  return {
+    status: form.status ?? 200,
+    html: layout(nonce, 'Enter your code - OrderOps', body),
+    csp: csp(nonce, [form.redirectOrigin]),
+  };
+}
+
+export interface EnrolmentForm extends SecondFactorForm {
+  /**
+   * The new secret (base32) and its QR code (inline SVG markup from the app's own renderer:
+   * rect and path elements with presentation attributes, nothing the CSP has to allow).
+   * Absent when the page is shown again after a wrong code: the secret is shown once.
+   */
+  readonly secret?: string;
+  readonly qrCodeSvg?: string;
+}
+
+/** A privileged sign-in without a second factor: set one up now, confirmed by its first code. */
+export function enrolmentPage(form: EnrolmentForm): Page {
+  const nonce = randomBytes(16).toString('base64');
+  const error = errorBlock(form.error);
+  const shown =
+    form.secret !== undefined && form.qrCodeSvg !== undefined
+      ? `<p>Scan this QR code with your authenticator app, or type the key below into it.</p>
+<div class="qr" role="img" aria-label="QR code of your new authenticator key">${form.qrCodeSvg}</div>
+<p>Key: <code id="secret">${escapeHtml(form.secret)}</code></p>`
+      : `<p>Enter a code from the authenticator app you just set up. To start over with a new key, sign in again.</p>`;
+  const body = `<h1>Set up a second factor</h1>
+<p class="client">${escapeHtml(form.clientName)} asks for permissions that need a code from an authenticator app.</p>
+${shown}
+${error.html}<form method="post" action="/oauth/sign-in/code">
+${hiddenFields(form)}
+<label for="code">Code from your authenticator app</label>
+<input type="text" id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus${error.described}>
+<button type="submit">Confirm</button>
+</form>`;
+  return {
+    status: form.status ?? 200,
+    html: layout(nonce, 'Set up a second factor - OrderOps', body),
+    csp: csp(nonce, [form.redirectOrigin]),
+  };
+}
+
+/**
+ * The ten recovery codes, shown once after enrolment; the link continues the authorization
+ * (a plain navigation: the session cookie is already set on this response).
+ */
+export function recoveryCodesPage(codes: readonly string[], continueTo: string): Page {
+  const nonce = randomBytes(16).toString('base64');
+  const items = codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('\n');
+  const body = `<h1>Your recovery codes</h1>
+<p>Each code signs you in once if you lose your authenticator app. Store them somewhere safe now: they are not shown again.</p>
+<ol id="recovery-codes">
+${items}
+</ol>
+<p><a id="continue" href="${escapeHtml(continueTo)}">Continue</a></p>`;
+  return { status: 200, html: layout(nonce, 'Recovery codes - OrderOps', body), csp: csp(nonce, []) };
 }

@@ -14,6 +14,7 @@ import {
 } from '../auth.errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SignInStepsRepository } from '../sessions/sign-in-steps.repository.js';
 import { RefreshTokensRepository } from '../tokens/refresh-tokens.repository.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import { clientKeyOf } from './client-key.js';
@@ -91,6 +92,7 @@ export class OperatorsService {
     private readonly metrics: AuthMetrics,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly sessions: SessionsRepository,
+    private readonly signInSteps: SignInStepsRepository,
   ) {
     this.logger = rootLogger.child({ context: 'Operators' });
   }
@@ -170,9 +172,11 @@ export class OperatorsService {
       if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
       // A new password lifts every address's lock: the admin has vouched for the owner.
       if (changes.password !== undefined) await this.loginLocks.deleteAllOf(id, manager);
-      // Browser sessions end with the account or the password they were proven with.
+      // Browser sessions end with the account or the password they were proven with, and so
+      // does a sign-in whose password passed but whose code is still to come.
       if (changes.password !== undefined || changes.disabled === true) {
         await this.sessions.revokeAllOfOperator(id, manager);
+        await this.signInSteps.deleteAllOfOperator(id, manager);
       }
       const updated: string[] = [];
       if (changes.password !== undefined) updated.push('password');
@@ -239,6 +243,7 @@ export class OperatorsService {
       if (!(await this.operators.updateVoidingTokens(id, patch, manager))) throw new OperatorNotFoundError();
       await this.refreshTokens.revokeAllOfOperator(id, manager);
       await this.sessions.revokeAllOfOperator(id, manager);
+      await this.signInSteps.deleteAllOfOperator(id, manager);
       await this.loginLocks.deleteAllOf(id, manager);
       await this.audit.record(manager, {
         action: 'auth.password.changed',

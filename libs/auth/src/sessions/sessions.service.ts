@@ -15,8 +15,8 @@ export const SESSION_MAX_SECONDS = 12 * 60 * 60;
 /** A pre-session (the sign-in form's CSRF binding) lives this long. */
 export const PRE_SESSION_SECONDS = 30 * 60;
 
-/** What a CSRF token is bound to: the sign-in form's pre-session, or the session a logout ends. */
-export type CsrfPurpose = 'sign-in' | 'logout' | 'consent';
+/** What a CSRF token is bound to: the sign-in and second-factor forms' pre-session, or the session a logout or consent answers. */
+export type CsrfPurpose = 'sign-in' | 'second-factor' | 'logout' | 'consent';
 
 /** 256 random bits, base64url (43 characters). */
 export function newSecret(): string {
