@@ -132,8 +132,8 @@ describe('route declarations', () => {
     expect(doc.paths['/admin/operators'].get.security).toEqual([{ oauth2: ['admin'] }]);
     expect(doc.paths['/health/live'].get.security).toBeUndefined();
     const flows = doc.components.securitySchemes.oauth2.flows;
-    expect(Object.keys(flows).sort()).toEqual(['clientCredentials', 'password']);
-    expect(flows.password.tokenUrl).toBe('/oauth/token');
-    expect(Object.keys(flows.password.scopes)).toHaveLength(8);
+    expect(Object.keys(flows).sort()).toEqual(['authorizationCode', 'clientCredentials']);
+    expect(flows.authorizationCode.tokenUrl).toBe('/oauth/token');
+    expect(Object.keys(flows.authorizationCode.scopes)).toHaveLength(8);
   });
 });

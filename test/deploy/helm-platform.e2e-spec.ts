@@ -338,9 +338,12 @@ describe('TRUST_PROXY behind an ingress', () => {
 
 describe('NOTES.txt: the first operator and a token', () => {
   it(
-    'without a bootstrap password: the CLI command in the pod, then the password grant through a port-forward',
+    'without a bootstrap password: the CLI command in the pod, then the legacy password grant through a port-forward',
     async () => {
-      const { status, notes } = await renderNotes({ values: [fixture('default').file] });
+      const { status, notes } = await renderNotes({
+        values: [fixture('default').file],
+        setJson: ['config.passwordGrant=true'],
+      });
       expect(status).toBe(0);
       expect(notes).toContain('No operator exists yet.');
       expect(notes).toContain(
@@ -360,7 +363,10 @@ describe('NOTES.txt: the first operator and a token', () => {
   it(
     'with a bootstrap password and an ingress: names the admin, its Secret key and the public URL',
     async () => {
-      const { notes } = await renderNotes({ values: [fixture('production').file] });
+      const { notes } = await renderNotes({
+        values: [fixture('production').file],
+        setJson: ['config.passwordGrant=true'],
+      });
       expect(notes).toContain('created the operator `admin` with every scope');
       expect(notes).toContain('credentials Secret key bootstrap-admin-password');
       expect(notes).toContain('curl -s https://api.orders.example.com/oauth/token -d grant_type=password');
@@ -369,13 +375,13 @@ describe('NOTES.txt: the first operator and a token', () => {
   );
 
   it(
-    'without the password grant, shows only the client-credentials way',
+    'by default (no password grant): the browser sign-in for operators, client credentials for partners',
     async () => {
-      const { notes } = await renderNotes({
-        values: [fixture('default').file],
-        setJson: ['config.passwordGrant=false'],
-      });
+      const { notes } = await renderNotes({ values: [fixture('default').file] });
       expect(notes).not.toContain('grant_type=password');
+      expect(notes).toContain(
+        "Operators sign in in a browser: the API's sign-in page at http://127.0.0.1:3000/oauth/authorize",
+      );
       expect(notes).toContain('grant_type=client_credentials');
     },
     HELM_TIMEOUT,
