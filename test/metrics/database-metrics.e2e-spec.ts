@@ -1,5 +1,5 @@
 import { Metrics } from '@orderops/core';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { databaseKind } from '../support/test-database.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -22,10 +22,24 @@ describe('database metrics', () => {
     (await values()).get(`orderops_db_query_errors_total{class="${errorClass}"}`) ?? -1;
   const ready = () => t.app.inject({ method: 'GET', url: '/health/ready' });
 
-  /** Takes both pool connections and holds them, without a query, until released. */
+  /**
+   * Takes both pool connections and holds them until released. Each is proven live first: an
+   * earlier case leaves a connection whose socket was destroyed (an unanswered read), and
+   * holding that one would let the pool open a fresh connection for the next caller.
+   */
   async function holdPool(): Promise<() => Promise<void>> {
-    const runners = [t.app.get(DataSource).createQueryRunner(), t.app.get(DataSource).createQueryRunner()];
-    for (const runner of runners) await runner.connect();
+    const runners: QueryRunner[] = [];
+    for (let attempts = 0; runners.length < 2 && attempts < 6; attempts++) {
+      const runner = t.app.get(DataSource).createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.query('SELECT 1');
+        runners.push(runner);
+      } catch {
+        await runner.release();
+      }
+    }
+    expect(runners).toHaveLength(2);
     return async () => {
       for (const runner of runners) await runner.release();
     };

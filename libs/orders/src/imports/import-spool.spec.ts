@@ -63,6 +63,22 @@ describe('UploadSpool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a body that ends short of its Content-Length is interrupted, whatever event came first', async () => {
+    const short = new PassThrough();
+    const spool = new UploadSpool(short, { ...limits(), expectedBytes: 40 });
+    const received = spool.receive();
+    short.end('product,price,quantity\nA,1.');
+    await expect(received).rejects.toBeInstanceOf(ImportInterruptedError);
+    await spool.dispose();
+    const whole = new PassThrough();
+    const complete = new UploadSpool(whole, { ...limits(), expectedBytes: 32 });
+    const receivedWhole = complete.receive();
+    whole.end('product,price,quantity\nA,1.00,1\n');
+    await expect(receivedWhole).resolves.toBeUndefined();
+    await complete.dispose();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('removes spools a dead process left over an hour ago, and nothing else', async () => {
     mkdirSync(dir, { recursive: true });
     const stale = join(dir, 'left-by-a-crash.upload');

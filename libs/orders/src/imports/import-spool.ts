@@ -20,6 +20,8 @@ export interface SpoolLimits {
   readonly maxBytes: number;
   /** No byte for this long abandons the upload. */
   readonly idleTimeoutMs: number;
+  /** The request's Content-Length, when it sent one: a body that ends short was broken off. */
+  readonly expectedBytes?: number;
 }
 
 /** Spools untouched this long are leftovers of a process that died mid-import. */
@@ -61,7 +63,11 @@ class UploadGate extends Transform {
 
   override _flush(callback: TransformCallback): void {
     clearTimeout(this.idle);
-    callback();
+    // Whichever of the socket's events comes first, a body shorter than the length the
+    // client announced is an interrupted upload, never a (truncated) file to import.
+    const { expectedBytes } = this.limits;
+    if (expectedBytes !== undefined && this.bytes < expectedBytes) callback(new ImportInterruptedError());
+    else callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

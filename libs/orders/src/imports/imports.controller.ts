@@ -90,6 +90,7 @@ export class ImportsController {
       dir: join(this.config.dataDir, 'uploads'),
       maxBytes: this.config.importMaxBytes,
       idleTimeoutMs: this.config.importIdleTimeoutMs,
+      ...(contentLength === undefined ? {} : { expectedBytes: Number(contentLength) }),
     });
     let report: ImportReport;
     try {
