@@ -1,7 +1,16 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, decodeJwt, postForm, TEST_OPERATOR_PASSWORD, type TokenBody } from '../support/auth.js';
+import {
+  bearer,
+  clientTokenFor,
+  createClient,
+  decodeJwt,
+  postForm,
+  TEST_ADMIN_PASSWORD,
+  TEST_OPERATOR_PASSWORD,
+  type TokenBody,
+} from '../support/auth.js';
 import { authorizeQuery, pkce, signInThrough, type SignedIn } from '../support/sign-in.js';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -142,7 +151,46 @@ describe('OpenID Connect ID tokens and discovery', () => {
       code_challenge_methods_supported: ['S256'],
     });
     expect(doc.scopes_supported).toContain('openid');
-    // Not implemented yet, so not announced.
-    expect(doc.userinfo_endpoint).toBeUndefined();
+    expect(doc.userinfo_endpoint).toBe(`${issuer}/oauth/userinfo`);
+  });
+
+  it('UserInfo names the operator of a bearer token with the ID token’s sub, and nothing else', async () => {
+    const body = await tokens('openid orders:read', { nonce: 'n-userinfo' });
+    const idToken = decodeJwt(body.id_token ?? '').payload as { sub: string };
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/oauth/userinfo',
+      headers: bearer(body.access_token),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual({ sub: idToken.sub, preferred_username: 'clerk' });
+  });
+
+  it('UserInfo refuses a missing or invalid token (401) and a client token, which names no end-user (403)', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/oauth/userinfo' })).statusCode).toBe(401);
+    const forged = await t.app.inject({
+      method: 'GET',
+      url: '/oauth/userinfo',
+      headers: bearer('not.a.token'),
+    });
+    expect(forged.statusCode).toBe(401);
+    const admin = await postForm(t.app, '/oauth/token', {
+      grant_type: 'password',
+      client_id: 'orderops-web',
+      username: 'admin',
+      password: TEST_ADMIN_PASSWORD,
+      scope: 'admin',
+    });
+    const client = await createClient(t.app, admin.json<TokenBody>().access_token, 'UserInfo probe', [
+      'orders:read',
+    ]);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/oauth/userinfo',
+      headers: bearer(await clientTokenFor(t.app, client)),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json<{ type: string }>().type).toContain('operators-only');
   });
 });

@@ -42,6 +42,7 @@ const EXPECTED_ROUTES = [
   'GET /health/live -> public',
   'GET /health/ready -> public',
   'GET /me -> (any token)',
+  'GET /oauth/userinfo -> (any token)',
   'POST /me/password -> (any token)',
   'GET /oauth/authorize -> public',
   'POST /oauth/consent -> public',

@@ -348,6 +348,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenID Connect UserInfo: the signed-in operator (sub, preferred_username) */
+        get: operations["UserinfoController_userinfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{id}": {
         parameters: {
             query?: never;
@@ -856,6 +873,18 @@ export interface components {
              * @description 12-256 characters, not a common password
              */
             newPassword: string;
+        };
+        UserinfoResponse: {
+            /**
+             * @description the operator id (an ID token’s sub)
+             * @example 3f2c1a9e-8d4b-4c7a-9e1f-2b3c4d5e6f70
+             */
+            sub: string;
+            /**
+             * @description the operator’s username
+             * @example alice
+             */
+            preferred_username: string;
         };
         CustomerResponse: {
             /** @example CUS-01JD8Q5Z3M7R4T6V8X0B2C4D6F */
@@ -2824,6 +2853,74 @@ export interface operations {
             };
             /**
              * @description operators-only: a client token has no password to change
+             *
+             *     Token lacks a required scope: (none)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UserinfoController_userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserinfoResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description operators-only: a client token names no end-user
              *
              *     Token lacks a required scope: (none)
              */

@@ -14,6 +14,7 @@ import { ClientsRepository } from './clients/clients.repository.js';
 import { ClientsService } from './clients/clients.service.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
 import { MeController } from './me/me.controller.js';
+import { UserinfoController } from './me/userinfo.controller.js';
 import { SigningKeysRepository } from './keys/signing-keys.repository.js';
 import { SigningKeysService } from './keys/signing-keys.service.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
@@ -67,7 +68,14 @@ const services = [
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
   imports: [AuditCoreModule],
-  controllers: [OAuthController, AuthorizeController, AdminController, MfaAdminController, MeController],
+  controllers: [
+    OAuthController,
+    AuthorizeController,
+    AdminController,
+    MfaAdminController,
+    MeController,
+    UserinfoController,
+  ],
   providers: [
     ...repositories,
     ...services,

@@ -89,6 +89,7 @@ export class OAuthController {
   openidConfiguration(): Record<string, unknown> {
     return {
       ...this.metadata(),
+      userinfo_endpoint: `${this.config.auth.issuer}/oauth/userinfo`,
       scopes_supported: ['openid', ...ALL_SCOPES],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
