@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
-import { frontend, waitFor } from '../support/browser-flow.js';
+import { authorizeUrl, frontend, waitFor } from '../support/browser-flow.js';
 import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
 import { pkce } from '../support/sign-in.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -54,8 +54,7 @@ describe('the second factor in a real browser (headless Chromium)', () => {
   it('enrols, shows the recovery codes once, and the token carries admin', async () => {
     const { verifier, challenge } = pkce();
     const redirectUri = `${spa.origin}/callback`;
-    const authorize = new URL(`${api}/oauth/authorize`);
-    for (const [name, value] of Object.entries({
+    const authorize = authorizeUrl(api, {
       response_type: 'code',
       client_id: 'orderops-web',
       redirect_uri: redirectUri,
@@ -63,9 +62,7 @@ describe('the second factor in a real browser (headless Chromium)', () => {
       state: 'enrol-state',
       code_challenge: challenge,
       code_challenge_method: 'S256',
-    })) {
-      authorize.searchParams.set(name, value);
-    }
+    });
     const page = await browser.open(authorize.href);
     await page.evaluate(`(() => {
       document.getElementById('username').value = 'chief';
@@ -148,8 +145,7 @@ describe('the second factor in a real browser (headless Chromium)', () => {
     try {
       const { verifier, challenge } = pkce();
       const redirectUri = `${spa.origin}/callback`;
-      const authorize = new URL(`${api}/oauth/authorize`);
-      for (const [name, value] of Object.entries({
+      const authorize = authorizeUrl(api, {
         response_type: 'code',
         client_id: 'orderops-web',
         redirect_uri: redirectUri,
@@ -157,9 +153,7 @@ describe('the second factor in a real browser (headless Chromium)', () => {
         state: 'code-state',
         code_challenge: challenge,
         code_challenge_method: 'S256',
-      })) {
-        authorize.searchParams.set(name, value);
-      }
+      });
       const page = await own.open(authorize.href);
       // Each action runs once its page is there (waitFor retries while a document is replaced).
       await waitFor<boolean>(

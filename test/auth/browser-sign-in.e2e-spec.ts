@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../support/auth.js';
-import { frontend, waitFor } from '../support/browser-flow.js';
+import { authorizeUrl, frontend, waitFor } from '../support/browser-flow.js';
 import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
 import { pkce } from '../support/sign-in.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -45,8 +45,7 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
   it('signs the operator in through the page and the SPA calls the API with the token', async () => {
     const { verifier, challenge } = pkce();
     const redirectUri = `${spa.origin}/callback`;
-    const authorize = new URL(`${api}/oauth/authorize`);
-    for (const [name, value] of Object.entries({
+    const authorize = authorizeUrl(api, {
       response_type: 'code',
       client_id: 'orderops-web',
       redirect_uri: redirectUri,
@@ -54,9 +53,7 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
       state: 'browser-state-1',
       code_challenge: challenge,
       code_challenge_method: 'S256',
-    })) {
-      authorize.searchParams.set(name, value);
-    }
+    });
     const page = await browser.open(authorize.href);
     // The page rendered under its CSP: the nonce'd style applied, the labels in place.
     const rendered = await page.evaluate<{ label: string; font: string; cookie: string }>(`({

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserPage } from './headless-chromium.js';
+import { authorizeQuery } from './sign-in.js';
 
 /** A stand-in SPA on its own origin: a blank page at every path, the callback included. */
 export async function frontend(): Promise<{ server: Server; origin: string }> {
@@ -24,4 +25,9 @@ export async function waitFor<T>(page: BrowserPage, expression: string, what: st
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The authorize URL a frontend sends the browser to, as a URL its test may adjust further. */
+export function authorizeUrl(api: string, params: Record<string, string>): URL {
+  return new URL(`${api}/oauth/authorize?${authorizeQuery(params)}`);
 }
