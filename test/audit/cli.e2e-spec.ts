@@ -1,10 +1,10 @@
-import { signAuditCheckpoint, type SignedAuditCheckpoint } from '@orderops/audit';
+import { signTreeHead, type SignedAuditCheckpoint } from '@orderops/audit';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asOwnerWithoutTriggers, rewriteTail, storedEvents } from '../support/audit.js';
+import { asOwnerWithoutTriggers, rewriteLog, sequenceNow } from '../support/audit.js';
 import { createClient, TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { runCli } from '../support/processes.js';
 import { startTestApp } from '../support/test-app.js';
@@ -17,9 +17,10 @@ interface Report {
   valid: boolean;
   checked: number;
   lastSeq: number;
-  lastHash: string;
+  rootHash: string;
+  pending: number;
   brokenAt?: { seq: number; reason: string };
-  checkpoint?: { seq: number; hash: string; signature: string };
+  checkpoint?: { treeSize: number; rootHash: string; signature: string };
 }
 
 describe(
@@ -64,33 +65,31 @@ describe(
     let checkpointFile: string;
     let checkpoint: SignedAuditCheckpoint;
 
-    it('verify: exit 0 and the report as JSON on a valid chain', () => {
+    it('verify: exit 0 and the report as JSON on a valid log (events the API left unsequenced are sequenced first)', () => {
       const { status, report } = verify();
       expect(status).toBe(0);
-      expect(report).toMatchObject({ valid: true, checked: 3, lastSeq: 3 });
-      expect(report.lastHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(report).toMatchObject({ valid: true, checked: 3, lastSeq: 3, pending: 0 });
+      expect(report.rootHash).toMatch(/^[0-9a-f]{64}$/);
     });
 
-    it('checkpoint: the head, signed ES256 with the current signing key; verify --checkpoint accepts it', () => {
+    it('checkpoint: the signed tree head, ES256 with the current signing key; verify --checkpoint accepts it', () => {
       const res = runCli(['audit', 'checkpoint'], env);
       expect(res.status, res.stderr).toBe(0);
       checkpoint = JSON.parse(res.stdout) as SignedAuditCheckpoint;
-      // seq is the same JSON integer in the checkpoint and in every verify report.
-      expect(checkpoint).toMatchObject({ seq: 3, hash: verify().report.lastHash });
+      // treeSize is the same JSON integer in the checkpoint as lastSeq in every verify report.
+      expect(checkpoint).toMatchObject({ treeSize: 3, rootHash: verify().report.rootHash });
       expect(checkpoint.jws.split('.')).toHaveLength(3);
       checkpointFile = file('checkpoint.json', res.stdout);
       const checked = verify('--checkpoint', checkpointFile);
       expect(checked.status).toBe(0);
-      expect(checked.report).toMatchObject({ valid: true, checkpoint: { seq: 3, signature: 'valid' } });
+      expect(checked.report).toMatchObject({ valid: true, checkpoint: { treeSize: 3, signature: 'valid' } });
     });
 
-    it('verify --checkpoint detects a tail rewritten with recomputed hashes, which a plain verify cannot', async () => {
+    it('verify --checkpoint detects a history rewritten with its tree recomputed, which a plain verify cannot', async () => {
       await withApp(async (ds, t) => {
-        await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD); // the chain grows past the checkpoint
-        const events = await storedEvents(ds);
-        await rewriteTail(ds, events.slice(1), (e) =>
-          e.seq === '2' ? { ...e.details, scopes: ['orders:read'] } : e.details,
-        );
+        await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD); // the log grows past the checkpoint
+        await sequenceNow(t.app);
+        await rewriteLog(ds, (e) => (e.seq === '2' ? { ...e.details, scopes: ['orders:read'] } : e.details));
       });
       expect(verify().status).toBe(0);
       const checked = verify('--checkpoint', checkpointFile);
@@ -103,11 +102,11 @@ describe(
     });
 
     const untrustworthy = (path: string, why: string) =>
-      `orderops: untrustworthy checkpoint ${path}: ${why}; the chain was not compared with it\n`;
+      `orderops: untrustworthy checkpoint ${path}: ${why}; the log was not compared with it\n`;
     const forgedWith = `its signature does not verify with signing key`;
 
-    it('verify --checkpoint: a checkpoint whose signature does not hold is untrustworthy (exit 3), not a broken chain', () => {
-      const edited = file('edited.json', JSON.stringify({ ...checkpoint, hash: verify().report.lastHash }));
+    it('verify --checkpoint: a checkpoint whose signature does not hold is untrustworthy (exit 3), not a broken log', () => {
+      const edited = file('edited.json', JSON.stringify({ ...checkpoint, rootHash: verify().report.rootHash }));
       const res = verify('--checkpoint', edited);
       expect(res.status).toBe(UNTRUSTWORTHY);
       expect(res.stderr).toBe(
@@ -116,23 +115,23 @@ describe(
       expect(res.report).toMatchObject({ valid: false, checkpoint: { signature: 'invalid' } });
       expect(res.report.brokenAt).toBeUndefined();
 
-      // Forged with another key, naming a hash the chain does not have at seq 2: compared with
-      // the chain it would read as "broken at seq 2"; it is reported as what it is.
+      // Forged with another key, naming a root the log does not have at size 2: compared with
+      // the log it would read as "broken at 2"; it is reported as what it is.
       const foreign = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-      const forged = signAuditCheckpoint(
-        { seq: '2', hash: 'f'.repeat(64), at: new Date().toISOString() },
+      const forged = signTreeHead(
+        { treeSize: '2', rootHash: 'f'.repeat(64), at: new Date().toISOString() },
         { kid: checkpoint.kid, privateKey: foreign },
       );
       const forgedFile = file('forged.json', JSON.stringify(forged));
       const res2 = verify('--checkpoint', forgedFile);
       expect(res2.status).toBe(UNTRUSTWORTHY);
       expect(res2.stderr).toContain(`untrustworthy checkpoint ${forgedFile}`);
-      expect(res2.report.checkpoint).toMatchObject({ seq: 2, signature: 'invalid' });
+      expect(res2.report.checkpoint).toMatchObject({ treeSize: 2, signature: 'invalid' });
       expect(res2.report.brokenAt).toBeUndefined();
-      expect(typeof res2.report.checkpoint?.seq).toBe(typeof res2.report.lastSeq);
+      expect(typeof res2.report.checkpoint?.treeSize).toBe(typeof res2.report.lastSeq);
 
-      const unknownKey = signAuditCheckpoint(
-        { seq: '2', hash: 'f'.repeat(64), at: new Date().toISOString() },
+      const unknownKey = signTreeHead(
+        { treeSize: '2', rootHash: 'f'.repeat(64), at: new Date().toISOString() },
         { kid: 'no-such-key', privateKey: foreign },
       );
       const unknownFile = file('unknown-key.json', JSON.stringify(unknownKey));
@@ -167,7 +166,7 @@ describe(
         lastSeq: 1,
         brokenAt: { seq: 2, reason: 'hash_mismatch' },
       });
-      // A broken chain is the louder alarm: exit 1 even beside an untrustworthy checkpoint.
+      // A broken log is the louder alarm: exit 1 even beside an untrustworthy checkpoint.
       const withForged = verify('--checkpoint', join(files, 'forged.json'));
       expect(withForged.status).toBe(1);
       expect(withForged.report.brokenAt).toEqual({ seq: 2, reason: 'hash_mismatch' });

@@ -1,14 +1,17 @@
-import { AUDIT_GENESIS_HASH, AuditService } from '@orderops/audit';
+import { AuditLog, AuditService, computeLeafHash } from '@orderops/audit';
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   asOwnerWithoutTriggers,
-  rewriteTail,
-  chainHead,
+  latestTreeHead,
+  loggedEvents,
+  rewriteLog,
+  sequenceNow,
   storedEvents,
   verifyViaApi,
   type StoredAuditEvent,
 } from '../support/audit.js';
+import { mth, rfcVerifyConsistency, rfcVerifyInclusion } from '../support/rfc9162.js';
 import { bearer, TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD, tokenFor } from '../support/auth.js';
 import { databaseKind } from '../support/test-database.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -17,7 +20,8 @@ const minuteWindow = (): number => Math.floor(Date.now() / 60_000);
 
 interface EventPage {
   items: {
-    seq: number;
+    seq: number | null;
+    id: string;
     action: string;
     actor: string;
     targetId: string | null;
@@ -34,70 +38,90 @@ describe('audit trail', () => {
   });
   let ds: DataSource;
   let audit: AuditService;
+  let log: AuditLog;
   let admin: string;
   let auditor: string;
   beforeAll(() => {
     ds = t.app.get(DataSource);
     audit = t.app.get(AuditService);
+    log = t.app.get(AuditLog);
     admin = t.token('admin');
     auditor = t.token('auditor');
   });
+  const hex = (h: string): Buffer => Buffer.from(h, 'hex');
+  const leafOf = (e: StoredAuditEvent): string =>
+    computeLeafHash({
+      id: e.id,
+      at: e.at,
+      actor: e.actor,
+      actorType: e.actor_type,
+      action: e.action,
+      targetType: e.target_type,
+      targetId: e.target_id,
+      outcome: e.outcome,
+      requestId: e.request_id,
+      details: e.details as never,
+    });
 
-  it('chains every event from the fixed genesis, seq contiguous from 1', async () => {
-    const events = await storedEvents(ds);
+  it('sequences every committed event once, seq contiguous from 1; the root is the RFC 9162 hash of their leaves', async () => {
+    await sequenceNow(t.app);
+    const events = await loggedEvents(ds);
+    expect(await storedEvents(ds)).toHaveLength(events.length);
     expect(events.map((e) => e.action).slice(0, 2)).toEqual(['admin.operator.created', 'auth.token.issued']);
     expect(events.map((e) => Number(e.seq))).toEqual(events.map((_, i) => i + 1));
-    expect(events[0].prev_hash).toBe(AUDIT_GENESIS_HASH);
-    events.forEach((e, i) => {
-      if (i > 0) expect(e.prev_hash).toBe(events[i - 1].hash);
-    });
-    const head = await chainHead(ds);
-    expect(head).toEqual({ seq: events.at(-1)?.seq, hash: events.at(-1)?.hash });
+    for (const e of events) {
+      expect(e.leaf_hash).toBe(leafOf(e));
+      expect([e.prev_hash, e.hash]).toEqual([null, null]);
+    }
+    const head = await latestTreeHead(ds);
+    expect(Number(head.tree_size)).toBe(events.length);
+    expect(head.root_hash).toBe(mth(events.map((e) => hex(e.leaf_hash))).toString('hex'));
     expect(await verifyViaApi(t.app, auditor)).toEqual({
       valid: true,
       checked: events.length,
       lastSeq: events.length,
-      lastHash: head.hash,
+      rootHash: head.root_hash,
+      pending: 0,
     });
   });
 
   describe('append-only', () => {
     it.each([
-      ['UPDATE', `UPDATE audit_events SET outcome = 'failure' WHERE seq = 1`],
+      ['UPDATE of content', `UPDATE audit_events SET outcome = 'failure' WHERE seq = 1`],
+      ['UPDATE of a seq given', `UPDATE audit_events SET seq = seq + 1000000 WHERE seq = 1`],
+      ['UPDATE of a leaf hash', `UPDATE audit_events SET leaf_hash = repeat('0', 64) WHERE seq = 1`],
       ['DELETE', 'DELETE FROM audit_events WHERE seq = 1'],
       ['TRUNCATE', 'TRUNCATE audit_events'],
-      ['DELETE of the head', 'DELETE FROM audit_chain_head'],
-      ['TRUNCATE of the head', 'TRUNCATE audit_chain_head'],
+      ['UPDATE of a tree node', `UPDATE audit_tree_nodes SET hash = repeat('0', 64)`],
+      ['DELETE of a tree node', 'DELETE FROM audit_tree_nodes'],
+      ['TRUNCATE of the tree nodes', 'TRUNCATE audit_tree_nodes'],
+      ['UPDATE of a tree head', `UPDATE audit_tree_heads SET root_hash = repeat('0', 64)`],
+      ['DELETE of a tree head', 'DELETE FROM audit_tree_heads'],
+      ['TRUNCATE of the tree heads', 'TRUNCATE audit_tree_heads'],
+      ['UPDATE of the old chain head', `UPDATE audit_chain_head SET seq = seq + 1`],
+      ['DELETE of the old chain head', 'DELETE FROM audit_chain_head'],
+      ['TRUNCATE of the old chain head', 'TRUNCATE audit_chain_head'],
     ])('refuses %s, for the table owner too', async (_what, sql) => {
+      await sequenceNow(t.app);
       const before = await storedEvents(ds);
+      const head = await latestTreeHead(ds);
       await expect(ds.query(sql)).rejects.toThrow(/append-only/);
       expect(await storedEvents(ds)).toEqual(before);
+      expect(await latestTreeHead(ds)).toEqual(head);
     });
 
-    it('refuses moving the head anywhere but onto the next event', async () => {
-      const head = await chainHead(ds);
-      await expect(ds.query(`UPDATE audit_chain_head SET seq = seq - 1`)).rejects.toThrow(
-        /head may only advance/,
-      );
-      await expect(
-        ds.query(`UPDATE audit_chain_head SET seq = seq + 1, hash = $1`, ['f'.repeat(64)]),
-      ).rejects.toThrow(/head may only advance/);
-      expect(await chainHead(ds)).toEqual(head);
-    });
-
-    it('refuses an event that does not follow the head (a fork or a back-dated insert)', async () => {
-      const [first] = await storedEvents(ds);
-      const insert = (seq: string, prevHash: string) =>
+    it('refuses an event inserted with a seq or chain hashes (a back-dated or pre-placed insert)', async () => {
+      const insert = (columns: string, values: string) =>
         ds.transaction((m) =>
           m.query(
-            `INSERT INTO audit_events (seq, id, at, actor, actor_type, action, outcome, details, prev_hash, hash)
-             VALUES ($1, gen_random_uuid(), now(), 'x', 'system', 'test.forged', 'success', '{}', $2, $3)`,
-            [seq, prevHash, 'e'.repeat(64)],
+            `INSERT INTO audit_events (id, at, actor, actor_type, action, outcome, details, leaf_hash${columns})
+             VALUES (gen_random_uuid(), now(), 'x', 'system', 'test.forged', 'success', '{}', repeat('e', 64)${values})`,
           ),
         );
-      await expect(insert(first.seq, first.prev_hash)).rejects.toThrow(/does not follow the chain head/);
-      const head = await chainHead(ds);
-      await expect(insert(String(Number(head.seq) + 1), first.hash)).rejects.toThrow(/does not follow/);
+      await expect(insert(', seq', ', 1')).rejects.toThrow(/inserted unsequenced/);
+      await expect(insert(', prev_hash, hash', `, repeat('a', 64), repeat('b', 64)`)).rejects.toThrow(
+        /inserted unsequenced/,
+      );
       expect(await storedEvents(ds, 'test.forged')).toEqual([]);
     });
 
@@ -135,22 +159,24 @@ describe('audit trail', () => {
     });
 
     it('an event that breaks the rules fails record() at once, before anything is written', async () => {
-      const head = await chainHead(ds);
+      const before = (await storedEvents(ds)).length;
       await expect(
         ds.transaction((m) => audit.record(m, { action: 'Not A Dotted Name', actor })),
       ).rejects.toThrow(/dotted lower-case/);
-      expect(await chainHead(ds)).toEqual(head);
+      expect(await storedEvents(ds)).toHaveLength(before);
     });
 
     // The embedded database has one session: its transactions never overlap.
     it.runIf(databaseKind === 'postgres')(
-      'the chain head is not locked while the recording transaction is still at work',
+      'a writer still at work blocks no other writer, even once its events are written',
       async () => {
         const open = ds.createQueryRunner();
         try {
           await open.startTransaction();
           await audit.record(open.manager, { action: 'test.long_running', actor });
-          // Before, the head stayed locked from record() to COMMIT: this append would wait.
+          // The open transaction's event is inserted (as at COMMIT) and the transaction stays open.
+          await audit.appendPending(open);
+          // With the chain, the head stayed locked until COMMIT: this append would wait.
           const waited = await Promise.race([
             ds
               .transaction((m) => audit.record(m, { action: 'test.meanwhile', actor }))
@@ -162,8 +188,11 @@ describe('audit trail', () => {
         } finally {
           await open.release();
         }
-        const actions = (await storedEvents(ds)).map((e) => e.action);
-        expect(actions.indexOf('test.meanwhile')).toBeLessThan(actions.indexOf('test.long_running'));
+        await sequenceNow(t.app);
+        const logged = await loggedEvents(ds);
+        const position = (action: string) => logged.findIndex((e) => e.action === action);
+        expect(position('test.meanwhile')).toBeGreaterThanOrEqual(0);
+        expect(position('test.long_running')).toBeGreaterThan(position('test.meanwhile'));
         expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
       },
     );
@@ -171,7 +200,6 @@ describe('audit trail', () => {
 
   describe('atomicity', () => {
     it('a transaction that fails after the audit write leaves neither the change nor the event', async () => {
-      const head = await chainHead(ds);
       await expect(
         ds.transaction(async (manager) => {
           await manager.query(`INSERT INTO audit_throttle (key, expires_at) VALUES ($1, now())`, [
@@ -181,7 +209,6 @@ describe('audit trail', () => {
           throw new Error('fails after the audit write');
         }),
       ).rejects.toThrow('fails after the audit write');
-      expect(await chainHead(ds)).toEqual(head);
       expect(await storedEvents(ds, 'test.rolled_back')).toEqual([]);
       expect(await ds.query(`SELECT key FROM audit_throttle WHERE key = $1`, ['a'.repeat(64)])).toEqual([]);
     });
@@ -193,7 +220,7 @@ describe('audit trail', () => {
       await ds.query(`CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT ON oauth_clients
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_at_commit()`);
       try {
-        const head = await chainHead(ds);
+        const before = (await storedEvents(ds)).length;
         const res = await t.app.inject({
           method: 'POST',
           url: '/admin/clients',
@@ -204,7 +231,7 @@ describe('audit trail', () => {
         expect(await ds.query(`SELECT client_id FROM oauth_clients WHERE name = 'fail-at-commit'`)).toEqual(
           [],
         );
-        expect(await chainHead(ds)).toEqual(head);
+        expect(await storedEvents(ds)).toHaveLength(before);
         expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
       } finally {
         await ds.query('DROP TRIGGER test_fail_at_commit ON oauth_clients');
@@ -238,10 +265,24 @@ describe('audit trail', () => {
   describe('tampering (as the owner, triggers disabled) is detected', () => {
     let target: StoredAuditEvent;
     beforeAll(async () => {
-      const events = await storedEvents(ds);
+      await sequenceNow(t.app);
+      const events = await loggedEvents(ds);
       target = events[Math.floor(events.length / 2)];
       expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
     });
+    const get = async (url: string) => {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(auditor) });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Record<string, unknown>>();
+    };
+    const restore = (e: StoredAuditEvent) =>
+      asOwnerWithoutTriggers(ds, (m) =>
+        m.query(
+          `UPDATE audit_events SET seq = $2, details = $3::jsonb, actor = $4, outcome = $5, at = $6, leaf_hash = $7
+           WHERE arrival = $1`,
+          [e.arrival, e.seq, JSON.stringify(e.details), e.actor, e.outcome, e.at, e.leaf_hash],
+        ),
+      );
 
     it("an edited event's details: verify names its seq (hash_mismatch), and the original restores it", async () => {
       await asOwnerWithoutTriggers(ds, (m) =>
@@ -256,16 +297,11 @@ describe('audit trail', () => {
         lastSeq: Number(target.seq) - 1,
         brokenAt: { seq: Number(target.seq), reason: 'hash_mismatch' },
       });
-      await asOwnerWithoutTriggers(ds, (m) =>
-        m.query(`UPDATE audit_events SET details = $2::jsonb WHERE seq = $1`, [
-          target.seq,
-          JSON.stringify(target.details),
-        ]),
-      );
+      await restore(target);
       expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
     });
 
-    it('an edited actor or outcome is a hash_mismatch too', async () => {
+    it('an edited actor, outcome or time is a hash_mismatch too', async () => {
       for (const change of [
         `actor = 'someone-else'`,
         `outcome = 'denied'`,
@@ -278,95 +314,122 @@ describe('audit trail', () => {
           seq: Number(target.seq),
           reason: 'hash_mismatch',
         });
-        await asOwnerWithoutTriggers(ds, (m) =>
-          m.query(`UPDATE audit_events SET actor = $2, outcome = $3, at = $4 WHERE seq = $1`, [
-            target.seq,
-            target.actor,
-            target.outcome,
-            target.at,
-          ]),
-        );
+        await restore(target);
         expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
       }
     });
 
-    it('a deleted event is a gap at its seq; putting it back heals the chain', async () => {
+    it('an edited event with its leaf hash recomputed no longer matches the stored tree (tree_mismatch)', async () => {
+      const edited = { ...target, details: { ...target.details, edited: true } };
       await asOwnerWithoutTriggers(ds, (m) =>
-        m.query('DELETE FROM audit_events WHERE seq = $1', [target.seq]),
+        m.query(`UPDATE audit_events SET details = $2::jsonb, leaf_hash = $3 WHERE seq = $1`, [
+          target.seq,
+          JSON.stringify(edited.details),
+          leafOf(edited),
+        ]),
       );
+      expect((await verifyViaApi(t.app, auditor)).brokenAt).toMatchObject({ reason: 'tree_mismatch' });
+      // Its inclusion proof, checked by an independent RFC 9162 verifier against the signed
+      // head, fails for the event as it now reads.
+      const head = await get('/audit/tree-head');
+      const proof = await get(`/audit/events/${target.seq}/proof?treeSize=${String(head.treeSize)}`);
+      expect(proof.rootHash).toBe(head.rootHash);
+      const verifies = (leaf: string) =>
+        rfcVerifyInclusion(
+          BigInt(target.seq as string) - 1n,
+          BigInt(head.treeSize as number),
+          hex(leaf),
+          (proof.proof as string[]).map(hex),
+          hex(head.rootHash as string),
+        );
+      expect(verifies(leafOf(edited))).toBe(false);
+      expect(verifies(target.leaf_hash)).toBe(true);
+      await restore(target);
+      expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
+    });
+
+    it('a deleted event is a gap at its seq; putting it back heals the log', async () => {
+      await asOwnerWithoutTriggers(ds, (m) => m.query('DELETE FROM audit_events WHERE seq = $1', [target.seq]));
       expect((await verifyViaApi(t.app, auditor)).brokenAt).toEqual({
         seq: Number(target.seq),
         reason: 'gap',
       });
       await asOwnerWithoutTriggers(ds, (m) =>
-        m.query(
-          `INSERT INTO audit_events (seq, id, at, actor, actor_type, action, target_type, target_id, outcome,
-             request_id, details, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::jsonb,$12,$13)`,
-          [
-            target.seq,
-            target.id,
-            target.at,
-            target.actor,
-            target.actor_type,
-            target.action,
-            target.target_type,
-            target.target_id,
-            target.outcome,
-            target.request_id,
-            JSON.stringify(target.details),
-            target.prev_hash,
-            target.hash,
-          ],
-        ),
+        m.query(`INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`, [
+          JSON.stringify(target),
+        ]),
       );
       expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
     });
 
     it('a deleted last event is a gap where the head still points', async () => {
-      const head = await chainHead(ds);
+      await sequenceNow(t.app);
+      const head = await latestTreeHead(ds);
       const [last] = await ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE seq = $1', [
-        head.seq,
+        head.tree_size,
       ]);
-      await asOwnerWithoutTriggers(ds, (m) => m.query('DELETE FROM audit_events WHERE seq = $1', [head.seq]));
-      // The API's own calls append nothing (reads are not audited), so the head stays put.
-      expect((await verifyViaApi(t.app, auditor)).brokenAt).toEqual({ seq: Number(head.seq), reason: 'gap' });
+      await asOwnerWithoutTriggers(ds, (m) => m.query('DELETE FROM audit_events WHERE seq = $1', [head.tree_size]));
+      expect((await verifyViaApi(t.app, auditor)).brokenAt).toEqual({ seq: Number(head.tree_size), reason: 'gap' });
       await asOwnerWithoutTriggers(ds, (m) =>
-        m.query(
-          `INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`,
-          [JSON.stringify(last)],
-        ),
+        m.query(`INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`, [
+          JSON.stringify(last),
+        ]),
       );
       expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
     });
 
-    it('a rewritten tail with recomputed hashes passes a plain verify, but not against a checkpoint', async () => {
-      const checkpoint = await chainHead(ds);
-      await tokenFor(t.app, 'auditor', TEST_OPERATOR_PASSWORD); // the chain moves on past the checkpoint
-      const before = await storedEvents(ds);
-      const from = before.findIndex((e) => e.seq === target.seq);
-      await rewriteTail(ds, before.slice(from), (e) =>
-        e.seq === target.seq ? { ...e.details, rewritten: true } : e.details,
+    it('a reordered pair (their seqs swapped) breaks the tree', async () => {
+      const [a, b] = await ds.query<StoredAuditEvent[]>(
+        'SELECT * FROM audit_events WHERE seq IN ($1, $2) ORDER BY seq',
+        [target.seq, String(Number(target.seq) + 1)],
       );
-      expect((await audit.verify()).valid).toBe(true);
-      expect(await audit.verify(checkpoint)).toMatchObject({
-        valid: false,
-        brokenAt: { seq: checkpoint.seq, reason: 'checkpoint_mismatch' },
-      });
-      // Cutting the chain back below the checkpoint does not escape it either.
       await asOwnerWithoutTriggers(ds, async (m) => {
-        await m.query('DELETE FROM audit_events WHERE seq >= $1', [checkpoint.seq]);
-        const [last] = await m.query<{ seq: string; hash: string }[]>(
-          'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
-        );
-        await m.query('UPDATE audit_chain_head SET seq = $1, hash = $2', [last.seq, last.hash]);
+        await m.query('UPDATE audit_events SET seq = NULL WHERE arrival IN ($1, $2)', [a.arrival, b.arrival]);
+        await m.query('UPDATE audit_events SET seq = $2 WHERE arrival = $1', [a.arrival, b.seq]);
+        await m.query('UPDATE audit_events SET seq = $2 WHERE arrival = $1', [b.arrival, a.seq]);
       });
-      expect((await audit.verify()).valid).toBe(true);
-      expect((await audit.verify(checkpoint)).brokenAt).toEqual({
-        seq: checkpoint.seq,
-        reason: 'checkpoint_mismatch',
+      // Named by the first event of the smallest stored subtree that no longer matches.
+      const { brokenAt } = await verifyViaApi(t.app, auditor);
+      expect(brokenAt?.reason).toBe('tree_mismatch');
+      expect(brokenAt?.seq).toBeGreaterThanOrEqual(Number(target.seq) - 1);
+      expect(brokenAt?.seq).toBeLessThanOrEqual(Number(target.seq));
+      await asOwnerWithoutTriggers(ds, async (m) => {
+        await m.query('UPDATE audit_events SET seq = NULL WHERE arrival IN ($1, $2)', [a.arrival, b.arrival]);
+        await m.query('UPDATE audit_events SET seq = $2 WHERE arrival = $1', [a.arrival, a.seq]);
+        await m.query('UPDATE audit_events SET seq = $2 WHERE arrival = $1', [b.arrival, b.seq]);
       });
-      // A checkpoint of the chain as it is now holds.
-      expect((await audit.verify(await chainHead(ds))).valid).toBe(true);
+      expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
+    });
+
+    it('a rewritten history (leaves, nodes and heads recomputed) passes a plain verify, but not a kept tree head', async () => {
+      const kept = await get('/audit/tree-head');
+      await tokenFor(t.app, 'auditor', TEST_OPERATOR_PASSWORD); // the log moves on past the checkpoint
+      await sequenceNow(t.app);
+      await rewriteLog(ds, (e) => (e.seq === target.seq ? { ...e.details, rewritten: true } : e.details));
+      expect((await log.verify()).valid).toBe(true);
+      const checkpoint = { treeSize: String(kept.treeSize), rootHash: kept.rootHash as string };
+      expect(await log.verify(checkpoint)).toMatchObject({
+        valid: false,
+        brokenAt: { seq: String(kept.treeSize), reason: 'checkpoint_mismatch' },
+      });
+      // An auditor holding the kept head asks for a consistency proof to today's head; an
+      // independent verifier refuses it.
+      const now = await get('/audit/tree-head');
+      const consistency = await get(`/audit/consistency?from=${String(kept.treeSize)}&to=${String(now.treeSize)}`);
+      expect(consistency.fromRoot).not.toBe(kept.rootHash);
+      expect(
+        rfcVerifyConsistency(
+          BigInt(kept.treeSize as number),
+          BigInt(now.treeSize as number),
+          hex(kept.rootHash as string),
+          hex(now.rootHash as string),
+          (consistency.proof as string[]).map(hex),
+        ),
+      ).toBe(false);
+      // A checkpoint of the log as it is now holds.
+      expect((await log.verify({ treeSize: String(now.treeSize), rootHash: now.rootHash as string })).valid).toBe(
+        true,
+      );
     });
   });
 
@@ -376,17 +439,17 @@ describe('audit trail', () => {
 
     it('pages through every event newest first with an opaque cursor, without repeats', async () => {
       const all = await storedEvents(ds);
-      const seen: number[] = [];
+      const seen: string[] = [];
       let cursor: string | null = null;
       do {
         const res = await list(`?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
         expect(res.statusCode).toBe(200);
         const page = res.json<EventPage>();
         expect(page.items.length).toBeLessThanOrEqual(3);
-        seen.push(...page.items.map((e) => e.seq));
+        seen.push(...page.items.map((e) => e.id));
         cursor = page.nextCursor;
       } while (cursor);
-      expect(seen).toEqual(all.map((e) => Number(e.seq)).reverse());
+      expect(seen).toEqual(all.map((e) => e.id).reverse());
       const defaults = (await list('')).json<EventPage>();
       expect(defaults.items).toHaveLength(Math.min(20, all.length));
     });

@@ -114,20 +114,20 @@ describe('the CLI beside the running API on the embedded database (built, as pro
   );
 
   it(
-    'audit checkpoint and verify work beside the API and report seq with the same type',
+    'audit checkpoint and verify work beside the API and report positions with the same type',
     () => {
       const taken = cli(['audit', 'checkpoint']);
       expect(taken.status, taken.stderr).toBe(0);
-      const checkpoint = JSON.parse(taken.stdout) as { seq: unknown };
-      expect(typeof checkpoint.seq).toBe('number');
+      const checkpoint = JSON.parse(taken.stdout) as { treeSize: unknown };
+      expect(typeof checkpoint.treeSize).toBe('number');
       const file = join(dataDir, 'checkpoint.json');
       writeFileSync(file, taken.stdout);
       const verified = cli(['audit', 'verify', '--checkpoint', file]);
       expect(verified.status, verified.stderr).toBe(0);
-      const report = JSON.parse(verified.stdout) as { lastSeq: unknown; checkpoint: { seq: unknown } };
-      expect(report.checkpoint.seq).toBe(checkpoint.seq);
+      const report = JSON.parse(verified.stdout) as { lastSeq: unknown; checkpoint: { treeSize: unknown } };
+      expect(report.checkpoint.treeSize).toBe(checkpoint.treeSize);
       expect(typeof report.lastSeq).toBe('number');
-      expect(report.lastSeq).toBeGreaterThanOrEqual(checkpoint.seq as number);
+      expect(report.lastSeq).toBeGreaterThanOrEqual(checkpoint.treeSize as number);
     },
     BUDGET,
   );

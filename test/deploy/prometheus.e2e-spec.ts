@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenApp } from '../../apps/api/src/app.factory.js';
-import { asOwnerWithoutTriggers, storedEvents, verifyViaApi } from '../support/audit.js';
+import { asOwnerWithoutTriggers, sequenceNow, storedEvents, verifyViaApi } from '../support/audit.js';
 import { freePort } from '../support/processes.js';
 import { makeTempDir } from '../support/test-database.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -362,6 +362,7 @@ describe.skipIf(skipReason !== undefined)(
 
     it('fires OrderOpsAuditVerifyFailed once GET /audit/verify finds a break', async () => {
       const ds = t.app.get(DataSource);
+      await sequenceNow(t.app);
       const [target] = await storedEvents(ds);
       await asOwnerWithoutTriggers(ds, (m) =>
         m.query(`UPDATE audit_events SET action = 'tampered.event' WHERE seq = $1`, [target.seq]),

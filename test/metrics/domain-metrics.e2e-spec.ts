@@ -1,7 +1,7 @@
 import { Metrics } from '@orderops/core';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { asOwnerWithoutTriggers, chainHead, storedEvents, verifyViaApi } from '../support/audit.js';
+import { asOwnerWithoutTriggers, latestTreeHead, sequenceNow, storedEvents, verifyViaApi } from '../support/audit.js';
 import { basic, form, passwordGrant, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
 import { postImport, sampleCsv, uniqueCsv } from '../support/imports.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -194,11 +194,15 @@ describe('auth, audit and import metrics', () => {
     expect(waited).toBeGreaterThan(0);
   });
 
-  it('reports the chain head seq this replica appended', async () => {
+  it('reports the size of the log (its highest seq) and how long events waited to be sequenced', async () => {
     const ds = t.app.get(DataSource);
+    const lagBefore = (await values()).get('orderops_audit_sequencing_lag_seconds_count') ?? 0;
     expect((await passwordGrant(t.app, 'victim', 'wrong-password-123')).statusCode).toBe(400);
-    const head = await chainHead(ds);
-    expect((await values()).get('orderops_audit_chain_head_seq')).toBe(Number(head.seq));
+    await sequenceNow(t.app);
+    const head = await latestTreeHead(ds);
+    const after = await values();
+    expect(after.get('orderops_audit_chain_head_seq')).toBe(Number(head.tree_size));
+    expect(after.get('orderops_audit_sequencing_lag_seconds_count')).toBeGreaterThan(lagBefore);
   });
 
   it('counts verify failures by kind, and a clean verify counts none', async () => {
@@ -213,6 +217,7 @@ describe('auth, audit and import metrics', () => {
     });
     expect(clean).toEqual([0, 0, 0]);
 
+    await sequenceNow(t.app);
     const [target] = await storedEvents(ds, 'auth.login.failed');
     const broken = await deltas(keys, async () => {
       await asOwnerWithoutTriggers(ds, (m) =>

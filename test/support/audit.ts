@@ -1,11 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { computeAuditHash } from '@orderops/audit';
+import { AuditSequencer, computeLeafHash } from '@orderops/audit';
+import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { bearer } from './auth.js';
 
 /** An audit event as stored, with snake_case columns. */
 export interface StoredAuditEvent {
-  seq: string;
+  arrival: string;
+  seq: string | null;
   id: string;
   at: Date;
   actor: string;
@@ -16,20 +18,41 @@ export interface StoredAuditEvent {
   outcome: string;
   request_id: string | null;
   details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
+  leaf_hash: string;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
+/** Every event (or those of one action) in arrival order, sequenced or not. */
 export async function storedEvents(ds: DataSource, action?: string): Promise<StoredAuditEvent[]> {
   return action === undefined
-    ? ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events ORDER BY seq')
-    : ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE action = $1 ORDER BY seq', [action]);
+    ? ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events ORDER BY arrival')
+    : ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE action = $1 ORDER BY arrival', [action]);
 }
 
-export async function chainHead(ds: DataSource): Promise<{ seq: string; hash: string }> {
-  const [head] = await ds.query<{ seq: string; hash: string }[]>('SELECT seq, hash FROM audit_chain_head');
+/** Sequenced events in log order. */
+export async function loggedEvents(ds: DataSource): Promise<StoredAuditEvent[]> {
+  return ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE seq IS NOT NULL ORDER BY seq');
+}
+
+/** Integrates every committed event now, as the background sequencer would within moments. */
+export async function sequenceNow(app: NestFastifyApplication): Promise<void> {
+  await app.get(AuditSequencer).drain();
+}
+
+export interface StoredTreeHead {
+  tree_size: string;
+  root_hash: string;
+}
+
+export async function latestTreeHead(ds: DataSource): Promise<StoredTreeHead> {
+  const [head] = await ds.query<StoredTreeHead[]>(
+    'SELECT tree_size, root_hash FROM audit_tree_heads ORDER BY tree_size DESC LIMIT 1',
+  );
   return head;
 }
+
+const AUDIT_TABLES = ['audit_events', 'audit_chain_head', 'audit_tree_nodes', 'audit_tree_heads'];
 
 /**
  * What an attacker holding the owner's credentials can do: switch the append-only triggers
@@ -40,11 +63,9 @@ export async function asOwnerWithoutTriggers<T>(
   fn: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
   return ds.transaction(async (manager) => {
-    await manager.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
-    await manager.query('ALTER TABLE audit_chain_head DISABLE TRIGGER USER');
+    for (const table of AUDIT_TABLES) await manager.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
     const result = await fn(manager);
-    await manager.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
-    await manager.query('ALTER TABLE audit_chain_head ENABLE TRIGGER USER');
+    for (const table of AUDIT_TABLES) await manager.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
     return result;
   });
 }
@@ -53,7 +74,8 @@ export interface VerifyBody {
   valid: boolean;
   checked: number;
   lastSeq: number;
-  lastHash: string;
+  rootHash: string;
+  pending: number;
   brokenAt?: { seq: number; reason: string };
 }
 
@@ -63,40 +85,86 @@ export async function verifyViaApi(app: NestFastifyApplication, token: string): 
   return res.json<VerifyBody>();
 }
 
+const sha256 = (...parts: Buffer[]): Buffer => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+
 /**
- * The forger's best move: rewrite the chain from `tail[0]` on, changing details where `edit`
- * says so and recomputing every hash (and the head), so a plain verify still passes.
+ * Every perfect subtree of a list of leaves, computed here from scratch (the forger needs no
+ * help from the service): level L, index i covers leaves [i * 2^L, (i + 1) * 2^L).
  */
-export async function rewriteTail(
+function perfectNodes(leaves: readonly Buffer[]): { level: number; idx: number; hash: Buffer }[] {
+  const nodes: { level: number; idx: number; hash: Buffer }[] = [];
+  let row = [...leaves];
+  for (let level = 1; row.length > 1; level++) {
+    const next: Buffer[] = [];
+    for (let i = 0; i + 1 < row.length; i += 2) next.push(sha256(Buffer.from([1]), row[i], row[i + 1]));
+    next.forEach((hash, idx) => nodes.push({ level, idx, hash }));
+    row = next;
+  }
+  return nodes;
+}
+
+function rootOf(leaves: readonly Buffer[]): Buffer {
+  if (leaves.length === 0) return sha256();
+  if (leaves.length === 1) return leaves[0];
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return sha256(Buffer.from([1]), rootOf(leaves.slice(0, k)), rootOf(leaves.slice(k)));
+}
+
+/**
+ * The forger's best move: edit events (new details where `edit` says so), recompute their
+ * leaf hashes, rebuild every tree node and replace the stored heads with one head of the
+ * rewritten log, so a plain verify passes. Only a tree head kept outside can tell.
+ */
+export async function rewriteLog(
   ds: DataSource,
-  tail: readonly StoredAuditEvent[],
   edit: (event: StoredAuditEvent) => Record<string, unknown>,
 ): Promise<void> {
   await asOwnerWithoutTriggers(ds, async (m) => {
-    let prev = tail[0].prev_hash;
-    for (const e of tail) {
+    const events = await m.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE seq IS NOT NULL ORDER BY seq');
+    const leaves: Buffer[] = [];
+    for (const e of events) {
       const details = edit(e);
-      const hash = computeAuditHash(prev, {
-        seq: e.seq,
-        id: e.id,
-        at: e.at,
-        actor: e.actor,
-        actorType: e.actor_type,
-        action: e.action,
-        targetType: e.target_type,
-        targetId: e.target_id,
-        outcome: e.outcome,
-        requestId: e.request_id,
-        details: details as never,
-      });
-      await m.query('UPDATE audit_events SET details = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1', [
-        e.seq,
-        JSON.stringify(details),
-        prev,
-        hash,
-      ]);
-      prev = hash;
+      if (e.prev_hash === null && JSON.stringify(details) !== JSON.stringify(e.details)) {
+        const leaf = computeLeafHash({
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          actorType: e.actor_type,
+          action: e.action,
+          targetType: e.target_type,
+          targetId: e.target_id,
+          outcome: e.outcome,
+          requestId: e.request_id,
+          details: details as never,
+        });
+        await m.query('UPDATE audit_events SET details = $2::jsonb, leaf_hash = $3 WHERE seq = $1', [
+          e.seq,
+          JSON.stringify(details),
+          leaf,
+        ]);
+        e.leaf_hash = leaf;
+      }
+      leaves.push(Buffer.from(e.leaf_hash, 'hex'));
     }
-    await m.query('UPDATE audit_chain_head SET hash = $1', [prev]);
+    await m.query('DELETE FROM audit_tree_nodes');
+    await m.query('DELETE FROM audit_tree_heads');
+    for (const n of perfectNodes(leaves)) {
+      await m.query('INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ($1, $2, $3)', [
+        n.level,
+        n.idx,
+        n.hash.toString('hex'),
+      ]);
+    }
+    if (leaves.length > 0) {
+      await m.query('INSERT INTO audit_tree_heads (tree_size, root_hash, at) VALUES ($1, $2, now())', [
+        leaves.length,
+        rootOf(leaves).toString('hex'),
+      ]);
+    }
   });
 }

@@ -1,26 +1,32 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
+import type { AuditCheckpointHead } from './audit-log.service.js';
 
 /**
- * A checkpoint: the chain head at a moment, signed with the API's current token-signing key
- * (ES256), for keeping outside the database. Format (one JSON object):
+ * A signed tree head: the audit log's size and Merkle root at a moment, signed with the API's
+ * current token-signing key (ES256, verifiable with the JWKS), for keeping outside the
+ * database. `GET /audit/tree-head` and `orderops audit checkpoint` give the same object:
  *
- *   {"seq":1042,"hash":"<64 hex>","at":"<ISO time the checkpoint was taken>",
+ *   {"treeSize":1042,"rootHash":"<64 hex>","at":"<ISO time the head was made>",
  *    "kid":"<signing key id>","jws":"<compact JWS>"}
  *
- * `jws` is authoritative: header {"alg":"ES256","kid":...,"typ":"orderops-audit-checkpoint"},
- * payload {"seq","hash","at"}. The readable members must equal the signed payload, type
- * included. `seq` is a JSON integer, as in every other report of the chain (`audit verify`,
- * GET /audit/verify); checkpoints taken before carry it as a decimal string, and still verify.
+ * `jws` is authoritative: header {"alg":"ES256","kid":...,"typ":"orderops-audit-tree-head"},
+ * payload {"treeSize","rootHash","at"}. The readable members must equal the signed payload,
+ * types included.
+ *
+ * Checkpoints taken before the Merkle log name a chain head instead ({"seq","hash","at",
+ * "kid","jws"}, typ "orderops-audit-checkpoint", seq an integer or a decimal string): they
+ * still parse and verify, and are compared with the chained events they name.
  */
-export interface AuditCheckpoint {
-  /** Decimal, as the chain stores it (bigint). */
-  readonly seq: string;
-  readonly hash: string;
+export interface SignedTreeHead {
+  readonly treeSize: number;
+  readonly rootHash: string;
   readonly at: string;
+  readonly kid: string;
+  readonly jws: string;
 }
 
-export interface SignedAuditCheckpoint {
-  /** An integer; a decimal string in checkpoints taken by earlier versions. */
+/** A checkpoint of the hash chain that preceded the Merkle log. */
+export interface SignedChainCheckpoint {
   readonly seq: number | string;
   readonly hash: string;
   readonly at: string;
@@ -28,27 +34,36 @@ export interface SignedAuditCheckpoint {
   readonly jws: string;
 }
 
-/** The chain head a signed checkpoint names, in the chain's own terms. */
-export function checkpointHead(checkpoint: SignedAuditCheckpoint): { seq: string; hash: string } {
-  return { seq: String(checkpoint.seq), hash: checkpoint.hash };
-}
+export type SignedAuditCheckpoint = SignedTreeHead | SignedChainCheckpoint;
 
-export const CHECKPOINT_TYP = 'orderops-audit-checkpoint';
+export const TREE_HEAD_TYP = 'orderops-audit-tree-head';
+export const CHAIN_CHECKPOINT_TYP = 'orderops-audit-checkpoint';
 const ALG = 'ES256';
 
 export type CheckpointSignature = 'valid' | 'invalid' | 'unknown_key';
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+const HEX64 = /^[0-9a-f]{64}$/;
 
-export function signAuditCheckpoint(
-  checkpoint: AuditCheckpoint,
+export const isTreeHead = (checkpoint: SignedAuditCheckpoint): checkpoint is SignedTreeHead =>
+  'treeSize' in checkpoint;
+
+/** What a checkpoint names, in the log's own terms. */
+export function checkpointHead(checkpoint: SignedAuditCheckpoint): AuditCheckpointHead {
+  return isTreeHead(checkpoint)
+    ? { treeSize: String(checkpoint.treeSize), rootHash: checkpoint.rootHash }
+    : { seq: String(checkpoint.seq), hash: checkpoint.hash };
+}
+
+export function signTreeHead(
+  head: { readonly treeSize: string; readonly rootHash: string; readonly at: string },
   signer: { readonly kid: string; readonly privateKey: KeyObject },
-): SignedAuditCheckpoint {
-  const seq = Number(checkpoint.seq);
-  // A chain past 2^53 events is not a concern of this century; refuse rather than round.
-  if (!Number.isSafeInteger(seq)) throw new RangeError(`audit seq ${checkpoint.seq} is not a safe integer`);
-  const payload = { seq, hash: checkpoint.hash, at: checkpoint.at };
-  const input = `${b64({ alg: ALG, kid: signer.kid, typ: CHECKPOINT_TYP })}.${b64(payload)}`;
+): SignedTreeHead {
+  const treeSize = Number(head.treeSize);
+  // A log past 2^53 events is not a concern of this century; refuse rather than round.
+  if (!Number.isSafeInteger(treeSize)) throw new RangeError(`tree size ${head.treeSize} is not a safe integer`);
+  const payload = { treeSize, rootHash: head.rootHash, at: head.at };
+  const input = `${b64({ alg: ALG, kid: signer.kid, typ: TREE_HEAD_TYP })}.${b64(payload)}`;
   const signature = sign('sha256', Buffer.from(input, 'ascii'), {
     key: signer.privateKey,
     dsaEncoding: 'ieee-p1363',
@@ -56,29 +71,53 @@ export function signAuditCheckpoint(
   return { ...payload, kid: signer.kid, jws: `${input}.${signature.toString('base64url')}` };
 }
 
-function isCheckpointShape(value: unknown): value is SignedAuditCheckpoint {
-  const v = value as Record<string, unknown> | null;
+function isSigned(v: Record<string, unknown>): boolean {
+  return typeof v.at === 'string' && typeof v.kid === 'string' && typeof v.jws === 'string';
+}
+
+function isTreeHeadShape(v: Record<string, unknown>): boolean {
   return (
-    typeof v === 'object' &&
-    v !== null &&
+    typeof v.treeSize === 'number' &&
+    Number.isSafeInteger(v.treeSize) &&
+    v.treeSize >= 0 &&
+    typeof v.rootHash === 'string' &&
+    HEX64.test(v.rootHash) &&
+    isSigned(v)
+  );
+}
+
+function isChainCheckpointShape(v: Record<string, unknown>): boolean {
+  return (
     ((typeof v.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq >= 0) ||
       (typeof v.seq === 'string' && /^(0|[1-9][0-9]{0,17})$/.test(v.seq))) &&
     typeof v.hash === 'string' &&
-    /^[0-9a-f]{64}$/.test(v.hash) &&
-    typeof v.at === 'string' &&
-    typeof v.kid === 'string' &&
-    typeof v.jws === 'string'
+    HEX64.test(v.hash) &&
+    isSigned(v)
   );
 }
 
 /** Parses a checkpoint file's text; undefined when it is not one. */
 export function parseAuditCheckpoint(text: string): SignedAuditCheckpoint | undefined {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    return isCheckpointShape(parsed) ? parsed : undefined;
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const v = parsed as Record<string, unknown>;
+  if ('treeSize' in v) return isTreeHeadShape(v) ? (parsed as SignedTreeHead) : undefined;
+  return isChainCheckpointShape(v) ? (parsed as SignedChainCheckpoint) : undefined;
+}
+
+/** The readable members a checkpoint claims were signed, by its kind. */
+function claimed(checkpoint: SignedAuditCheckpoint): { typ: string; payload: Record<string, unknown> } {
+  return isTreeHead(checkpoint)
+    ? {
+        typ: TREE_HEAD_TYP,
+        payload: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, at: checkpoint.at },
+      }
+    : { typ: CHAIN_CHECKPOINT_TYP, payload: { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at } };
 }
 
 /**
@@ -99,8 +138,10 @@ export async function verifyAuditCheckpoint(
   } catch {
     return 'invalid';
   }
-  if (header.alg !== ALG || header.typ !== CHECKPOINT_TYP || header.kid !== checkpoint.kid) return 'invalid';
-  if (payload.seq !== checkpoint.seq || payload.hash !== checkpoint.hash || payload.at !== checkpoint.at) {
+  const expected = claimed(checkpoint);
+  if (header.alg !== ALG || header.typ !== expected.typ || header.kid !== checkpoint.kid) return 'invalid';
+  const keys = Object.keys(expected.payload);
+  if (Object.keys(payload).length !== keys.length || keys.some((k) => payload[k] !== expected.payload[k])) {
     return 'invalid';
   }
   const key = await keyFor(checkpoint.kid);

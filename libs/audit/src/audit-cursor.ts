@@ -1,11 +1,11 @@
 import { InvalidAuditCursorError } from './audit.errors.js';
 
-/** Opaque to clients: base64url JSON naming the last event of the page (newest first). */
-export function encodeAuditCursor(seq: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, before: seq }), 'utf8').toString('base64url');
+/** Opaque to clients: base64url JSON naming the last event of the page (newest first) by its arrival (equal to seq for events from before the Merkle log, so older cursors still work). */
+export function encodeAuditCursor(arrival: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, before: arrival }), 'utf8').toString('base64url');
 }
 
-/** The seq to continue below; InvalidAuditCursorError for anything this API did not issue. */
+/** The arrival to continue below; InvalidAuditCursorError for anything this API did not issue. */
 export function decodeAuditCursor(cursor: string): string {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw new InvalidAuditCursorError();
   let parsed: unknown;

@@ -1,18 +1,25 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { AuditDetails } from './audit-hash.js';
 
 /**
- * One event of the append-only, hash-chained audit trail. Rows are never updated or
- * deleted (triggers refuse it); `seq` is contiguous from 1, and `hash` chains each event
- * to the one before (see audit-hash.ts).
+ * One event of the append-only audit log. A writer inserts it in the transaction of the
+ * change it records, unsequenced; the sequencer later gives it its `seq` (contiguous from 1,
+ * its leaf position + 1) once, the only change a trigger allows. `leaf_hash` commits to its
+ * content (see audit-hash.ts); events from before the Merkle log also keep their chain hashes.
  */
 @Entity({ name: 'audit_events' })
+@Index('IDX_audit_events_unsequenced', ['arrival'], { where: '"seq" IS NULL' })
 @Check('CHK_audit_events_outcome', `"outcome" IN ('success', 'failure', 'denied')`)
 @Check('CHK_audit_events_actor_type', `"actor_type" IN ('operator', 'client', 'system', 'anonymous')`)
 export class AuditEventEntity {
-  /** bigint: TypeORM reads it as a decimal string. */
-  @PrimaryColumn({ type: 'bigint' })
-  seq!: string;
+  /** Taken from a sequence at insert: listing order, not log position. bigint as a decimal string. */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'PK_audit_events_arrival' })
+  arrival!: string;
+
+  /** Position in the log, from 1; null until the sequencer integrated the event. */
+  @Index('UQ_audit_events_seq', { unique: true })
+  @Column({ type: 'bigint', nullable: true })
+  seq!: string | null;
 
   @Index('UQ_audit_events_id', { unique: true })
   @Column({ type: 'uuid' })
@@ -49,11 +56,16 @@ export class AuditEventEntity {
   @Column({ type: 'jsonb' })
   details!: AuditDetails;
 
-  /** Unique: two events chaining from the same predecessor would be a fork. */
-  @Index('UQ_audit_events_prev_hash', { unique: true })
-  @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
-  prevHash!: string;
+  /** SHA-256(0x00 || canonical event), hex: the event's leaf in the Merkle tree. */
+  @Column({ name: 'leaf_hash', type: 'varchar', length: 64 })
+  leafHash!: string;
 
-  @Column({ type: 'varchar', length: 64 })
-  hash!: string;
+  /** Chained events only (before the Merkle log): unique, two events chaining from one predecessor would be a fork. */
+  @Index('UQ_audit_events_prev_hash', { unique: true })
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64, nullable: true })
+  prevHash!: string | null;
+
+  /** Chained events only: SHA-256(prev_hash || canonical v1 event). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  hash!: string | null;
 }

@@ -67,3 +67,42 @@ export function computeAuditHash(prevHash: string, fields: HashedAuditFields): s
     .update(canonicalAuditEvent(fields), 'utf8')
     .digest('hex');
 }
+
+/** The fields a Merkle-log event commits to: everything but its position and chain hashes. */
+export type LeafAuditFields = Omit<HashedAuditFields, 'seq'>;
+
+/**
+ * The canonical form of an event of the Merkle log, as in v1 but without `seq`: an event is
+ * hashed by its writer before it has a position; the tree commits to the order.
+ */
+export function canonicalLeafEvent(fields: LeafAuditFields): string {
+  return canonicalJson([
+    'orderops-audit-v2',
+    fields.id,
+    fields.at.toISOString(),
+    fields.actor,
+    fields.actorType,
+    fields.action,
+    fields.targetType,
+    fields.targetId,
+    fields.outcome,
+    fields.requestId,
+    fields.details,
+  ]);
+}
+
+const LEAF_PREFIX = Buffer.from([0]);
+
+/** RFC 9162 leaf hash of an event: SHA-256(0x00 || canonical v2 event), lower-case hex. */
+export function computeLeafHash(fields: LeafAuditFields): string {
+  return createHash('sha256').update(LEAF_PREFIX).update(canonicalLeafEvent(fields), 'utf8').digest('hex');
+}
+
+/**
+ * The leaf of an event chained before the Merkle log: SHA-256(0x00 || "orderops-audit-v1:" ||
+ * its chain hash in hex). The migration computes the same in SQL; the chain hash itself still
+ * covers the event's content and predecessor.
+ */
+export function chainedLeafHash(chainHash: string): string {
+  return createHash('sha256').update(LEAF_PREFIX).update(`orderops-audit-v1:${chainHash}`, 'utf8').digest('hex');
+}

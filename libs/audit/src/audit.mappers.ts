@@ -1,5 +1,7 @@
 import type { AuditEventEntity } from './audit-event.entity.js';
-import type { AuditPage, AuditVerification } from './audit.service.js';
+import type { AuditConsistencyProof, AuditInclusionProof, AuditVerification } from './audit-log.service.js';
+import type { AuditPage } from './audit.service.js';
+import type { ConsistencyProofResponse, InclusionProofResponse } from './dto/audit-log.dto.js';
 import type {
   AuditEventPageResponse,
   AuditEventResponse,
@@ -8,7 +10,7 @@ import type {
 
 export function toAuditEventResponse(event: AuditEventEntity): AuditEventResponse {
   return {
-    seq: Number(event.seq),
+    seq: event.seq === null ? null : Number(event.seq),
     id: event.id,
     at: event.at.toISOString(),
     actor: event.actor,
@@ -19,6 +21,7 @@ export function toAuditEventResponse(event: AuditEventEntity): AuditEventRespons
     outcome: event.outcome,
     requestId: event.requestId,
     details: { ...event.details },
+    leafHash: event.leafHash,
     prevHash: event.prevHash,
     hash: event.hash,
   };
@@ -33,9 +36,18 @@ export function toAuditVerificationResponse(result: AuditVerification): AuditVer
     valid: result.valid,
     checked: result.checked,
     lastSeq: Number(result.lastSeq),
-    lastHash: result.lastHash,
+    rootHash: result.rootHash,
+    pending: result.pending,
     ...(result.brokenAt
       ? { brokenAt: { seq: Number(result.brokenAt.seq), reason: result.brokenAt.reason } }
       : {}),
   };
+}
+
+export function toInclusionProofResponse(proof: AuditInclusionProof): InclusionProofResponse {
+  return { ...proof, seq: Number(proof.seq), treeSize: Number(proof.treeSize) };
+}
+
+export function toConsistencyProofResponse(proof: AuditConsistencyProof): ConsistencyProofResponse {
+  return { ...proof, from: Number(proof.from), to: Number(proof.to) };
 }

@@ -7,7 +7,7 @@ import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SignInStepsRepository } from './sessions/sign-in-steps.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { APP_GUARD } from '@nestjs/core';
-import { AuditCoreModule } from '@orderops/audit';
+import { AuditCoreModule, TreeHeadSigner } from '@orderops/audit';
 import { AdminController } from './admin/admin.controller.js';
 import { BootstrapService } from './bootstrap/bootstrap.service.js';
 import { ClientsRepository } from './clients/clients.repository.js';
@@ -65,6 +65,9 @@ const services = [
   AuthorizeService,
 ];
 
+/** Tree heads of the audit log are signed with the token-signing keys (one JWKS for both). */
+const treeHeadSigner = { provide: TreeHeadSigner, useExisting: SigningKeysService };
+
 /** The OAuth 2.0 authorization server and the deny-by-default bearer guard. */
 @Module({
   imports: [AuditCoreModule],
@@ -80,12 +83,17 @@ const services = [
     ...repositories,
     ...services,
     BootstrapService,
+    treeHeadSigner,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: services,
+  exports: [...services, treeHeadSigner],
 })
 export class AuthModule {}
 
 /** The same services without HTTP, bootstrap or guard: for the command line. */
-@Module({ imports: [AuditCoreModule], providers: [...repositories, ...services], exports: services })
+@Module({
+  imports: [AuditCoreModule],
+  providers: [...repositories, ...services, treeHeadSigner],
+  exports: [...services, treeHeadSigner],
+})
 export class AuthCoreModule {}

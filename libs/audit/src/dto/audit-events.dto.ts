@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES } from '../audit-hash.js';
+import { AUDIT_BREAKS } from '../audit-log.service.js';
 
 export class ListAuditEventsQuery {
   @ApiPropertyOptional({ example: 'auth.token.issued', description: 'Exact action name' })
@@ -49,8 +50,13 @@ export class ListAuditEventsQuery {
 }
 
 export class AuditEventResponse {
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'Position in the chain, contiguous from 1' })
-  seq!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    nullable: true,
+    description: 'Position in the log, contiguous from 1; null for a committed event not yet sequenced (within seconds)',
+  })
+  seq!: number | null;
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty() actor!: string;
@@ -61,8 +67,20 @@ export class AuditEventResponse {
   @ApiProperty({ enum: AUDIT_OUTCOMES }) outcome!: string;
   @ApiProperty({ nullable: true, type: String }) requestId!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
-  @ApiProperty({ description: 'Hash of the previous event (hex)' }) prevHash!: string;
-  @ApiProperty({ description: 'SHA-256(prevHash || canonical event), hex' }) hash!: string;
+  @ApiProperty({ description: "The event's Merkle leaf: SHA-256(0x00 || canonical event), hex" })
+  leafHash!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Events chained before the Merkle log: hash of the previous event (hex); null otherwise',
+  })
+  prevHash!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Events chained before the Merkle log: SHA-256(prevHash || canonical event), hex; null otherwise',
+  })
+  hash!: string | null;
 }
 
 export class AuditEventPageResponse {
@@ -78,8 +96,8 @@ export class AuditEventPageResponse {
 }
 
 export class AuditBreakResponse {
-  @ApiProperty({ type: 'integer', minimum: 1 }) seq!: number;
-  @ApiProperty({ enum: ['hash_mismatch', 'gap'] }) reason!: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) seq!: number;
+  @ApiProperty({ enum: AUDIT_BREAKS }) reason!: string;
 }
 
 export class AuditVerificationResponse {
@@ -87,7 +105,13 @@ export class AuditVerificationResponse {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Events that checked out' }) checked!: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Last event that checked out (0 when none)' })
   lastSeq!: number;
-  @ApiProperty() lastHash!: string;
+  @ApiProperty({ description: 'Merkle tree hash over the events that checked out, hex' }) rootHash!: string;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Committed events not yet in the log (another replica is sequencing): checked next time',
+  })
+  pending!: number;
   @ApiPropertyOptional({ type: AuditBreakResponse, description: 'The first missing or altered event' })
   brokenAt?: AuditBreakResponse;
 }
