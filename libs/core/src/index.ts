@@ -2,7 +2,7 @@ export { type AppConfig, loadConfig } from './config/app-config.js';
 export { ConfigError } from './config/config.errors.js';
 export { InjectConfig } from './config/config.tokens.js';
 export { type MasterKey, MasterKeyRing } from './config/master-keys.js';
-export { CoreModule } from './core.module.js';
+export { CoreModule, mergeSchemas } from './core.module.js';
 export { Database, type DatabaseSchema } from './database/database.js';
 export { EmbeddedDatabase } from './database/embedded-database.js';
 export { buildOpenApiDocument, setupDocs } from './docs/openapi.js';
