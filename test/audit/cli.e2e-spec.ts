@@ -106,7 +106,10 @@ describe(
     const forgedWith = `its signature does not verify with signing key`;
 
     it('verify --checkpoint: a checkpoint whose signature does not hold is untrustworthy (exit 3), not a broken log', () => {
-      const edited = file('edited.json', JSON.stringify({ ...checkpoint, rootHash: verify().report.rootHash }));
+      const edited = file(
+        'edited.json',
+        JSON.stringify({ ...checkpoint, rootHash: verify().report.rootHash }),
+      );
       const res = verify('--checkpoint', edited);
       expect(res.status).toBe(UNTRUSTWORTHY);
       expect(res.stderr).toBe(

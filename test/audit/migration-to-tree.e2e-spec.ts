@@ -1,15 +1,15 @@
-import {
-  AUDIT_GENESIS_HASH,
-  AuditLog,
-  chainedLeafHash,
-  computeAuditHash,
-} from '@orderops/audit';
+import { AUDIT_GENESIS_HASH, AuditLog, chainedLeafHash, computeAuditHash } from '@orderops/audit';
 import { Database, loadConfig, mergeSchemas } from '@orderops/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_SCHEMAS } from '../../apps/api/src/app.module.js';
-import { asOwnerWithoutTriggers, loggedEvents, sequenceNow, type StoredAuditEvent } from '../support/audit.js';
+import {
+  asOwnerWithoutTriggers,
+  loggedEvents,
+  sequenceNow,
+  type StoredAuditEvent,
+} from '../support/audit.js';
 import { TEST_ADMIN_PASSWORD, tokenFor } from '../support/auth.js';
 import { mth } from '../support/rfc9162.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -26,7 +26,7 @@ const CHAINED = 5;
 describe(`the chained audit trail carried into the Merkle log (${databaseKind})`, () => {
   let db: TestDatabase;
   let t: TestApp;
-  let chain: { seq: string; hash: string }[] = [];
+  const chain: { seq: string; hash: string }[] = [];
 
   beforeAll(async () => {
     db = await provisionTestDatabase();
@@ -59,7 +59,18 @@ describe(`the chained audit trail carried into the Merkle log (${databaseKind})`
         await ds.query(
           `INSERT INTO audit_events (seq, id, at, actor, actor_type, action, outcome, details, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)`,
-          [seq, fields.id, fields.at, 'cli', 'system', 'test.chained', 'success', JSON.stringify(fields.details), prevHash, hash],
+          [
+            seq,
+            fields.id,
+            fields.at,
+            'cli',
+            'system',
+            'test.chained',
+            'success',
+            JSON.stringify(fields.details),
+            prevHash,
+            hash,
+          ],
         );
         chain.push({ seq: String(seq), hash });
         prevHash = hash;
@@ -105,7 +116,11 @@ describe(`the chained audit trail carried into the Merkle log (${databaseKind})`
       m.query(`UPDATE audit_events SET details = '{"n": 99}' WHERE seq = 3`),
     );
     const log = t.app.get(AuditLog);
-    expect(await log.verify()).toMatchObject({ valid: false, checked: 2, brokenAt: { seq: '3', reason: 'hash_mismatch' } });
+    expect(await log.verify()).toMatchObject({
+      valid: false,
+      checked: 2,
+      brokenAt: { seq: '3', reason: 'hash_mismatch' },
+    });
     await asOwnerWithoutTriggers(ds, (m) =>
       m.query(`UPDATE audit_events SET details = $1::jsonb WHERE seq = 3`, [JSON.stringify(target.details)]),
     );

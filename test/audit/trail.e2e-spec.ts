@@ -349,15 +349,18 @@ describe('audit trail', () => {
     });
 
     it('a deleted event is a gap at its seq; putting it back heals the log', async () => {
-      await asOwnerWithoutTriggers(ds, (m) => m.query('DELETE FROM audit_events WHERE seq = $1', [target.seq]));
+      await asOwnerWithoutTriggers(ds, (m) =>
+        m.query('DELETE FROM audit_events WHERE seq = $1', [target.seq]),
+      );
       expect((await verifyViaApi(t.app, auditor)).brokenAt).toEqual({
         seq: Number(target.seq),
         reason: 'gap',
       });
       await asOwnerWithoutTriggers(ds, (m) =>
-        m.query(`INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`, [
-          JSON.stringify(target),
-        ]),
+        m.query(
+          `INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`,
+          [JSON.stringify(target)],
+        ),
       );
       expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
     });
@@ -368,12 +371,18 @@ describe('audit trail', () => {
       const [last] = await ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE seq = $1', [
         head.tree_size,
       ]);
-      await asOwnerWithoutTriggers(ds, (m) => m.query('DELETE FROM audit_events WHERE seq = $1', [head.tree_size]));
-      expect((await verifyViaApi(t.app, auditor)).brokenAt).toEqual({ seq: Number(head.tree_size), reason: 'gap' });
       await asOwnerWithoutTriggers(ds, (m) =>
-        m.query(`INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`, [
-          JSON.stringify(last),
-        ]),
+        m.query('DELETE FROM audit_events WHERE seq = $1', [head.tree_size]),
+      );
+      expect((await verifyViaApi(t.app, auditor)).brokenAt).toEqual({
+        seq: Number(head.tree_size),
+        reason: 'gap',
+      });
+      await asOwnerWithoutTriggers(ds, (m) =>
+        m.query(
+          `INSERT INTO audit_events SELECT * FROM jsonb_populate_record(NULL::audit_events, $1::jsonb)`,
+          [JSON.stringify(last)],
+        ),
       );
       expect((await verifyViaApi(t.app, auditor)).valid).toBe(true);
     });
@@ -415,7 +424,9 @@ describe('audit trail', () => {
       // An auditor holding the kept head asks for a consistency proof to today's head; an
       // independent verifier refuses it.
       const now = await get('/audit/tree-head');
-      const consistency = await get(`/audit/consistency?from=${String(kept.treeSize)}&to=${String(now.treeSize)}`);
+      const consistency = await get(
+        `/audit/consistency?from=${String(kept.treeSize)}&to=${String(now.treeSize)}`,
+      );
       expect(consistency.fromRoot).not.toBe(kept.rootHash);
       expect(
         rfcVerifyConsistency(
@@ -427,9 +438,9 @@ describe('audit trail', () => {
         ),
       ).toBe(false);
       // A checkpoint of the log as it is now holds.
-      expect((await log.verify({ treeSize: String(now.treeSize), rootHash: now.rootHash as string })).valid).toBe(
-        true,
-      );
+      expect(
+        (await log.verify({ treeSize: String(now.treeSize), rootHash: now.rootHash as string })).valid,
+      ).toBe(true);
     });
   });
 

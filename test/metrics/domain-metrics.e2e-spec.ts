@@ -1,7 +1,13 @@
 import { Metrics } from '@orderops/core';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { asOwnerWithoutTriggers, latestTreeHead, sequenceNow, storedEvents, verifyViaApi } from '../support/audit.js';
+import {
+  asOwnerWithoutTriggers,
+  latestTreeHead,
+  sequenceNow,
+  storedEvents,
+  verifyViaApi,
+} from '../support/audit.js';
 import { basic, form, passwordGrant, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
 import { postImport, sampleCsv, uniqueCsv } from '../support/imports.js';
 import { useTestApp } from '../support/use-test-app.js';

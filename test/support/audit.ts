@@ -125,7 +125,9 @@ export async function rewriteLog(
   edit: (event: StoredAuditEvent) => Record<string, unknown>,
 ): Promise<void> {
   await asOwnerWithoutTriggers(ds, async (m) => {
-    const events = await m.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE seq IS NOT NULL ORDER BY seq');
+    const events = await m.query<StoredAuditEvent[]>(
+      'SELECT * FROM audit_events WHERE seq IS NOT NULL ORDER BY seq',
+    );
     const leaves: Buffer[] = [];
     for (const e of events) {
       const details = edit(e);

@@ -58,8 +58,59 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify the hash chain; names the first missing or altered event */
+        /** Verify the whole log: every event against its leaf, seq contiguous, the tree and every stored head */
         get: operations["AuditController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/tree-head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current signed tree head (size, Merkle root, time), ES256-signed with a JWKS key; keep it as a checkpoint */
+        get: operations["AuditController_treeHead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/events/{seq}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RFC 9162 inclusion proof of the event at seq in the tree of treeSize events */
+        get: operations["AuditController_inclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RFC 9162 consistency proof that the tree of `from` events is a prefix of the tree of `to` */
+        get: operations["AuditController_consistencyProof"];
         put?: never;
         post?: never;
         delete?: never;
@@ -542,8 +593,8 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AuditEventResponse: {
-            /** @description Position in the chain, contiguous from 1 */
-            seq: number;
+            /** @description Position in the log, contiguous from 1; null for a committed event not yet sequenced (within seconds) */
+            seq: number | null;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -561,10 +612,12 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
-            /** @description Hash of the previous event (hex) */
-            prevHash: string;
-            /** @description SHA-256(prevHash || canonical event), hex */
-            hash: string;
+            /** @description The event's Merkle leaf: SHA-256(0x00 || canonical event), hex */
+            leafHash: string;
+            /** @description Events chained before the Merkle log: hash of the previous event (hex); null otherwise */
+            prevHash: string | null;
+            /** @description Events chained before the Merkle log: SHA-256(prevHash || canonical event), hex; null otherwise */
+            hash: string | null;
         };
         AuditEventPageResponse: {
             /** @description Newest first */
@@ -575,7 +628,7 @@ export interface components {
         AuditBreakResponse: {
             seq: number;
             /** @enum {string} */
-            reason: "hash_mismatch" | "gap";
+            reason: "hash_mismatch" | "gap" | "tree_mismatch" | "checkpoint_mismatch";
         };
         AuditVerificationResponse: {
             valid: boolean;
@@ -583,9 +636,47 @@ export interface components {
             checked: number;
             /** @description Last event that checked out (0 when none) */
             lastSeq: number;
-            lastHash: string;
+            /** @description Merkle tree hash over the events that checked out, hex */
+            rootHash: string;
+            /** @description Committed events not yet in the log (another replica is sequencing): checked next time */
+            pending: number;
             /** @description The first missing or altered event */
             brokenAt?: components["schemas"]["AuditBreakResponse"];
+        };
+        SignedTreeHeadResponse: {
+            /** @description Events in the log */
+            treeSize: number;
+            /** @description RFC 9162 Merkle tree hash over the events, hex */
+            rootHash: string;
+            /**
+             * Format: date-time
+             * @description When the log reached this size
+             */
+            at: string;
+            /** @description Signing key id (see /.well-known/jwks.json) */
+            kid: string;
+            /** @description Compact JWS (ES256, typ orderops-audit-tree-head) over {treeSize, rootHash, at}: the authoritative form */
+            jws: string;
+        };
+        InclusionProofResponse: {
+            seq: number;
+            treeSize: number;
+            /** @description The event's leaf hash: SHA-256(0x00 || canonical event), hex */
+            leafHash: string;
+            /** @description Root of the tree of treeSize events, hex */
+            rootHash: string;
+            /** @description RFC 9162 §2.1.3 audit path, leaf side first, hex */
+            proof: string[];
+        };
+        ConsistencyProofResponse: {
+            from: number;
+            to: number;
+            /** @description Root of the tree of `from` events, hex */
+            fromRoot: string;
+            /** @description Root of the tree of `to` events, hex */
+            toRoot: string;
+            /** @description RFC 9162 §2.1.4 consistency proof, hex */
+            proof: string[];
         };
         OAuthErrorResponse: {
             /** @enum {string} */
@@ -1126,7 +1217,7 @@ export interface components {
              * @example urn:orderops:problem:order-not-found
              * @enum {string}
              */
-            type: "urn:orderops:problem:bad-request" | "urn:orderops:problem:built-in-client" | "urn:orderops:problem:client-id-taken" | "urn:orderops:problem:client-name-taken" | "urn:orderops:problem:client-not-found" | "urn:orderops:problem:conflict" | "urn:orderops:problem:created-by-operators-only" | "urn:orderops:problem:customer-ambiguous" | "urn:orderops:problem:customer-erased" | "urn:orderops:problem:customer-not-found" | "urn:orderops:problem:decryption-failed" | "urn:orderops:problem:external-ref-taken" | "urn:orderops:problem:forbidden" | "urn:orderops:problem:gone" | "urn:orderops:problem:idempotency-key-reused" | "urn:orderops:problem:import-duplicate" | "urn:orderops:problem:import-external-ref-race" | "urn:orderops:problem:import-idle-timeout" | "urn:orderops:problem:import-interrupted" | "urn:orderops:problem:import-invalid-file" | "urn:orderops:problem:import-no-rows" | "urn:orderops:problem:import-not-found" | "urn:orderops:problem:import-rejected" | "urn:orderops:problem:import-spool-full" | "urn:orderops:problem:import-too-large" | "urn:orderops:problem:imports-busy" | "urn:orderops:problem:insufficient-scope" | "urn:orderops:problem:internal" | "urn:orderops:problem:invalid-audit-event" | "urn:orderops:problem:invalid-cursor" | "urn:orderops:problem:invalid-customer-id" | "urn:orderops:problem:invalid-idempotency-key" | "urn:orderops:problem:invalid-import-id" | "urn:orderops:problem:invalid-order-id" | "urn:orderops:problem:invalid-status-transition" | "urn:orderops:problem:invalid-token" | "urn:orderops:problem:last-admin" | "urn:orderops:problem:malformed-body" | "urn:orderops:problem:method-not-allowed" | "urn:orderops:problem:mfa-already-enrolled" | "urn:orderops:problem:mfa-not-pending" | "urn:orderops:problem:not-acceptable" | "urn:orderops:problem:not-found" | "urn:orderops:problem:operator-not-found" | "urn:orderops:problem:operators-only" | "urn:orderops:problem:order-not-found" | "urn:orderops:problem:payload-too-large" | "urn:orderops:problem:precondition-failed" | "urn:orderops:problem:precondition-required" | "urn:orderops:problem:public-client-secret" | "urn:orderops:problem:rate-limited" | "urn:orderops:problem:request-timeout" | "urn:orderops:problem:service-unavailable" | "urn:orderops:problem:token-in-query" | "urn:orderops:problem:unauthenticated" | "urn:orderops:problem:unauthorized" | "urn:orderops:problem:undeclared-route" | "urn:orderops:problem:unknown-customer" | "urn:orderops:problem:unsupported-content-encoding" | "urn:orderops:problem:unsupported-media-type" | "urn:orderops:problem:username-taken" | "urn:orderops:problem:validation-failed" | "urn:orderops:problem:weak-password" | "urn:orderops:problem:wrong-current-password";
+            type: "urn:orderops:problem:audit-event-not-in-log" | "urn:orderops:problem:audit-proof-out-of-range" | "urn:orderops:problem:bad-request" | "urn:orderops:problem:built-in-client" | "urn:orderops:problem:client-id-taken" | "urn:orderops:problem:client-name-taken" | "urn:orderops:problem:client-not-found" | "urn:orderops:problem:conflict" | "urn:orderops:problem:created-by-operators-only" | "urn:orderops:problem:customer-ambiguous" | "urn:orderops:problem:customer-erased" | "urn:orderops:problem:customer-not-found" | "urn:orderops:problem:decryption-failed" | "urn:orderops:problem:external-ref-taken" | "urn:orderops:problem:forbidden" | "urn:orderops:problem:gone" | "urn:orderops:problem:idempotency-key-reused" | "urn:orderops:problem:import-duplicate" | "urn:orderops:problem:import-external-ref-race" | "urn:orderops:problem:import-idle-timeout" | "urn:orderops:problem:import-interrupted" | "urn:orderops:problem:import-invalid-file" | "urn:orderops:problem:import-no-rows" | "urn:orderops:problem:import-not-found" | "urn:orderops:problem:import-rejected" | "urn:orderops:problem:import-spool-full" | "urn:orderops:problem:import-too-large" | "urn:orderops:problem:imports-busy" | "urn:orderops:problem:insufficient-scope" | "urn:orderops:problem:internal" | "urn:orderops:problem:invalid-audit-event" | "urn:orderops:problem:invalid-cursor" | "urn:orderops:problem:invalid-customer-id" | "urn:orderops:problem:invalid-idempotency-key" | "urn:orderops:problem:invalid-import-id" | "urn:orderops:problem:invalid-order-id" | "urn:orderops:problem:invalid-status-transition" | "urn:orderops:problem:invalid-token" | "urn:orderops:problem:last-admin" | "urn:orderops:problem:malformed-body" | "urn:orderops:problem:method-not-allowed" | "urn:orderops:problem:mfa-already-enrolled" | "urn:orderops:problem:mfa-not-pending" | "urn:orderops:problem:not-acceptable" | "urn:orderops:problem:not-found" | "urn:orderops:problem:operator-not-found" | "urn:orderops:problem:operators-only" | "urn:orderops:problem:order-not-found" | "urn:orderops:problem:payload-too-large" | "urn:orderops:problem:precondition-failed" | "urn:orderops:problem:precondition-required" | "urn:orderops:problem:public-client-secret" | "urn:orderops:problem:rate-limited" | "urn:orderops:problem:request-timeout" | "urn:orderops:problem:service-unavailable" | "urn:orderops:problem:token-in-query" | "urn:orderops:problem:unauthenticated" | "urn:orderops:problem:unauthorized" | "urn:orderops:problem:undeclared-route" | "urn:orderops:problem:unknown-customer" | "urn:orderops:problem:unsupported-content-encoding" | "urn:orderops:problem:unsupported-media-type" | "urn:orderops:problem:username-taken" | "urn:orderops:problem:validation-failed" | "urn:orderops:problem:weak-password" | "urn:orderops:problem:wrong-current-password";
             /** @example Not Found */
             title: string;
             /** @example 404 */
@@ -1339,6 +1430,236 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditVerificationResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: audit:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_treeHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedTreeHeadResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: audit:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_inclusionProof: {
+        parameters: {
+            query?: {
+                /** @description Size of the tree to prove inclusion in (a signed tree head's treeSize); default: the current head */
+                treeSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The event's position in the log (its seq) */
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProofResponse"];
+                };
+            };
+            /** @description treeSize beyond the current head, or seq beyond treeSize */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks a required scope: audit:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No event has this position yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; the requestId names it in the logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, rate-limit store) is unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_consistencyProof: {
+        parameters: {
+            query: {
+                /** @description treeSize of the older tree head (e.g. a kept checkpoint) */
+                from: number;
+                /** @description treeSize of the newer tree head */
+                to: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProofResponse"];
+                };
+            };
+            /** @description to beyond the current head, or from beyond to */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid, expired or revoked bearer token */

@@ -31,16 +31,18 @@ describe('signed tree heads (audit checkpoints)', () => {
     const signed = signTreeHead(head, { kid: 'k1', privateKey });
     expect(await verifyAuditCheckpoint({ ...signed, treeSize: 41 }, keyFor)).toBe('invalid');
     expect(await verifyAuditCheckpoint({ ...signed, rootHash: 'b'.repeat(64) }, keyFor)).toBe('invalid');
-    expect(await verifyAuditCheckpoint({ ...signed, at: '2027-01-01T00:00:00.000Z' }, keyFor)).toBe('invalid');
+    expect(await verifyAuditCheckpoint({ ...signed, at: '2027-01-01T00:00:00.000Z' }, keyFor)).toBe(
+      'invalid',
+    );
   });
 
   it('refuses a payload with an extra member, and a chain checkpoint typ on a tree head', async () => {
     const extra = `${b64({ alg: 'ES256', kid: 'k1', typ: 'orderops-audit-tree-head' })}.${b64({ ...head, treeSize: 42, more: 1 })}`;
     const sig = sign('sha256', Buffer.from(extra), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     const signed = signTreeHead(head, { kid: 'k1', privateKey });
-    expect(await verifyAuditCheckpoint({ ...signed, jws: `${extra}.${sig.toString('base64url')}` }, keyFor)).toBe(
-      'invalid',
-    );
+    expect(
+      await verifyAuditCheckpoint({ ...signed, jws: `${extra}.${sig.toString('base64url')}` }, keyFor),
+    ).toBe('invalid');
     const wrongTyp = `${b64({ alg: 'ES256', kid: 'k1', typ: 'orderops-audit-checkpoint' })}.${b64({ ...head, treeSize: 42 })}`;
     const sig2 = sign('sha256', Buffer.from(wrongTyp), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     expect(
@@ -49,7 +51,10 @@ describe('signed tree heads (audit checkpoints)', () => {
   });
 
   it('refuses a re-signed payload with another key, and a forged signature', async () => {
-    const forged = signTreeHead({ ...head, rootHash: 'b'.repeat(64) }, { kid: 'k1', privateKey: other.privateKey });
+    const forged = signTreeHead(
+      { ...head, rootHash: 'b'.repeat(64) },
+      { kid: 'k1', privateKey: other.privateKey },
+    );
     expect(await verifyAuditCheckpoint(forged, keyFor)).toBe('invalid');
     const signed = signTreeHead(head, { kid: 'k1', privateKey });
     const [h, p] = signed.jws.split('.');

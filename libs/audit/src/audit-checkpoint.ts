@@ -61,7 +61,8 @@ export function signTreeHead(
 ): SignedTreeHead {
   const treeSize = Number(head.treeSize);
   // A log past 2^53 events is not a concern of this century; refuse rather than round.
-  if (!Number.isSafeInteger(treeSize)) throw new RangeError(`tree size ${head.treeSize} is not a safe integer`);
+  if (!Number.isSafeInteger(treeSize))
+    throw new RangeError(`tree size ${head.treeSize} is not a safe integer`);
   const payload = { treeSize, rootHash: head.rootHash, at: head.at };
   const input = `${b64({ alg: ALG, kid: signer.kid, typ: TREE_HEAD_TYP })}.${b64(payload)}`;
   const signature = sign('sha256', Buffer.from(input, 'ascii'), {
@@ -117,7 +118,10 @@ function claimed(checkpoint: SignedAuditCheckpoint): { typ: string; payload: Rec
         typ: TREE_HEAD_TYP,
         payload: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, at: checkpoint.at },
       }
-    : { typ: CHAIN_CHECKPOINT_TYP, payload: { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at } };
+    : {
+        typ: CHAIN_CHECKPOINT_TYP,
+        payload: { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at },
+      };
 }
 
 /**

@@ -13,7 +13,10 @@ import type { AuditDetails } from './audit-hash.js';
 @Check('CHK_audit_events_actor_type', `"actor_type" IN ('operator', 'client', 'system', 'anonymous')`)
 export class AuditEventEntity {
   /** Taken from a sequence at insert: listing order, not log position. bigint as a decimal string. */
-  @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'PK_audit_events_arrival' })
+  @PrimaryGeneratedColumn('increment', {
+    type: 'bigint',
+    primaryKeyConstraintName: 'PK_audit_events_arrival',
+  })
   arrival!: string;
 
   /** Position in the log, from 1; null until the sequencer integrated the event. */

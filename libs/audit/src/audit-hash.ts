@@ -104,5 +104,8 @@ export function computeLeafHash(fields: LeafAuditFields): string {
  * covers the event's content and predecessor.
  */
 export function chainedLeafHash(chainHash: string): string {
-  return createHash('sha256').update(LEAF_PREFIX).update(`orderops-audit-v1:${chainHash}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(LEAF_PREFIX)
+    .update(`orderops-audit-v1:${chainHash}`, 'utf8')
+    .digest('hex');
 }

@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Metrics } from '@orderops/core';
 import type { AuditEventEntity } from './audit-event.entity.js';
-import {
-  AUDIT_GENESIS_HASH,
-  chainedLeafHash,
-  computeAuditHash,
-  computeLeafHash,
-} from './audit-hash.js';
+import { AUDIT_GENESIS_HASH, chainedLeafHash, computeAuditHash, computeLeafHash } from './audit-hash.js';
 import { AuditSequencer } from './audit-sequencer.js';
 import { frontierOf, fromHex, storedNodes, toHex } from './audit-tree-store.js';
 import { AuditRepository, type AuditChainHeadRow } from './audit.repository.js';
@@ -33,8 +28,7 @@ export interface AuditTreeHead {
 
 /** What a kept checkpoint names: a tree head, or (taken before the Merkle log) a chain head. */
 export type AuditCheckpointHead =
-  | { readonly treeSize: string; readonly rootHash: string }
-  | { readonly seq: string; readonly hash: string };
+  { readonly treeSize: string; readonly rootHash: string } | { readonly seq: string; readonly hash: string };
 
 export const AUDIT_BREAKS = ['hash_mismatch', 'gap', 'tree_mismatch', 'checkpoint_mismatch'] as const;
 export type AuditBreak = (typeof AUDIT_BREAKS)[number];

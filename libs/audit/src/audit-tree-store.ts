@@ -15,7 +15,9 @@ export async function storedNodes(
   manager?: EntityManager,
 ): Promise<Map<string, Buffer>> {
   const rows = await repository.nodeHashes(refs, manager);
-  const nodes = new Map(rows.map((r) => [nodeKey({ level: r.level, index: BigInt(r.index) }), fromHex(r.hash)]));
+  const nodes = new Map(
+    rows.map((r) => [nodeKey({ level: r.level, index: BigInt(r.index) }), fromHex(r.hash)]),
+  );
   const missing = refs.find((ref) => !nodes.has(nodeKey(ref)));
   if (missing) throw new Error(`audit tree node ${missing.level}/${missing.index} is missing`);
   return nodes;

@@ -63,7 +63,8 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({
-    summary: 'Verify the whole log: every event against its leaf, seq contiguous, the tree and every stored head',
+    summary:
+      'Verify the whole log: every event against its leaf, seq contiguous, the tree and every stored head',
   })
   @ApiOkResponse({ type: AuditVerificationResponse })
   async verify(): Promise<AuditVerificationResponse> {
@@ -72,7 +73,8 @@ export class AuditController {
 
   @Get('tree-head')
   @ApiOperation({
-    summary: 'The current signed tree head (size, Merkle root, time), ES256-signed with a JWKS key; keep it as a checkpoint',
+    summary:
+      'The current signed tree head (size, Merkle root, time), ES256-signed with a JWKS key; keep it as a checkpoint',
   })
   @ApiOkResponse({ type: SignedTreeHeadResponse })
   async treeHead(): Promise<SignedTreeHeadResponse> {
@@ -98,7 +100,9 @@ export class AuditController {
   }
 
   @Get('consistency')
-  @ApiOperation({ summary: 'RFC 9162 consistency proof that the tree of `from` events is a prefix of the tree of `to`' })
+  @ApiOperation({
+    summary: 'RFC 9162 consistency proof that the tree of `from` events is a prefix of the tree of `to`',
+  })
   @ApiOkResponse({ type: ConsistencyProofResponse })
   @ApiBadRequestResponse({ description: 'to beyond the current head, or from beyond to' })
   async consistencyProof(@Query() query: ConsistencyProofQuery): Promise<ConsistencyProofResponse> {

@@ -64,7 +64,11 @@ export interface AuditEventFilter {
  */
 const SEQUENCER_LOCK_KEY = '7301948262113044481';
 
-const headRow = (row: { tree_size: string | number; root_hash: string; at: Date | string }): AuditTreeHeadRow => ({
+const headRow = (row: {
+  tree_size: string | number;
+  root_hash: string;
+  at: Date | string;
+}): AuditTreeHeadRow => ({
   treeSize: String(row.tree_size),
   rootHash: row.root_hash,
   at: new Date(row.at),
@@ -81,7 +85,9 @@ export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The frozen head of the chain that preceded the Merkle log (seq 0 when there was none). */
-  async getChainHead(manager: EntityManager = this.dataSource.manager): Promise<AuditChainHeadRow | undefined> {
+  async getChainHead(
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<AuditChainHeadRow | undefined> {
     const [head] = await manager.query<AuditChainHeadRow[]>(
       `SELECT "seq", "hash" FROM "audit_chain_head" WHERE "singleton" = 1`,
     );
@@ -133,7 +139,9 @@ export class AuditRepository {
     return row?.locked === true;
   }
 
-  async latestTreeHead(manager: EntityManager = this.dataSource.manager): Promise<AuditTreeHeadRow | undefined> {
+  async latestTreeHead(
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<AuditTreeHeadRow | undefined> {
     const [row] = await manager.query<{ tree_size: string; root_hash: string; at: Date }[]>(
       `SELECT "tree_size", "root_hash", "at" FROM "audit_tree_heads" ORDER BY "tree_size" DESC LIMIT 1`,
     );
@@ -152,8 +160,10 @@ export class AuditRepository {
 
   /** The highest seq given so far ("0" when none). */
   async maxSeq(manager: EntityManager = this.dataSource.manager): Promise<string> {
-    const [row] = await manager.query<{ max: string | null }[]>(`SELECT max("seq") AS "max" FROM "audit_events"`);
-    return row?.max == null ? '0' : String(row.max);
+    const [row] = await manager.query<{ max: string | null }[]>(
+      `SELECT max("seq") AS "max" FROM "audit_events"`,
+    );
+    return row?.max === null || row?.max === undefined ? '0' : String(row.max);
   }
 
   /** Committed events without a seq, in arrival order, at most `limit`. */
@@ -173,7 +183,11 @@ export class AuditRepository {
   }
 
   /** The sequencing step: gives each event (by arrival) its seq, once. */
-  async assignSeqs(arrivals: readonly string[], seqs: readonly string[], manager: EntityManager): Promise<void> {
+  async assignSeqs(
+    arrivals: readonly string[],
+    seqs: readonly string[],
+    manager: EntityManager,
+  ): Promise<void> {
     await manager.query(
       `UPDATE "audit_events" AS e SET "seq" = v.seq
        FROM unnest($1::bigint[], $2::bigint[]) AS v(arrival, seq)
@@ -204,7 +218,8 @@ export class AuditRepository {
         `SELECT "seq", "leaf_hash" FROM "audit_events" WHERE "seq" = ANY($1::bigint[])`,
         [leaves],
       );
-      for (const r of rows) found.push({ level: 0, index: (BigInt(r.seq) - 1n).toString(), hash: r.leaf_hash });
+      for (const r of rows)
+        found.push({ level: 0, index: (BigInt(r.seq) - 1n).toString(), hash: r.leaf_hash });
     }
     if (inner.length > 0) {
       const rows = await manager.query<{ level: number; idx: string; hash: string }[]>(
@@ -227,11 +242,10 @@ export class AuditRepository {
   }
 
   async insertTreeHead(head: AuditTreeHeadRow, manager: EntityManager): Promise<void> {
-    await manager.query(`INSERT INTO "audit_tree_heads" ("tree_size", "root_hash", "at") VALUES ($1, $2, $3)`, [
-      head.treeSize,
-      head.rootHash,
-      head.at,
-    ]);
+    await manager.query(
+      `INSERT INTO "audit_tree_heads" ("tree_size", "root_hash", "at") VALUES ($1, $2, $3)`,
+      [head.treeSize, head.rootHash, head.at],
+    );
   }
 
   /** The event at a position of the log, if sequenced. */
@@ -240,7 +254,7 @@ export class AuditRepository {
     return event ?? undefined;
   }
 
-/** Inserts a throttle key; false when it was already there (the window's event is recorded). */
+  /** Inserts a throttle key; false when it was already there (the window's event is recorded). */
   async claimThrottleKey(
     key: string,
     expiresAt: Date,
@@ -282,7 +296,8 @@ export class AuditRepository {
   /** Events matching every given filter, newest first, at most `limit` of them. */
   async search(filter: AuditEventFilter, limit: number): Promise<AuditEventEntity[]> {
     const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e');
-    if (filter.beforeArrival !== undefined) qb.andWhere('e.arrival < :before', { before: filter.beforeArrival });
+    if (filter.beforeArrival !== undefined)
+      qb.andWhere('e.arrival < :before', { before: filter.beforeArrival });
     if (filter.action !== undefined) qb.andWhere('e.action = :action', { action: filter.action });
     if (filter.actor !== undefined) qb.andWhere('e.actor = :actor', { actor: filter.actor });
     if (filter.targetId !== undefined) qb.andWhere('e.target_id = :targetId', { targetId: filter.targetId });

@@ -7,6 +7,12 @@ import { CreateAudit1732500000000 } from './migrations/1732500000000-create-audi
 import { AuditMerkleLog1733300000023 } from './migrations/1733300000023-audit-merkle-log.js';
 
 export const auditSchema: DatabaseSchema = {
-  entities: [AuditEventEntity, AuditChainHeadEntity, AuditThrottleEntity, AuditTreeNodeEntity, AuditTreeHeadEntity],
+  entities: [
+    AuditEventEntity,
+    AuditChainHeadEntity,
+    AuditThrottleEntity,
+    AuditTreeNodeEntity,
+    AuditTreeHeadEntity,
+  ],
   migrations: [CreateAudit1732500000000, AuditMerkleLog1733300000023],
 };

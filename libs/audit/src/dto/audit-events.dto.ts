@@ -54,7 +54,8 @@ export class AuditEventResponse {
     type: 'integer',
     minimum: 1,
     nullable: true,
-    description: 'Position in the log, contiguous from 1; null for a committed event not yet sequenced (within seconds)',
+    description:
+      'Position in the log, contiguous from 1; null for a committed event not yet sequenced (within seconds)',
   })
   seq!: number | null;
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -78,7 +79,8 @@ export class AuditEventResponse {
   @ApiProperty({
     nullable: true,
     type: String,
-    description: 'Events chained before the Merkle log: SHA-256(prevHash || canonical event), hex; null otherwise',
+    description:
+      'Events chained before the Merkle log: SHA-256(prevHash || canonical event), hex; null otherwise',
   })
   hash!: string | null;
 }

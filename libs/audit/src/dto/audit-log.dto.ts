@@ -5,7 +5,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 
 export class AuditEventPositionParams {
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'The event\'s position in the log (its seq)' })
+  @ApiProperty({ type: 'integer', minimum: 1, description: "The event's position in the log (its seq)" })
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -17,7 +17,8 @@ export class InclusionProofQuery {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
-    description: 'Size of the tree to prove inclusion in (a signed tree head\'s treeSize); default: the current head',
+    description:
+      "Size of the tree to prove inclusion in (a signed tree head's treeSize); default: the current head",
   })
   @IsOptional()
   @Type(() => Number)
@@ -28,7 +29,11 @@ export class InclusionProofQuery {
 }
 
 export class ConsistencyProofQuery {
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'treeSize of the older tree head (e.g. a kept checkpoint)' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'treeSize of the older tree head (e.g. a kept checkpoint)',
+  })
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -58,9 +63,14 @@ export class SignedTreeHeadResponse {
 export class InclusionProofResponse {
   @ApiProperty({ type: 'integer', minimum: 1 }) seq!: number;
   @ApiProperty({ type: 'integer', minimum: 1 }) treeSize!: number;
-  @ApiProperty({ description: 'The event\'s leaf hash: SHA-256(0x00 || canonical event), hex' }) leafHash!: string;
+  @ApiProperty({ description: "The event's leaf hash: SHA-256(0x00 || canonical event), hex" })
+  leafHash!: string;
   @ApiProperty({ description: 'Root of the tree of treeSize events, hex' }) rootHash!: string;
-  @ApiProperty({ type: String, isArray: true, description: 'RFC 9162 §2.1.3 audit path, leaf side first, hex' })
+  @ApiProperty({
+    type: String,
+    isArray: true,
+    description: 'RFC 9162 §2.1.3 audit path, leaf side first, hex',
+  })
   proof!: string[];
 }
 

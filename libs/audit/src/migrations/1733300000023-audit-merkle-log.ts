@@ -33,7 +33,9 @@ export class AuditMerkleLog1733300000023 implements MigrationInterface {
     await q(`ALTER TABLE "audit_events" ADD "leaf_hash" character varying(64)`);
     await q(`UPDATE "audit_events" SET "arrival" = "seq",
       "leaf_hash" = encode(sha256('\\x00'::bytea || convert_to('orderops-audit-v1:' || "hash", 'UTF8')), 'hex')`);
-    await q(`SELECT setval('"audit_events_arrival_seq"', COALESCE((SELECT max("seq") FROM "audit_events"), 0) + 1, false)`);
+    await q(
+      `SELECT setval('"audit_events_arrival_seq"', COALESCE((SELECT max("seq") FROM "audit_events"), 0) + 1, false)`,
+    );
     await q(`ALTER TABLE "audit_events" ALTER "arrival" SET DEFAULT nextval('"audit_events_arrival_seq"')`);
     await q(`ALTER TABLE "audit_events" ALTER "arrival" SET NOT NULL`);
     await q(`ALTER TABLE "audit_events" ALTER "leaf_hash" SET NOT NULL`);
@@ -115,8 +117,10 @@ export class AuditMerkleLog1733300000023 implements MigrationInterface {
       END $$`);
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     // Events sequenced into the tree carry no chain hashes: there is no going back to a chain.
-    throw new Error('AuditMerkleLog1733300000023 cannot be reverted: the log is append-only');
+    return Promise.reject(
+      new Error('AuditMerkleLog1733300000023 cannot be reverted: the log is append-only'),
+    );
   }
 }
