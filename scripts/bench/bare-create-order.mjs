@@ -7,7 +7,7 @@
 // - orders (total in exact integer cents) and order_items;
 // - idempotency_keys (Idempotency-Key claimed with the request's SHA-256; a replay answers
 //   with the first order's id, another body with the same key is refused);
-// - audit_events: customer.created and order.created, hash-chained under the chain head's lock.
+// - audit_events: customer.created and order.created, inserted unsequenced with their leaf hashes (the app sequences them).
 // All in one transaction, in as few round trips as that takes; the answer is the order with
 // its customer masked, as the API answers. It is a yardstick, not a second implementation:
 // the formats match the vault's so the rows are alike, nothing here reads them back.
@@ -132,49 +132,53 @@ const CREATED_BY = `${ACTOR.type}:${ACTOR.id}`;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** Appends the events after the chain head, in the caller's transaction (locks the head). */
+/**
+ * Inserts the events unsequenced with their RFC 9162 leaf hashes, in one statement, in the
+ * caller's transaction: as the app does (no shared lock; the app's sequencer places them).
+ */
 async function appendAudit(client, requestId, events) {
-  let head = (await client.query('SELECT seq, hash FROM audit_chain_head WHERE singleton = 1 FOR UPDATE'))
-    .rows[0];
-  for (const e of events) {
-    const seq = (BigInt(head.seq) + 1n).toString();
-    const row = { seq, id: randomUUID(), at: new Date(), ...e };
+  const at = new Date();
+  const rows = events.map((e) => {
+    const id = randomUUID();
     const serialized = canonical([
-      'orderops-audit-v1',
-      seq,
-      row.id,
-      row.at.toISOString(),
+      'orderops-audit-v2',
+      id,
+      at.toISOString(),
       ACTOR.id,
       ACTOR.type,
-      row.action,
-      row.targetType,
-      row.targetId,
+      e.action,
+      e.targetType,
+      e.targetId,
       'success',
       requestId,
-      row.details,
+      e.details,
     ]);
-    const hash = createHash('sha256').update(head.hash).update(serialized).digest('hex');
-    await client.query(
-      `INSERT INTO audit_events (seq, id, at, actor, actor_type, action, target_type, target_id, outcome,
-         request_id, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'success', $9, $10::jsonb, $11, $12)`,
-      [
-        seq,
-        row.id,
-        row.at,
-        ACTOR.id,
-        ACTOR.type,
-        row.action,
-        row.targetType,
-        row.targetId,
-        requestId,
-        JSON.stringify(row.details),
-        head.hash,
-        hash,
-      ],
-    );
-    head = { seq, hash };
-  }
+    const leaf = createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(serialized)
+      .digest('hex');
+    return { id, leaf, ...e };
+  });
+  await client.query(
+    `INSERT INTO audit_events (id, at, actor, actor_type, action, target_type, target_id, outcome,
+       request_id, details, leaf_hash)
+     SELECT e.id, $2, $3, $4, e.action, e.target_type, e.target_id, 'success', $5, e.details, e.leaf_hash
+     FROM unnest($1::uuid[], $6::varchar[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::varchar[])
+       WITH ORDINALITY AS e(id, action, target_type, target_id, details, leaf_hash, n)
+     ORDER BY e.n`,
+    [
+      rows.map((r) => r.id),
+      at,
+      ACTOR.id,
+      ACTOR.type,
+      requestId,
+      rows.map((r) => r.action),
+      rows.map((r) => r.targetType),
+      rows.map((r) => r.targetId),
+      rows.map((r) => JSON.stringify(r.details)),
+      rows.map((r) => r.leaf),
+    ],
+  );
 }
 
 /** The new customer's row values and its masked answer. */
@@ -324,7 +328,7 @@ export function createOrderRoute(app, pool) {
         targetId: orderId,
         details: { items: body.items.length, currency: body.currency, total, customerId },
       });
-      // Last, so the chain head stays locked for as short a time as possible.
+      // Last, as the app writes its events just before COMMIT.
       await appendAudit(client, requestId, events);
       await client.query('COMMIT');
       return reply
