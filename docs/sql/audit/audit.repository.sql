@@ -30,6 +30,9 @@ SELECT max("seq") AS "max" FROM "audit_events";
 -- AuditRepository.unsequenced
 SELECT "arrival", "leaf_hash", "at" FROM "audit_events" WHERE "seq" IS NULL ORDER BY "arrival" LIMIT $1;
 
+-- AuditRepository.hasUnsequenced
+SELECT EXISTS (SELECT 1 FROM "audit_events" WHERE "seq" IS NULL) AS "waiting";
+
 -- AuditRepository.countUnsequenced
 SELECT count(*) AS "count" FROM "audit_events" WHERE "seq" IS NULL;
 

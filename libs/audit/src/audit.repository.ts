@@ -175,6 +175,14 @@ export class AuditRepository {
     return rows.map((r) => ({ arrival: String(r.arrival), leafHash: r.leaf_hash, at: new Date(r.at) }));
   }
 
+  /** Whether any committed event waits for the sequencer (the partial index answers it). */
+  async hasUnsequenced(): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ waiting: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM "audit_events" WHERE "seq" IS NULL) AS "waiting"`,
+    );
+    return row?.waiting === true;
+  }
+
   async countUnsequenced(): Promise<number> {
     const [row] = await this.dataSource.query<{ count: string | number }[]>(
       `SELECT count(*) AS "count" FROM "audit_events" WHERE "seq" IS NULL`,
