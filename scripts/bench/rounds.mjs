@@ -38,6 +38,7 @@ async function round(loadgen, { server, request, headers }) {
   const { count, elapsedMs } = answer.done;
   const cpu = cpuSecondsOf(server.pid) - cpuBefore;
   return {
+    count,
     rps: (count / elapsedMs) * 1000,
     cpuUs: (cpu / count) * 1e6,
     serverBusy: cpu / (elapsedMs / 1000),
@@ -56,10 +57,10 @@ const summary = (rounds) => ({
 /**
  * Alternating rounds a, b, a, b... after one uncounted warm-up round each. `ratio` is a's
  * median requests/s over b's; `cpuRatio` b's median CPU per request over a's (both: a
- * against b, higher is better for a).
+ * against b, higher is better for a). `sentToA`: every request a answered, warm-up included.
  */
 export async function compare(name, target, loadgen, a, b) {
-  await round(loadgen, a);
+  const warmUp = await round(loadgen, a);
   await round(loadgen, b);
   const rounds = { a: [], b: [] };
   for (let r = 0; r < ROUNDS; r++) {
@@ -68,7 +69,8 @@ export async function compare(name, target, loadgen, a, b) {
   }
   const sa = summary(rounds.a);
   const sb = summary(rounds.b);
-  return { name, target, a: sa, b: sb, ratio: sa.rps / sb.rps, cpuRatio: sb.cpuUs / sa.cpuUs };
+  const sentToA = rounds.a.reduce((sum, x) => sum + x.count, warmUp.count);
+  return { name, target, a: sa, b: sb, ratio: sa.rps / sb.rps, cpuRatio: sb.cpuUs / sa.cpuUs, sentToA };
 }
 
 /** The results table: `labels` name the two sides (e.g. app / bare). */

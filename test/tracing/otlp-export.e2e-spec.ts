@@ -146,14 +146,32 @@ describe('traces exported over OTLP/HTTP by the built API', () => {
 
   it('starts a new trace for a request without (or with a malformed) traceparent', async () => {
     const before = new Set(collector.spans().map((s) => s.traceId));
-    const res = await fetch(`${api.url}/health/live`, { headers: { traceparent: '00-zz-not-a-trace-01' } });
+    const res = await fetch(`${api.url}/.well-known/jwks.json`, {
+      headers: { traceparent: '00-zz-not-a-trace-01' },
+    });
     expect(res.status).toBe(200);
     const span = await until(
-      () => collector.spans().find((s) => s.name === 'GET /health/live' && !before.has(s.traceId)),
-      'the health span',
+      () => collector.spans().find((s) => s.name === 'GET /.well-known/jwks.json' && !before.has(s.traceId)),
+      'the JWKS span',
     );
     expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(span.parentSpanId ?? '').toBe('');
+  });
+
+  it('exports nothing for the probes, not even for a sampled traceparent', async () => {
+    const probeTrace = randomBytes(16).toString('hex');
+    const headers = { traceparent: `00-${probeTrace}-${randomBytes(8).toString('hex')}-01` };
+    expect((await fetch(`${api.url}/health/live`, { headers })).status).toBe(200);
+    expect((await fetch(`${api.url}/health/ready`, { headers })).status).toBe(200);
+    // A traced request after them: once its span is exported, theirs would have been too.
+    const afterTrace = randomBytes(16).toString('hex');
+    const res = await fetch(`${api.url}/.well-known/jwks.json`, {
+      headers: { traceparent: `00-${afterTrace}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(res.status).toBe(200);
+    await until(() => collector.spans().find((s) => s.traceId === afterTrace), 'the span after the probes');
+    expect(collector.spans().filter((s) => s.traceId === probeTrace)).toEqual([]);
+    expect(collector.spans().filter((s) => s.name.includes('/health/'))).toEqual([]);
   });
 
   it('spans password checks and never records the password or the username', async () => {
@@ -211,7 +229,7 @@ describe('the built API without an OTLP endpoint', () => {
 
   it('makes no spans and logs no trace id, even when the caller sends a traceparent', async () => {
     const traceId = randomBytes(16).toString('hex');
-    const res = await fetch(`${api.url}/health/live`, {
+    const res = await fetch(`${api.url}/.well-known/jwks.json`, {
       headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     });
     expect(res.status).toBe(200);
@@ -247,7 +265,8 @@ describe('the built API when its collector is down', () => {
   });
 
   it('keeps serving and says so in its own log, as a warning', async () => {
-    for (let i = 0; i < 3; i++) expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
+    // A traced route (the probes make no span, so nothing would be exported).
+    for (let i = 0; i < 3; i++) expect((await fetch(`${api.url}/.well-known/jwks.json`)).status).toBe(200);
     const warning = await until(
       () => logLines(api).find((l) => l.context === 'Tracing' && l.level === 'warn'),
       'a tracing warning',

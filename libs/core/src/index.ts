@@ -56,4 +56,5 @@ export {
   stopTracing,
   tracingEnabled,
 } from './tracing/tracing.js';
+export { Untraced } from './tracing/untraced.decorator.js';
 export { METRICS_PATH, MetricsServer } from './metrics/metrics-server.js';

@@ -1,7 +1,13 @@
 import { Public } from '@orderops/access';
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthService, ServiceUnavailableError, SkipRateLimit, type ReadinessReport } from '@orderops/core';
+import {
+  HealthService,
+  ServiceUnavailableError,
+  SkipRateLimit,
+  Untraced,
+  type ReadinessReport,
+} from '@orderops/core';
 
 @ApiTags('health')
 @Public()
@@ -9,9 +15,11 @@ import { HealthService, ServiceUnavailableError, SkipRateLimit, type ReadinessRe
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  // Orchestrator probes arrive every few seconds from the same address; never limit them.
+  // Orchestrator probes arrive every few seconds from the same address; never limit them,
+  // and never trace them (README, Traces).
   @Get('live')
   @SkipRateLimit()
+  @Untraced()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -28,6 +36,7 @@ export class HealthController {
 
   @Get('ready')
   @SkipRateLimit()
+  @Untraced()
   @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
   async ready(): Promise<ReadinessReport['checks'] & { status: 'ok' }> {
     const report = await this.health.readiness();

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import pg from 'pg';
 import { endSpan, startSpan, tracingEnabled } from '../tracing/tracing.js';
 
@@ -58,46 +59,34 @@ function operationOf(statement: string): string {
 }
 
 /**
- * Wraps `query` in a client span. The statement is recorded as sent, with its $n
- * placeholders: values travel separately and are never read here. Statements hold no
- * literal values (the persistence check keeps SQL text in reviewed repositories).
+ * A client span for a query call, or none (tracing off, or a cursor or stream). The statement
+ * is recorded as sent, with its $n placeholders: values travel separately and are never read
+ * here. Statements hold no literal values (the persistence check keeps SQL text in reviewed
+ * repositories).
  */
-function traced(method: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-  return (...args: unknown[]): unknown => {
-    const statement = statementOf(args);
-    if (statement === undefined) return method(...args);
-    const operation = operationOf(statement);
-    const span = startSpan(operation, {
-      'db.system.name': 'postgresql',
-      'db.operation.name': operation,
-      'db.query.text': statement,
-    });
-    const last = args.at(-1);
-    if (typeof last === 'function') {
-      args[args.length - 1] = (error: unknown, ...rest: unknown[]): unknown => {
-        endSpan(span, Boolean(error), 'query failed');
-        return (last as (e: unknown, ...r: unknown[]) => unknown)(error, ...rest);
-      };
-      return method(...args);
-    }
-    const result = method(...args);
-    if (result instanceof Promise) {
-      result.then(
-        () => endSpan(span),
-        () => endSpan(span, true, 'query failed'),
-      );
-    } else {
-      endSpan(span);
-    }
-    return result;
-  };
+function querySpan(args: readonly unknown[]): Span | undefined {
+  const statement = statementOf(args);
+  if (statement === undefined) return undefined;
+  const operation = operationOf(statement);
+  return startSpan(operation, {
+    'db.system.name': 'postgresql',
+    'db.operation.name': operation,
+    'db.query.text': statement,
+  });
 }
 
-/** Wraps a `pg` method that takes an optional trailing callback or returns a promise. */
+type QueryCallback = (error: unknown, result?: unknown) => unknown;
+
+/**
+ * Wraps a `pg` method that takes an optional trailing callback or returns a promise: tells
+ * `failed` and `answered` how each query ended and, with `traced`, times it in a span. One
+ * wrapper and one closure per query for all of it.
+ */
 function observeQueries(
   method: (...args: unknown[]) => unknown,
   failed: (error: unknown) => void,
   answered: () => void,
+  traced: boolean,
 ): (...args: unknown[]) => unknown {
   const settled = (error: unknown): void => {
     if (error) failed(error);
@@ -105,16 +94,32 @@ function observeQueries(
     if (!error || error instanceof pg.DatabaseError) answered();
   };
   return (...args: unknown[]): unknown => {
+    const span = traced ? querySpan(args) : undefined;
     const last = args.at(-1);
     if (typeof last === 'function') {
-      args[args.length - 1] = (error: unknown, ...rest: unknown[]): unknown => {
+      // pg calls back with (error) or (null, result).
+      args[args.length - 1] = (error: unknown, result?: unknown): unknown => {
         settled(error);
-        return (last as (e: unknown, ...r: unknown[]) => unknown)(error, ...rest);
+        endSpan(span, Boolean(error), 'query failed');
+        return (last as QueryCallback)(error, result);
       };
       return method(...args);
     }
     const result = method(...args);
-    if (result instanceof Promise) result.then(() => settled(undefined), settled);
+    if (result instanceof Promise) {
+      result.then(
+        () => {
+          settled(undefined);
+          endSpan(span);
+        },
+        (error: unknown) => {
+          settled(error);
+          endSpan(span, true, 'query failed');
+        },
+      );
+    } else {
+      endSpan(span);
+    }
     return result;
   };
 }
@@ -136,9 +141,13 @@ export class BoundedClient extends pg.Client {
       onError?.(error);
       this.dropIfUnanswered(error);
     };
-    const query = observeQueries(this.query.bind(this), failed, onAnswer);
-    // Decided per connection: tracing starts before the pool opens its first one.
-    this.query = (tracingEnabled() ? traced(query) : query) as pg.Client['query'];
+    // Tracing decided per connection: it starts before the pool opens its first one.
+    this.query = observeQueries(
+      this.query.bind(this),
+      failed,
+      onAnswer,
+      tracingEnabled(),
+    ) as pg.Client['query'];
   }
 
   private dropIfUnanswered(error: unknown): void {

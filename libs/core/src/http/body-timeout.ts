@@ -1,4 +1,4 @@
-import { RouteConfig } from '@nestjs/platform-fastify';
+import { AddRouteConfig } from './route-config.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { BodyTimeoutError } from '../errors/core.errors.js';
@@ -12,7 +12,7 @@ const OWN_BODY_TIMEOUT = 'orderopsOwnBodyTimeout';
  * idle and minimum-rate limits over up to IMPORT_MAX_BYTES): the general body read
  * timeout (HTTP_BODY_TIMEOUT_MS) does not apply to it.
  */
-export const OwnBodyTimeout = (): MethodDecorator => RouteConfig({ [OWN_BODY_TIMEOUT]: true });
+export const OwnBodyTimeout = (): MethodDecorator => AddRouteConfig({ [OWN_BODY_TIMEOUT]: true });
 
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];

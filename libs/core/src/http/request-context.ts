@@ -1,7 +1,16 @@
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import {
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { orderOpsTracer } from '../tracing/tracer.js';
+import { isTracedRoute } from '../tracing/untraced.decorator.js';
 
 /** Where a request came from, for services that record it (the audit trail) without the request. */
 export interface RequestContext {
@@ -10,8 +19,12 @@ export interface RequestContext {
   readonly clientIp: string;
   /** The request's server span, when tracing is on: the parent of every span inside it. */
   readonly span?: Span;
+  /** The OpenTelemetry context holding that span, made once for all the spans inside it. */
+  readonly traceContext?: Context;
   /** Its trace id (the caller's, when it sent a W3C traceparent), for log lines and 5xx bodies. */
   readonly traceId?: string;
+  /** Tracing is on but this route is not traced (@Untraced): nothing inside it makes a span. */
+  readonly untraced?: true;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -37,9 +50,10 @@ let propagationHeaders: string[] | undefined;
 /**
  * The server span of a request: named by method and route template, never by the concrete
  * path (paths carry ids) and without the query, the client address or any header but the
- * caller's `traceparent`, which makes it a child of the caller's span.
+ * caller's `traceparent`, which makes it a child of the caller's span. With the context that
+ * holds it, the parent of every span inside the request.
  */
-function startRequestSpan(request: FastifyRequest): Span {
+function startRequestSpan(request: FastifyRequest): { span: Span; traceContext: Context } {
   const route = request.routeOptions.url;
   // Most requests carry no trace context: the propagator runs only when one of its headers
   // (traceparent, or whatever OTEL_PROPAGATORS chose) is there.
@@ -47,18 +61,19 @@ function startRequestSpan(request: FastifyRequest): Span {
   const parent = propagationHeaders.some((name) => request.headers[name] !== undefined)
     ? propagation.extract(ROOT_CONTEXT, request.headers)
     : ROOT_CONTEXT;
-  return orderOpsTracer().startSpan(
+  // The attributes at start (not set one by one after), so the SDK sanitises them in one pass.
+  const span = orderOpsTracer().startSpan(
     route === undefined ? request.method : `${request.method} ${route}`,
     {
       kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': request.method,
-        ...(route === undefined ? {} : { 'http.route': route }),
-        'url.scheme': request.protocol,
-      },
+      attributes:
+        route === undefined
+          ? { 'http.request.method': request.method, 'url.scheme': request.protocol }
+          : { 'http.request.method': request.method, 'http.route': route, 'url.scheme': request.protocol },
     },
     parent,
   );
+  return { span, traceContext: trace.setSpan(parent, span) };
 }
 
 function endRequestSpan(request: FastifyRequest, statusCode: number | undefined): void {
@@ -77,16 +92,23 @@ function endRequestSpan(request: FastifyRequest, statusCode: number | undefined)
 /**
  * Enters the context in `onRequest`, and again in `preValidation`: body parsing continues
  * from the socket's stream events, which do not carry the context over to the handler.
- * With `tracing`, each request also gets its server span, ended when the response is sent
- * or the request is aborted.
+ * With `tracing`, each request to a traced route also gets its server span, ended when the
+ * response is sent or the request is aborted; a request to an @Untraced route (the probes)
+ * gets none, and nothing inside it does either.
  */
 export function registerRequestContext(fastify: FastifyInstance, tracing = false): void {
   fastify.decorateRequest('requestContext', null);
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const span = tracing ? startRequestSpan(request) : undefined;
-    const context: RequestContext = span
-      ? { requestId: request.id, clientIp: request.ip, span, traceId: span.spanContext().traceId }
-      : { requestId: request.id, clientIp: request.ip };
+    let context: RequestContext;
+    if (!tracing) {
+      context = { requestId: request.id, clientIp: request.ip };
+    } else if (!isTracedRoute(request)) {
+      context = { requestId: request.id, clientIp: request.ip, untraced: true };
+    } else {
+      const { span, traceContext } = startRequestSpan(request);
+      const traceId = span.spanContext().traceId;
+      context = { requestId: request.id, clientIp: request.ip, span, traceContext, traceId };
+    }
     (request as FastifyRequest & WithContext).requestContext = context;
     storage.run(context, done);
   });

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram, type CounterSeries, type HistogramSeries } from './bound-metrics.js';
 import type { PoolObserver } from '../database/pool-observer.js';
 import { infrastructureFailureOf } from '../errors/infrastructure-failure.js';
 
@@ -46,14 +47,15 @@ export function queryErrorClassOf(error: unknown): QueryErrorClass {
 }
 
 /**
- * Pool gauges read the pool at scrape time (nothing per query); the error counter is touched
- * only when a query fails.
+ * Pool gauges read the pool at scrape time (nothing per query); the acquire histogram is a
+ * bound series (observed per pool checkout, so per query outside a transaction); the error
+ * counter is touched only when a query fails.
  */
 export class DatabaseMetrics implements PoolObserver {
   private pool: (() => PoolStats) | undefined;
-  private readonly errors: Counter<'class'>;
-  private readonly acquire: Histogram;
-  private readonly acquireTimeouts: Counter;
+  private readonly errors: ReadonlyMap<QueryErrorClass, CounterSeries>;
+  private readonly acquire: HistogramSeries;
+  private readonly acquireTimeouts: CounterSeries;
 
   constructor(registry: Registry) {
     const stat = (name: string, help: string, read: (stats: PoolStats) => number): void => {
@@ -76,24 +78,21 @@ export class DatabaseMetrics implements PoolObserver {
       (s) => s.open - s.idle,
     );
     stat('orderops_db_pool_waiting', 'Callers waiting for a pool connection.', (s) => s.waiting);
-    this.errors = new Counter({
+    const errors = new BoundCounter(registry, {
       name: 'orderops_db_query_errors_total',
       help: 'Failed database queries and connection attempts, by class.',
       labelNames: ['class'],
-      registers: [registry],
     });
-    for (const errorClass of QUERY_ERROR_CLASSES) this.errors.inc({ class: errorClass }, 0);
-    this.acquire = new Histogram({
+    this.errors = new Map(QUERY_ERROR_CLASSES.map((errorClass) => [errorClass, errors.labels(errorClass)]));
+    this.acquire = new BoundHistogram(registry, {
       name: 'orderops_db_pool_acquire_seconds',
       help: 'Wait for a pool connection, opening one included (successful waits only).',
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    });
-    this.acquireTimeouts = new Counter({
+    }).labels();
+    this.acquireTimeouts = new BoundCounter(registry, {
       name: 'orderops_db_pool_acquire_timeouts_total',
       help: 'Waits for a pool connection that ended at DATABASE_POOL_ACQUIRE_TIMEOUT_MS (or a connect timeout) without one.',
-      registers: [registry],
-    });
+    }).labels();
   }
 
   acquired(seconds: number): void {
@@ -113,6 +112,6 @@ export class DatabaseMetrics implements PoolObserver {
 
   /** Bound, so the database layer can hold it as a plain callback. */
   readonly queryFailed = (error: unknown): void => {
-    this.errors.inc({ class: queryErrorClassOf(error) });
+    this.errors.get(queryErrorClassOf(error))?.inc();
   };
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram } from './bound-metrics.js';
 import { DatabaseMetrics } from './database-metrics.js';
 
 /**
@@ -23,9 +24,8 @@ export class Metrics {
 
   /** A counter without labels, present (at 0) from the start. */
   counter(name: string, help: string): (by?: number) => void {
-    const counter = this.counterNamed(name, help, []);
-    counter.inc(0);
-    return (by = 1) => counter.inc(by);
+    const series = this.counterNamed(name, help, []).labels();
+    return (by = 1) => series.inc(by);
   }
 
   /**
@@ -41,7 +41,6 @@ export class Metrics {
   ): (value: V, by?: number) => void {
     const counter = this.counterNamed(name, help, [label]);
     const children = new Map(values.map((value) => [value, counter.labels(value)] as const));
-    for (const child of children.values()) child.inc(0);
     return (value, by = 1) => children.get(value)?.inc(by);
   }
 
@@ -75,21 +74,16 @@ export class Metrics {
     buckets: readonly number[],
     label?: { name: string; values: readonly V[] },
   ): (seconds: number, value?: V) => void {
+    const existing = this.registry.getSingleMetric(name);
     const histogram =
-      (this.registry.getSingleMetric(name) as Histogram | undefined) ??
-      new Histogram({
-        name,
-        help,
-        buckets: [...buckets],
-        labelNames: label ? [label.name] : [],
-        registers: [this.registry],
-      });
+      existing instanceof BoundHistogram
+        ? existing
+        : new BoundHistogram(this.registry, { name, help, buckets, labelNames: label ? [label.name] : [] });
     if (label === undefined) {
-      // An unlabelled histogram exposes its zero buckets by itself.
-      return (seconds) => histogram.observe(seconds);
+      const series = histogram.labels();
+      return (seconds) => series.observe(seconds);
     }
     const children = new Map(label.values.map((value) => [value, histogram.labels(value)] as const));
-    for (const value of label.values) histogram.zero({ [label.name]: value });
     return (seconds, value) => {
       if (value !== undefined) children.get(value)?.observe(seconds);
     };
@@ -98,11 +92,11 @@ export class Metrics {
   private readonly gaugeReaders = new Map<string, () => number | undefined>();
 
   /** One registry per app, but a lib's module may be built twice in it: they share the series. */
-  private counterNamed(name: string, help: string, labelNames: string[]): Counter {
-    return (
-      (this.registry.getSingleMetric(name) as Counter | undefined) ??
-      new Counter({ name, help, labelNames, registers: [this.registry] })
-    );
+  private counterNamed(name: string, help: string, labelNames: string[]): BoundCounter {
+    const existing = this.registry.getSingleMetric(name);
+    return existing instanceof BoundCounter
+      ? existing
+      : new BoundCounter(this.registry, { name, help, labelNames });
   }
 
   get contentType(): string {

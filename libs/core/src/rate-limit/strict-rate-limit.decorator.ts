@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
+import { AddRouteConfig } from '../http/route-config.js';
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 
@@ -18,7 +18,7 @@ interface RateLimitRouteConfig {
  * the others: for endpoints that take credentials, where guessing must be slow.
  */
 export const StrictRateLimit = (): MethodDecorator =>
-  RouteConfig({ orderopsRateLimit: 'strict' } satisfies RateLimitRouteConfig);
+  AddRouteConfig({ orderopsRateLimit: 'strict' } satisfies RateLimitRouteConfig);
 
 /** The operation extension that marks a route without any rate limit in the OpenAPI document. */
 export const UNLIMITED_EXTENSION = 'x-rate-limit-exempt';
@@ -26,7 +26,7 @@ export const UNLIMITED_EXTENSION = 'x-rate-limit-exempt';
 /** No limit at all: for orchestrator probes, which arrive every few seconds from one address. */
 export const SkipRateLimit = (): MethodDecorator =>
   applyDecorators(
-    RouteConfig({ orderopsRateLimit: 'off' } satisfies RateLimitRouteConfig),
+    AddRouteConfig({ orderopsRateLimit: 'off' } satisfies RateLimitRouteConfig),
     // Read by documentProblems: an unlimited route never answers 429.
     ApiExtension(UNLIMITED_EXTENSION, true),
   );

@@ -2,18 +2,16 @@ import {
   context as otelContext,
   diag,
   DiagLogLevel,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
-  type Context,
   type Span,
 } from '@opentelemetry/api';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { Logger } from 'pino';
 import { currentRequestContext } from '../http/request-context.js';
-import { orderOpsTracer } from './tracer.js';
+import { keepOrderOpsTracer, orderOpsTracer } from './tracer.js';
 
 /**
  * Whether spans are made at all. Off (the default) every helper below is a plain call: no
@@ -48,6 +46,7 @@ export function startTracing(options: TracingOptions = {}): void {
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
   });
   sdk.start();
+  keepOrderOpsTracer(trace.getTracer('orderops'));
   enabled = true;
 }
 
@@ -72,6 +71,7 @@ export async function stopTracing(): Promise<void> {
   const running = sdk;
   sdk = undefined;
   enabled = false;
+  keepOrderOpsTracer(undefined);
   if (!running) return;
   await running.shutdown();
   // The API keeps its globals across SDK instances unless they are released explicitly.
@@ -80,16 +80,19 @@ export async function stopTracing(): Promise<void> {
   diag.disable();
 }
 
-/** The span of the request being served, as the parent context of the spans inside it. */
-function parentContext(): Context {
-  const span = currentRequestContext()?.span;
-  return span ? trace.setSpan(ROOT_CONTEXT, span) : otelContext.active();
-}
-
-/** A span for an operation inside the current request (or a root span outside one). */
+/**
+ * A span for an operation inside the current request, the child of its server span (or a
+ * root span outside any request); none inside a request to an @Untraced route.
+ */
 export function startSpan(name: string, attributes: Attributes, kind = SpanKind.INTERNAL): Span | undefined {
   if (!enabled) return undefined;
-  return orderOpsTracer().startSpan(name, { kind, attributes }, parentContext());
+  const request = currentRequestContext();
+  if (request?.untraced) return undefined;
+  return orderOpsTracer().startSpan(
+    name,
+    { kind, attributes },
+    request?.traceContext ?? otelContext.active(),
+  );
 }
 
 /** Ends `span`, marked failed when `failed`; only a fixed reason, never an error's message. */

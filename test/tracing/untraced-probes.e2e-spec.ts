@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { startTracing, stopTracing } from '@orderops/core';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/use-test-app.js';
+
+/**
+ * The Kubernetes probes (`/health/live`, `/health/ready`) make no span with tracing on: not
+ * theirs, not the readiness query's. Every other route still does, its queries as children.
+ */
+
+const exporter = new InMemorySpanExporter();
+const processor = new SimpleSpanProcessor({ exporter });
+// Before the app and its pool exist: a connection decides when it opens whether it traces.
+startTracing({ spanProcessors: [processor] });
+afterAll(stopTracing);
+
+async function finishedSpans(): Promise<ReadableSpan[]> {
+  await processor.forceFlush();
+  return exporter.getFinishedSpans();
+}
+
+describe('probes are not traced', () => {
+  const t = useTestApp({
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+    operators: { reader: ['orders:read'] },
+  });
+  beforeEach(async () => {
+    await finishedSpans();
+    exporter.reset();
+  });
+
+  it('/health/live and /health/ready (and its database check) make no span, even with a sampled traceparent', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+    for (const url of ['/health/live', '/health/ready']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { traceparent } });
+      expect(res.statusCode, url).toBe(200);
+    }
+    expect(await finishedSpans()).toEqual([]);
+    // Nor does a probe's log line name a trace.
+    const lines = t.logs
+      .records()
+      .filter((l) => l.msg === 'request completed' && l.route === '/health/ready');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).not.toHaveProperty('traceId');
+  });
+
+  it('a traced route beside them still makes its server span, with its queries as children', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/orders?limit=1',
+      headers: { authorization: `Bearer ${t.token('reader')}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const spans = await finishedSpans();
+    const server = spans.find((s) => s.name === 'GET /orders');
+    expect(server).toBeDefined();
+    const queries = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) expect(query.parentSpanContext?.spanId).toBe(server!.spanContext().spanId);
+  });
+});
