@@ -40,6 +40,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams } from 'node:url';
 import pg from 'pg';
 import { cpuSecondsOf, exitCleanup, send, startBenchChild, startBuiltApi } from './bench-support.mjs';
+import { buckets, samples, quantile, sumOf } from './bench/prometheus.mjs';
 import { median, out, scratchDatabase, startLoadGenerator, tokenFor } from './bench/rounds.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -65,56 +66,6 @@ const loadNow = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-
-// ---------------------------------------------------------------------------------------
-// Prometheus text, as far as needed here: the samples of one metric, summed over processes.
-
-function samples(text, name) {
-  const found = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
-    const labels = line[name.length] === '{' ? line.slice(name.length + 1, line.indexOf('}')) : '';
-    found.push({ labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) });
-  }
-  return found;
-}
-
-const sumOf = (texts, name) => {
-  const all = texts.flatMap((text) => samples(text, name));
-  return all.length === 0 ? undefined : all.reduce((sum, s) => sum + s.value, 0);
-};
-
-/** Cumulative bucket counts by upper bound, summed over processes; undefined when absent. */
-function buckets(texts) {
-  const byBound = new Map();
-  for (const text of texts) {
-    for (const { labels, value } of samples(text, `${LAG_METRIC}_bucket`)) {
-      const le = /le="([^"]+)"/.exec(labels)?.[1];
-      if (le === undefined) continue;
-      const bound = le === '+Inf' ? Infinity : Number(le);
-      byBound.set(bound, (byBound.get(bound) ?? 0) + value);
-    }
-  }
-  return byBound.size === 0 ? undefined : byBound;
-}
-
-/** histogram_quantile as Prometheus computes it, over the difference of two scrapes. */
-function quantile(q, before, after) {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const counts = bounds.map((b) => after.get(b) - (before?.get(b) ?? 0));
-  const total = counts[counts.length - 1];
-  if (!(total > 0)) return { observations: 0 };
-  const rank = q * total;
-  const i = counts.findIndex((c) => c >= rank);
-  const upper = bounds[i];
-  const lower = i === 0 ? 0 : bounds[i - 1];
-  if (upper === Infinity) return { observations: total, seconds: lower, above: true };
-  const below = i === 0 ? 0 : counts[i - 1];
-  const seconds = lower + (upper - lower) * ((rank - below) / (counts[i] - below || 1));
-  return { observations: total, seconds, bucket: upper };
-}
-
-// ---------------------------------------------------------------------------------------
 
 const cleanup = exitCleanup();
 const failures = [];
@@ -436,9 +387,9 @@ function report({ partA, partB, verified, lag, loadAtStart, loadAtEnd }) {
     );
   }
   let lagText = 'n/a (no sequencer)';
-  const after = lag.last && buckets(lag.last);
+  const after = lag.last && buckets(lag.last, LAG_METRIC);
   if (after) {
-    const q = quantile(0.99, buckets(lag.first), after);
+    const q = quantile(0.99, buckets(lag.first, LAG_METRIC), after);
     if (q.observations === 0) lagText = 'n/a (histogram present, no observations)';
     else if (q.above) lagText = `> ${q.seconds} s (above the last bucket; ${q.observations} observations)`;
     else
