@@ -343,14 +343,14 @@ function report({ partA, partB, verified, lag, loadAtStart, loadAtEnd }) {
   const [grants, oidc, service] = partA;
   if (grants) {
     row(
-      `audit appends/s, API: ${WRITERS} concurrent client_credentials grants`,
+      `audit appends/s, API: ${WRITERS} concurrent client_credentials grants, pool of 10`,
       rate(grants.appends),
       us((grants.cpuUs * grants.ops) / grants.appends),
       `>= ${TARGETS.appends}/s ${verdict(grants.appends >= TARGETS.appends)}`,
     );
     if (service) {
       row(
-        `audit appends/s, AuditService: ${WRITERS} concurrent recordAlone transactions`,
+        `audit appends/s, AuditService: ${WRITERS} concurrent recordAlone transactions, ${WRITERS} connections`,
         rate(service.appends),
         us((service.cpuUs * service.ops) / service.appends),
         `>= ${TARGETS.appends}/s ${verdict(service.appends >= TARGETS.appends)}`,
