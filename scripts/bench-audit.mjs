@@ -39,7 +39,14 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams } from 'node:url';
 import pg from 'pg';
-import { cpuSecondsOf, exitCleanup, send, startBenchChild, startBuiltApi } from './bench-support.mjs';
+import {
+  cpuSecondsOf,
+  exitCleanup,
+  send,
+  startBenchChild,
+  startBuiltApi,
+  stopAtExit,
+} from './bench-support.mjs';
 import { buckets, samples, quantile, sumOf } from './bench/prometheus.mjs';
 import { median, out, scratchDatabase, startLoadGenerator, tokenFor } from './bench/rounds.mjs';
 
@@ -106,27 +113,23 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), `orderops-bench-audit-${process.pid}-`));
   cleanup.addSync(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const stopOnExit = (child) => {
-    cleanup.add(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    });
-    cleanup.addSync(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-  };
+  const stopOnExit = (child) => stopAtExit(cleanup, child);
   // One issuer for all replicas, as behind a load balancer (by default each names its own
   // port, and refuses the others' tokens).
   const env = { ORDEROPS_DATA_DIR: dataDir, DATABASE_URL: db.url, ORDEROPS_ISSUER: 'http://127.0.0.1' };
   // The first replica migrates the database and writes the keys; the others start on them.
-  const apis = [await startBuiltApi(env)];
+  const apis = [await startBuiltApi(env, { exitWithParent: true })];
   stopOnExit(apis[0].child);
-  for (const api of await Promise.all(Array.from({ length: REPLICAS - 1 }, () => startBuiltApi(env)))) {
-    apis.push(api);
-    stopOnExit(api.child);
+  const others = await Promise.allSettled(
+    Array.from({ length: REPLICAS - 1 }, () => startBuiltApi(env, { exitWithParent: true })),
+  );
+  for (const started of others) {
+    if (started.status === 'fulfilled') {
+      apis.push(started.value);
+      stopOnExit(started.value.child);
+    }
   }
+  for (const started of others) if (started.status === 'rejected') throw started.reason;
   const writer = await startBenchChild('audit-writers.mjs', [], {
     ...env,
     LOG_LEVEL: 'warn',

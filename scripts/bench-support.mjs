@@ -69,13 +69,20 @@ export async function waitUntilReady(port, child) {
  * deployed. Without, Node sizes the heap itself, as it does for the bare baselines the
  * throughput benchmarks compare against. BENCH_NODE_OPTIONS adds flags (e.g. --cpu-prof, or
  * other heap caps to try); they come last, so they win over the image's. `nodeFlags` replaces
- * both (bench-heap.mjs runs two APIs with different caps).
+ * both (bench-heap.mjs runs two APIs with different caps). `exitWithParent`: the API gets an
+ * IPC channel and shuts down when it closes (scripts/bench/exit-with-parent.mjs).
  */
-export async function startBuiltApi(env, { imageHeap = false, nodeFlags = apiNodeFlags(imageHeap) } = {}) {
+export async function startBuiltApi(
+  env,
+  { imageHeap = false, nodeFlags = apiNodeFlags(imageHeap), exitWithParent = false } = {},
+) {
+  const preload = exitWithParent
+    ? ['--import', new URL('./bench/exit-with-parent.mjs', import.meta.url).href]
+    : [];
   const port = await freePort();
   let metricsPort = await freePort();
   while (metricsPort === port) metricsPort = await freePort();
-  const child = spawn(process.execPath, [...nodeFlags, 'dist/apps/api/src/main.js'], {
+  const child = spawn(process.execPath, [...nodeFlags, ...preload, 'dist/apps/api/src/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',
@@ -88,7 +95,12 @@ export async function startBuiltApi(env, { imageHeap = false, nodeFlags = apiNod
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
+    stdio: [
+      'ignore',
+      process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore',
+      'inherit',
+      ...(exitWithParent ? ['ipc'] : []),
+    ],
   });
   try {
     await waitUntilReady(port, child);
@@ -165,10 +177,11 @@ export function startBenchChild(script, args = [], env = {}) {
 
 /**
  * What a benchmark must undo however it ends (child processes, scratch databases, temporary
- * directories holding development secrets): `add(undo)` registers an async step, run last
- * registered first, each once, by `run()` (from the script's `finally`) or, on Ctrl-C,
- * SIGTERM or SIGHUP, before the process exits with 128 + the signal's number. `addSync`
- * registers a step that can also run at the 'exit' event (what a crash would skip).
+ * directories holding development secrets): `add(undo, sync)` registers an async step, run
+ * last registered first, each once, by `run()` (from the script's `finally`) or, on Ctrl-C,
+ * SIGTERM or SIGHUP, before the process exits with 128 + the signal's number. `sync`, when
+ * given, is a synchronous fallback run at the 'exit' event for the steps that never ran (what
+ * a crash would skip); `addSync(fn)` registers a step that is synchronous anyway.
  */
 export function exitCleanup() {
   const steps = [];
@@ -177,7 +190,6 @@ export function exitCleanup() {
     running ??= (async () => {
       while (steps.length > 0) {
         const step = steps.pop();
-        step.done = true;
         try {
           await step.undo();
         } catch (error) {
@@ -195,11 +207,30 @@ export function exitCleanup() {
     });
   }
   process.once('exit', () => {
-    for (const step of steps) if (!step.done && step.sync) step.sync();
+    for (const step of steps.reverse()) step.sync?.();
   });
   return {
-    add: (undo) => void steps.push({ undo }),
+    add: (undo, sync) => void steps.push({ undo, sync }),
     addSync: (sync) => void steps.push({ undo: async () => sync(), sync }),
     run,
   };
+}
+
+/**
+ * Registers a child process with `cleanup`: SIGTERM and wait for it to exit, or SIGKILL at
+ * the 'exit' event if that never happened.
+ */
+export function stopAtExit(cleanup, child) {
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  cleanup.add(
+    async () => {
+      if (gone()) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+    () => {
+      if (!gone()) child.kill('SIGKILL');
+    },
+  );
 }
