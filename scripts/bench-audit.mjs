@@ -339,7 +339,7 @@ async function main() {
 
 function report({ partA, partB, verified, lag, loadAtStart, loadAtEnd }) {
   const rate = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(0));
-  const us = (v) => `${v.toFixed(0)} us`;
+  const us = (v) => (Number.isFinite(v) ? `${v.toFixed(0)} us` : 'n/a');
   const verdict = (ok) => (ok ? 'OK' : 'BELOW');
   const rows = [];
   const row = (figure, ops, cpu, target) => rows.push([figure, ops, cpu, target]);
