@@ -45,9 +45,12 @@ export function send({ port, method = 'GET', path, headers = {}, body, agent = n
   });
 }
 
-export async function waitUntilReady(port) {
+/** Polls GET /health/ready; with `child`, gives up at once when that process has exited. */
+export async function waitUntilReady(port, child) {
   const agent = new Agent();
   for (let i = 0; i < 600; i++) {
+    if (child && child.exitCode !== null)
+      throw new Error(`API exited (${child.exitCode}) before it was ready`);
     try {
       if ((await send({ port, path: '/health/ready', agent })).status === 200) return;
     } catch {
@@ -60,32 +63,52 @@ export async function waitUntilReady(port) {
 
 /**
  * The built API (dist/), with rate limits lifted for load, the bench admin, and `env` (data
- * directory, database). Its output is shown with BENCH_SERVER_LOG=1. With `imageHeap`, Node
+ * directory, database); resolves with the process, its port and its metrics port (METRICS_PORT,
+ * when the env leaves metrics on). Its output is shown with BENCH_SERVER_LOG=1. With `imageHeap`, Node
  * runs with the container image's NODE_OPTIONS (its V8 heap caps): for measuring memory as
  * deployed. Without, Node sizes the heap itself, as it does for the bare baselines the
  * throughput benchmarks compare against. BENCH_NODE_OPTIONS adds flags (e.g. --cpu-prof, or
  * other heap caps to try); they come last, so they win over the image's. `nodeFlags` replaces
- * both (bench-heap.mjs runs two APIs with different caps).
+ * both (bench-heap.mjs runs two APIs with different caps). `exitWithParent`: the API gets an
+ * IPC channel and shuts down when it closes (scripts/bench/exit-with-parent.mjs).
  */
-export async function startBuiltApi(env, { imageHeap = false, nodeFlags = apiNodeFlags(imageHeap) } = {}) {
+export async function startBuiltApi(
+  env,
+  { imageHeap = false, nodeFlags = apiNodeFlags(imageHeap), exitWithParent = false } = {},
+) {
+  const preload = exitWithParent
+    ? ['--import', new URL('./bench/exit-with-parent.mjs', import.meta.url).href]
+    : [];
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeFlags, 'dist/apps/api/src/main.js'], {
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
+  const child = spawn(process.execPath, [...nodeFlags, ...preload, 'dist/apps/api/src/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',
       PORT: String(port),
       // Metrics on, as deployed, each API on a port of its own (heap.mjs runs two at once).
-      METRICS_PORT: String(await freePort()),
+      METRICS_PORT: String(metricsPort),
       ORDEROPS_BOOTSTRAP_ADMIN_PASSWORD: BENCH_PASSWORD,
       RATE_LIMIT_PER_MINUTE: '100000',
       STRICT_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
+    stdio: [
+      'ignore',
+      process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore',
+      'inherit',
+      ...(exitWithParent ? ['ipc'] : []),
+    ],
   });
-  await waitUntilReady(port);
-  return { child, port };
+  try {
+    await waitUntilReady(port, child);
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    throw error;
+  }
+  return { child, port, metricsPort };
 }
 
 /** The Node flags the API runs with: the image's heap caps or none, then BENCH_NODE_OPTIONS. */
@@ -150,4 +173,64 @@ export function startBenchChild(script, args = [], env = {}) {
       return exited;
     },
   }));
+}
+
+/**
+ * What a benchmark must undo however it ends (child processes, scratch databases, temporary
+ * directories holding development secrets): `add(undo, sync)` registers an async step, run
+ * last registered first, each once, by `run()` (from the script's `finally`) or, on Ctrl-C,
+ * SIGTERM or SIGHUP, before the process exits with 128 + the signal's number. `sync`, when
+ * given, is a synchronous fallback run at the 'exit' event for the steps that never ran (what
+ * a crash would skip); `addSync(fn)` registers a step that is synchronous anyway.
+ */
+export function exitCleanup() {
+  const steps = [];
+  let running;
+  const run = () => {
+    running ??= (async () => {
+      while (steps.length > 0) {
+        const step = steps.pop();
+        try {
+          await step.undo();
+        } catch (error) {
+          process.stderr.write(`cleanup: ${error.message}\n`);
+        }
+      }
+    })();
+    return running;
+  };
+  const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+  for (const [signal, number] of Object.entries(signals)) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: cleaning up...\n`);
+      void run().then(() => process.exit(128 + number));
+    });
+  }
+  process.once('exit', () => {
+    for (const step of steps.reverse()) step.sync?.();
+  });
+  return {
+    add: (undo, sync) => void steps.push({ undo, sync }),
+    addSync: (sync) => void steps.push({ undo: async () => sync(), sync }),
+    run,
+  };
+}
+
+/**
+ * Registers a child process with `cleanup`: SIGTERM and wait for it to exit, or SIGKILL at
+ * the 'exit' event if that never happened.
+ */
+export function stopAtExit(cleanup, child) {
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  cleanup.add(
+    async () => {
+      if (gone()) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+    () => {
+      if (!gone()) child.kill('SIGKILL');
+    },
+  );
 }

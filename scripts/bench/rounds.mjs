@@ -182,19 +182,49 @@ export async function verifyAuditChain(port) {
   return report.checked;
 }
 
-/** A scratch database on BENCH_DATABASE_URL's server: its URL, and `drop()`. */
-export async function scratchDatabase(pg, adminUrl) {
-  const dbName = `orderops_bench_${process.pid}`;
+/**
+ * A scratch database `<prefix>_<pid>` on BENCH_DATABASE_URL's server: its URL, and `drop()`.
+ * With `sweep`, first drops the `<prefix>_<pid>` databases of earlier runs whose process is
+ * gone (killed before it could drop its own); one still in use is left alone (DROP without
+ * FORCE refuses while anything is connected).
+ */
+export async function scratchDatabase(pg, adminUrl, { prefix = 'orderops_bench', sweep = false } = {}) {
+  if (!prefix.includes('bench')) throw new Error('a scratch database name must contain "bench"');
+  const dbName = `${prefix}_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
+  if (sweep) await dropLeftovers(admin, prefix);
   await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(dbName)}`);
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
   return {
     url: url.toString(),
+    name: dbName,
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(dbName)} WITH (FORCE)`);
       await admin.end();
     },
   };
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
+async function dropLeftovers(admin, prefix) {
+  const pattern = new RegExp(`^${prefix}_(\\d+)$`);
+  const { rows } = await admin.query('SELECT datname FROM pg_database');
+  for (const { datname } of rows) {
+    const pid = Number(pattern.exec(datname)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)}`).then(
+      () => process.stdout.write(`dropped ${datname}, left behind by an earlier run\n`),
+      () => undefined,
+    );
+  }
 }
