@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD, tokenFor } from './support/auth.js';
+import { withScreenshots } from './support/browser-failure.js';
 import { launchChromium, type HeadlessChromium } from './support/headless-chromium.js';
 import { order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -106,61 +107,73 @@ describe('CORS in a real browser (headless Chromium)', () => {
     return ((await res.json()) as { items: unknown[] }).items.length;
   };
 
-  it('a page from a disallowed origin cannot update or create: the preflight fails and nothing is sent', async () => {
-    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const created = await fetch(`${api}/orders`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify(order()),
-    });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    const etag = created.headers.get('etag');
-    const before = await ordersCount();
+  it(
+    'a page from a disallowed origin cannot update or create: the preflight fails and nothing is sent',
+    withScreenshots(async () => {
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const created = await fetch(`${api}/orders`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify(order()),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      const etag = created.headers.get('etag');
+      const before = await ordersCount();
 
-    const page = await browser.open(`${other.origin}/`);
-    const attempt = (method: string, path: string, headers: Record<string, string>, body: unknown) =>
-      page.evaluate<string>(
-        `fetch(${JSON.stringify(`${api}${path}`)}, {
+      const page = await browser.open(`${other.origin}/`);
+      const attempt = (method: string, path: string, headers: Record<string, string>, body: unknown) =>
+        page.evaluate<string>(
+          `fetch(${JSON.stringify(`${api}${path}`)}, {
            method: ${JSON.stringify(method)},
            headers: ${JSON.stringify({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers })},
            body: ${JSON.stringify(JSON.stringify(body))},
          }).then((r) => 'status ' + r.status, (e) => e.name)`,
+        );
+      expect(await attempt('PATCH', `/orders/${id}`, { 'If-Match': String(etag) }, { status: 'paid' })).toBe(
+        'TypeError',
       );
-    expect(await attempt('PATCH', `/orders/${id}`, { 'If-Match': String(etag) }, { status: 'paid' })).toBe(
-      'TypeError',
-    );
-    expect(await attempt('POST', '/orders', { 'Idempotency-Key': 'other-origin-1' }, order())).toBe(
-      'TypeError',
-    );
-    // A simple GET is sent, but its response is withheld from the page.
-    const read = await page.evaluate<string>(
-      `fetch(${JSON.stringify(`${api}/health/live`)}).then((r) => 'status ' + r.status, (e) => e.name)`,
-    );
-    expect(read).toBe('TypeError');
+      expect(await attempt('POST', '/orders', { 'Idempotency-Key': 'other-origin-1' }, order())).toBe(
+        'TypeError',
+      );
+      // A simple GET is sent, but its response is withheld from the page.
+      const read = await page.evaluate<string>(
+        `fetch(${JSON.stringify(`${api}/health/live`)}).then((r) => 'status ' + r.status, (e) => e.name)`,
+      );
+      expect(read).toBe('TypeError');
 
-    const after = await fetch(`${api}/orders/${id}`, { headers: auth });
-    expect(after.headers.get('etag')).toBe(etag);
-    expect(((await after.json()) as { status: string }).status).toBe('placed');
-    expect(await ordersCount()).toBe(before);
-  });
+      const after = await fetch(`${api}/orders/${id}`, { headers: auth });
+      expect(after.headers.get('etag')).toBe(etag);
+      expect(((await after.json()) as { status: string }).status).toBe('placed');
+      expect(await ordersCount()).toBe(before);
+    }),
+  );
 
-  it('a page from an allowed origin creates with Idempotency-Key and updates with If-Match, reading ETag', async () => {
-    const page = await browser.open(`${allowed.origin}/`);
-    const flow = await page.evaluate<UpdateFlow>(updateFlowScript(api, token));
-    expect(flow).toMatchObject({ created: 201, replayed: 201, patched: 200, stale: 412 });
-    expect(flow.location).toMatch(/^\/orders\//);
-    expect(flow.etag).toMatch(/^"\d+"$/);
-    expect(flow.nextEtag).toMatch(/^"\d+"$/);
-    expect(flow.nextEtag).not.toBe(flow.etag);
-    expect(flow.requestId).toBeTruthy();
-    expect(flow.staleType).toMatch(/precondition-failed$/);
-  });
+  it(
+    'a page from an allowed origin creates with Idempotency-Key and updates with If-Match, reading ETag',
+    withScreenshots(async () => {
+      const page = await browser.open(`${allowed.origin}/`);
+      const flow = await page.evaluate<UpdateFlow>(updateFlowScript(api, token));
+      expect(flow).toMatchObject({ created: 201, replayed: 201, patched: 200, stale: 412 });
+      expect(flow.location).toMatch(/^\/orders\//);
+      expect(flow.etag).toMatch(/^"\d+"$/);
+      expect(flow.nextEtag).toMatch(/^"\d+"$/);
+      expect(flow.nextEtag).not.toBe(flow.etag);
+      expect(flow.requestId).toBeTruthy();
+      expect(flow.staleType).toMatch(/precondition-failed$/);
+    }),
+  );
 
-  it('the page reads WWW-Authenticate on a 401 and Retry-After on a 429', async () => {
-    const page = await browser.open(`${allowed.origin}/`);
-    const seen = await page.evaluate<{ challenge: string | null; status: number; retryAfter: string | null }>(
-      `(async () => {
+  it(
+    'the page reads WWW-Authenticate on a 401 and Retry-After on a 429',
+    withScreenshots(async () => {
+      const page = await browser.open(`${allowed.origin}/`);
+      const seen = await page.evaluate<{
+        challenge: string | null;
+        status: number;
+        retryAfter: string | null;
+      }>(
+        `(async () => {
          const url = ${JSON.stringify(`${api}/orders`)};
          const first = await fetch(url);
          const challenge = first.headers.get('WWW-Authenticate');
@@ -170,9 +183,10 @@ describe('CORS in a real browser (headless Chromium)', () => {
          }
          return { challenge, status: 0, retryAfter: null };
        })()`,
-    );
-    expect(seen.challenge).toMatch(/^Bearer /);
-    expect(seen.status).toBe(429);
-    expect(Number(seen.retryAfter)).toBeGreaterThan(0);
-  });
+      );
+      expect(seen.challenge).toMatch(/^Bearer /);
+      expect(seen.status).toBe(429);
+      expect(Number(seen.retryAfter)).toBeGreaterThan(0);
+    }),
+  );
 });

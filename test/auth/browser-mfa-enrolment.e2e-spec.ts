@@ -3,9 +3,10 @@ import { systemActor } from '@orderops/audit';
 import { MfaService, OperatorsService } from '@orderops/auth';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
 import { authorizeUrl, frontend, waitFor } from '../support/browser-flow.js';
+import { withScreenshots } from '../support/browser-failure.js';
 import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
 import { pkce } from '../support/sign-in.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -51,68 +52,70 @@ describe('the second factor in a real browser (headless Chromium)', () => {
     spa?.server.close();
   });
 
-  it('enrols, shows the recovery codes once, and the token carries admin', async () => {
-    const { verifier, challenge } = pkce();
-    const redirectUri = `${spa.origin}/callback`;
-    const authorize = authorizeUrl(api, {
-      response_type: 'code',
-      client_id: 'orderops-web',
-      redirect_uri: redirectUri,
-      scope: 'admin orders:read',
-      state: 'enrol-state',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
-    const page = await browser.open(authorize.href);
-    await page.evaluate(`(() => {
+  it(
+    'enrols, shows the recovery codes once, and the token carries admin',
+    withScreenshots(async () => {
+      const { verifier, challenge } = pkce();
+      const redirectUri = `${spa.origin}/callback`;
+      const authorize = authorizeUrl(api, {
+        response_type: 'code',
+        client_id: 'orderops-web',
+        redirect_uri: redirectUri,
+        scope: 'admin orders:read',
+        state: 'enrol-state',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
+      const page = await browser.open(authorize.href);
+      await page.evaluate(`(() => {
       document.getElementById('username').value = 'chief';
       document.getElementById('password').value = ${JSON.stringify(TEST_OPERATOR_PASSWORD)};
       document.querySelector('form').requestSubmit();
       return true;
     })()`);
 
-    const enrol = await waitFor<{ secret: string; qrWidth: number; qrHeight: number; font: string }>(
-      page,
-      `document.getElementById('secret') && ({
+      const enrol = await waitFor<{ secret: string; qrWidth: number; qrHeight: number; font: string }>(
+        page,
+        `document.getElementById('secret') && ({
         secret: document.getElementById('secret').textContent,
         qrWidth: document.querySelector('.qr svg').getBoundingClientRect().width,
         qrHeight: document.querySelector('.qr svg').getBoundingClientRect().height,
         font: getComputedStyle(document.querySelector('button')).fontWeight,
       })`,
-      'the enrolment page',
-    );
-    expect(enrol.secret).toMatch(/^[A-Z2-7]{32}$/);
-    // The inline SVG is drawn (and sized by the nonce'd style) under the page's CSP.
-    expect(enrol.qrWidth).toBeGreaterThan(100);
-    expect(enrol.qrHeight).toBe(enrol.qrWidth);
-    expect(enrol.font).toBe('600');
+        'the enrolment page',
+      );
+      expect(enrol.secret).toMatch(/^[A-Z2-7]{32}$/);
+      // The inline SVG is drawn (and sized by the nonce'd style) under the page's CSP.
+      expect(enrol.qrWidth).toBeGreaterThan(100);
+      expect(enrol.qrHeight).toBe(enrol.qrWidth);
+      expect(enrol.font).toBe('600');
 
-    await page.evaluate(`(() => {
+      await page.evaluate(`(() => {
       document.getElementById('code').value = ${JSON.stringify(authenticatorCode(enrol.secret))};
       document.querySelector('form').requestSubmit();
       return true;
     })()`);
-    const codes = await waitFor<string[]>(
-      page,
-      `document.getElementById('recovery-codes') &&
+      const codes = await waitFor<string[]>(
+        page,
+        `document.getElementById('recovery-codes') &&
         [...document.querySelectorAll('#recovery-codes code')].map((c) => c.textContent)`,
-      'the recovery codes',
-    );
-    expect(codes).toHaveLength(10);
-    expect(new Set(codes).size).toBe(10);
+        'the recovery codes',
+      );
+      expect(codes).toHaveLength(10);
+      expect(new Set(codes).size).toBe(10);
 
-    await page.evaluate(`(document.getElementById('continue').click(), true)`);
-    const back = await waitFor<string>(
-      page,
-      `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
-      'the redirect back to the SPA',
-    );
-    const callback = new URL(back);
-    expect(callback.searchParams.get('state')).toBe('enrol-state');
-    const code = callback.searchParams.get('code');
-    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      await page.evaluate(`(document.getElementById('continue').click(), true)`);
+      const back = await waitFor<string>(
+        page,
+        `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
+        'the redirect back to the SPA',
+      );
+      const callback = new URL(back);
+      expect(callback.searchParams.get('state')).toBe('enrol-state');
+      const code = callback.searchParams.get('code');
+      expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const result = await page.evaluate<{ token: number; scope: string; admin: number }>(`(async () => {
+      const result = await page.evaluate<{ token: number; scope: string; admin: number }>(`(async () => {
       const api = ${JSON.stringify(api)};
       const body = new URLSearchParams({
         grant_type: 'authorization_code',
@@ -126,23 +129,28 @@ describe('the second factor in a real browser (headless Chromium)', () => {
       const admin = await fetch(api + '/admin/operators', { headers: { Authorization: 'Bearer ' + tokens.access_token } });
       return { token: token.status, scope: tokens.scope, admin: admin.status };
     })()`);
-    expect(result.token).toBe(200);
-    expect(result.scope.split(' ').sort()).toEqual(['admin', 'orders:read']);
-    expect(result.admin).toBe(200);
-  }, 60_000);
+      expect(result.token).toBe(200);
+      expect(result.scope.split(' ').sort()).toEqual(['admin', 'orders:read']);
+      expect(result.admin).toBe(200);
+    }),
+    60_000,
+  );
 
-  it('an enrolled operator types the code and the form’s redirect chain ends at the SPA', async () => {
-    const spec = systemActor('spec');
-    const deputy = await t.app
-      .get(OperatorsService)
-      .create('deputy', TEST_OPERATOR_PASSWORD, [Scope.Admin, Scope.OrdersRead], spec);
-    const mfa = t.app.get(MfaService);
-    const { secret } = await mfa.beginEnrolment(deputy.id, spec);
-    expect((await mfa.confirmEnrolment(deputy.id, authenticatorCode(secret, -1), spec)).ok).toBe(true);
+  it(
+    'an enrolled operator types the code and the form’s redirect chain ends at the SPA',
+    withScreenshots(async () => {
+      const spec = systemActor('spec');
+      const deputy = await t.app
+        .get(OperatorsService)
+        .create('deputy', TEST_OPERATOR_PASSWORD, [Scope.Admin, Scope.OrdersRead], spec);
+      const mfa = t.app.get(MfaService);
+      const { secret } = await mfa.beginEnrolment(deputy.id, spec);
+      expect((await mfa.confirmEnrolment(deputy.id, authenticatorCode(secret, -1), spec)).ok).toBe(true);
 
-    // A browser of its own: the first test's session cookie must not skip the page.
-    const own = await launchChromium();
-    try {
+      // A browser of its own: the first test's session cookie must not skip the page.
+      const own = await launchChromium();
+      // Closed after the test, not in a finally: a failure's screenshot needs it still open.
+      onTestFinished(() => own.close());
       const { verifier, challenge } = pkce();
       const redirectUri = `${spa.origin}/callback`;
       const authorize = authorizeUrl(api, {
@@ -159,20 +167,20 @@ describe('the second factor in a real browser (headless Chromium)', () => {
       await waitFor<boolean>(
         page,
         `document.getElementById('username') && (() => {
-          document.getElementById('username').value = 'deputy';
-          document.getElementById('password').value = ${JSON.stringify(TEST_OPERATOR_PASSWORD)};
-          document.querySelector('form').requestSubmit();
-          return true;
-        })()`,
+        document.getElementById('username').value = 'deputy';
+        document.getElementById('password').value = ${JSON.stringify(TEST_OPERATOR_PASSWORD)};
+        document.querySelector('form').requestSubmit();
+        return true;
+      })()`,
         'the sign-in page',
       );
       await waitFor<boolean>(
         page,
         `document.getElementById('code') && document.getElementById('recovery_code') && (() => {
-          document.getElementById('code').value = ${JSON.stringify(authenticatorCode(secret))};
-          document.querySelector('form').requestSubmit();
-          return true;
-        })()`,
+        document.getElementById('code').value = ${JSON.stringify(authenticatorCode(secret))};
+        document.querySelector('form').requestSubmit();
+        return true;
+      })()`,
         'the code page',
       );
       const back = new URL(
@@ -184,19 +192,18 @@ describe('the second factor in a real browser (headless Chromium)', () => {
       );
       expect(back.searchParams.get('state')).toBe('code-state');
       const result = await page.evaluate<{ token: number; scope: string }>(`(async () => {
-        const body = new URLSearchParams({
-          grant_type: 'authorization_code',
-          client_id: 'orderops-web',
-          code: ${JSON.stringify(back.searchParams.get('code'))},
-          code_verifier: ${JSON.stringify(verifier)},
-          redirect_uri: ${JSON.stringify(redirectUri)},
-        });
-        const token = await fetch(${JSON.stringify(api)} + '/oauth/token', { method: 'POST', body });
-        return { token: token.status, scope: (await token.json()).scope };
-      })()`);
+      const body = new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'orderops-web',
+        code: ${JSON.stringify(back.searchParams.get('code'))},
+        code_verifier: ${JSON.stringify(verifier)},
+        redirect_uri: ${JSON.stringify(redirectUri)},
+      });
+      const token = await fetch(${JSON.stringify(api)} + '/oauth/token', { method: 'POST', body });
+      return { token: token.status, scope: (await token.json()).scope };
+    })()`);
       expect(result).toEqual({ token: 200, scope: 'admin' });
-    } finally {
-      await own.close();
-    }
-  }, 60_000);
+    }),
+    60_000,
+  );
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../support/auth.js';
 import { authorizeUrl, frontend, waitFor } from '../support/browser-flow.js';
+import { withScreenshots } from '../support/browser-failure.js';
 import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
 import { pkce } from '../support/sign-in.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -42,58 +43,60 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
     spa?.server.close();
   });
 
-  it('signs the operator in through the page and the SPA calls the API with the token', async () => {
-    const { verifier, challenge } = pkce();
-    const redirectUri = `${spa.origin}/callback`;
-    const authorize = authorizeUrl(api, {
-      response_type: 'code',
-      client_id: 'orderops-web',
-      redirect_uri: redirectUri,
-      scope: 'orders:read',
-      state: 'browser-state-1',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
-    const page = await browser.open(authorize.href);
-    // The page rendered under its CSP: the nonce'd style applied, the labels in place.
-    const rendered = await page.evaluate<{ label: string; font: string; cookie: string }>(`({
+  it(
+    'signs the operator in through the page and the SPA calls the API with the token',
+    withScreenshots(async () => {
+      const { verifier, challenge } = pkce();
+      const redirectUri = `${spa.origin}/callback`;
+      const authorize = authorizeUrl(api, {
+        response_type: 'code',
+        client_id: 'orderops-web',
+        redirect_uri: redirectUri,
+        scope: 'orders:read',
+        state: 'browser-state-1',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
+      const page = await browser.open(authorize.href);
+      // The page rendered under its CSP: the nonce'd style applied, the labels in place.
+      const rendered = await page.evaluate<{ label: string; font: string; cookie: string }>(`({
       label: document.querySelector('label[for=username]').textContent,
       font: getComputedStyle(document.querySelector('button')).fontWeight,
       cookie: document.cookie,
     })`);
-    expect(rendered.label).toBe('Username');
-    expect(rendered.font).toBe('600');
-    // HttpOnly: no script sees the pre-session.
-    expect(rendered.cookie).toBe('');
+      expect(rendered.label).toBe('Username');
+      expect(rendered.font).toBe('600');
+      // HttpOnly: no script sees the pre-session.
+      expect(rendered.cookie).toBe('');
 
-    await page.evaluate(`(() => {
+      await page.evaluate(`(() => {
       document.getElementById('username').value = 'admin';
       document.getElementById('password').value = ${JSON.stringify(TEST_ADMIN_PASSWORD)};
       document.querySelector('form').requestSubmit();
       return true;
     })()`);
-    // The form's redirect chain ends at the SPA: Chromium applies the page's form-action to
-    // every hop, so the page names the client's redirect origin there (without it, this waits
-    // forever on a blocked navigation).
-    const back = await waitFor<string>(
-      page,
-      `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
-      'the redirect back to the SPA',
-    );
-    const callback = new URL(back);
-    expect(callback.pathname).toBe('/callback');
-    expect(callback.searchParams.get('state')).toBe('browser-state-1');
-    expect(callback.searchParams.get('iss')).toBe(t.config.auth.issuer);
-    const code = callback.searchParams.get('code');
-    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The form's redirect chain ends at the SPA: Chromium applies the page's form-action to
+      // every hop, so the page names the client's redirect origin there (without it, this waits
+      // forever on a blocked navigation).
+      const back = await waitFor<string>(
+        page,
+        `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
+        'the redirect back to the SPA',
+      );
+      const callback = new URL(back);
+      expect(callback.pathname).toBe('/callback');
+      expect(callback.searchParams.get('state')).toBe('browser-state-1');
+      expect(callback.searchParams.get('iss')).toBe(t.config.auth.issuer);
+      const code = callback.searchParams.get('code');
+      expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    // What an SPA does next, from its own origin: the code exchange, then an API call.
-    const result = await page.evaluate<{
-      token: number;
-      scope: string;
-      orders: number;
-      again: number;
-    }>(`(async () => {
+      // What an SPA does next, from its own origin: the code exchange, then an API call.
+      const result = await page.evaluate<{
+        token: number;
+        scope: string;
+        orders: number;
+        again: number;
+      }>(`(async () => {
       const api = ${JSON.stringify(api)};
       const body = new URLSearchParams({
         grant_type: 'authorization_code',
@@ -108,18 +111,20 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
       const again = await fetch(api + '/oauth/token', { method: 'POST', body });
       return { token: token.status, scope: tokens.scope, orders: orders.status, again: again.status };
     })()`);
-    expect(result).toEqual({ token: 200, scope: 'orders:read', orders: 200, again: 400 });
+      expect(result).toEqual({ token: 200, scope: 'orders:read', orders: 200, again: 400 });
 
-    // The session now lets the SPA through without the page.
-    const second = pkce();
-    authorize.searchParams.set('code_challenge', second.challenge);
-    authorize.searchParams.set('state', 'browser-state-2');
-    await page.evaluate(`(location.href = ${JSON.stringify(authorize.href)}, true)`);
-    const silent = await waitFor<string>(
-      page,
-      `location.origin === ${JSON.stringify(spa.origin)} && location.search.includes('browser-state-2') && location.href`,
-      'the second redirect',
-    );
-    expect(new URL(silent).searchParams.get('code')).toBeTruthy();
-  }, 60_000);
+      // The session now lets the SPA through without the page.
+      const second = pkce();
+      authorize.searchParams.set('code_challenge', second.challenge);
+      authorize.searchParams.set('state', 'browser-state-2');
+      await page.evaluate(`(location.href = ${JSON.stringify(authorize.href)}, true)`);
+      const silent = await waitFor<string>(
+        page,
+        `location.origin === ${JSON.stringify(spa.origin)} && location.search.includes('browser-state-2') && location.href`,
+        'the second redirect',
+      );
+      expect(new URL(silent).searchParams.get('code')).toBeTruthy();
+    }),
+    60_000,
+  );
 });

@@ -55,6 +55,7 @@ describe('client redirect URIs and token endpoint methods: /admin/clients', () =
     it.each([
       ['plain http to a network host', 'http://app.example.com/callback', 'must be https'],
       ['a fragment', 'https://app.example.com/callback#done', 'fragment'],
+      ['a wildcard host', 'https://*.example.com/callback', 'wildcard'],
       ['a relative URI', '/callback', 'absolute'],
       ['a custom scheme', 'javascript:alert(1)', 'https URI'],
       ['user information', 'https://u:p@app.example.com/cb', 'user information'],

@@ -2,6 +2,13 @@ export { AuthCoreModule, AuthModule } from './auth.module.js';
 export { AuthErrorCode } from './auth.errors.js';
 export { authSchema } from './auth.schema.js';
 export { ClientsService, DOCS_CLIENT_ID, DOCS_REDIRECT_PATH } from './clients/clients.service.js';
+export {
+  GRANT_TYPES,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  type GrantType,
+  type OAuthClientEntity,
+  type TokenEndpointAuthMethod,
+} from './clients/oauth-client.entity.js';
 export { SigningKeysService } from './keys/signing-keys.service.js';
 export { AMR_OTP, MFA_PRODUCTION_DEFAULT_SCOPES, MfaPolicy, type ScopeDecision } from './mfa/mfa-policy.js';
 export {

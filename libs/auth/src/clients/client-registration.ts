@@ -19,7 +19,8 @@ export function defaultGrantTypes(redirectUris: readonly string[]): GrantType[] 
 
 /**
  * Why these flows cannot be registered, as field problems (empty when they can). The same
- * rules hold for the admin API and, later, the command line; texts never echo a value.
+ * rules hold for the admin API and the command line (`orderops clients create|update`);
+ * texts never echo a value.
  */
 export function clientFlowProblems(flows: ClientFlows): FieldProblem[] {
   const problems: FieldProblem[] = [

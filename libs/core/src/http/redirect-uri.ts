@@ -21,13 +21,16 @@ export function isLoopbackHost(hostname: string): boolean {
  * Why `value` cannot be a redirect URI, or undefined when it can. The text names the rule,
  * never the value. A URI must be written as URL parsing prints it (lower-case scheme and
  * host, a path of at least `/`), so the exact string comparison at /oauth/authorize has
- * only one spelling to compare against.
+ * only one spelling to compare against; no wildcards.
  */
 export function redirectUriViolation(value: string): string | undefined {
   if (value.length === 0 || value.length > REDIRECT_URI_MAX_LENGTH) {
     return `must be 1-${REDIRECT_URI_MAX_LENGTH} characters`;
   }
   if (value.includes('#')) return 'must not contain a fragment (#)';
+  // URL parsing accepts `*` in a host or path; matching is exact, so a "wildcard" would only
+  // ever match itself: refused, so nobody registers one believing it matches more.
+  if (value.includes('*')) return 'must not contain a wildcard (*): register each URI exactly';
   let url: URL;
   try {
     url = new URL(value);
