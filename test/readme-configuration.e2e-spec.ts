@@ -36,10 +36,10 @@ function readByConfig(): Set<string> {
   const scenarios: Record<string, string>[] = [
     {},
     { NODE_ENV: 'production' },
-    { NODE_ENV: 'production', DATABASE_URL: 'postgres://app:pw-not-default-9f2@db.internal:5432/app' },
+    { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db.internal:5432/app' },
     {
       NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://app:pw-not-default-9f2@db.internal:5432/app',
+      DATABASE_URL: 'postgres://app@db.internal:5432/app',
       DATABASE_SSL_MODE: 'require',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
     },
