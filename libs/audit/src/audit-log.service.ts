@@ -172,7 +172,12 @@ export class AuditLog {
       return result({ seq: '0', reason: 'checkpoint_mismatch' });
     }
     while (tree.size < size) {
-      const batch = await this.repository.getRange(tree.size.toString(), head.treeSize, VERIFY_BATCH);
+      // A window of VERIFY_BATCH positions, not "the rest of the log, LIMIT": with stale
+      // statistics the planner reads (and sorts) every row of the range before the LIMIT, so
+      // each page would rescan the rest and the walk grow quadratically.
+      const window = tree.size + BigInt(VERIFY_BATCH);
+      const upTo = window < size ? window : size;
+      const batch = await this.repository.getRange(tree.size.toString(), upTo.toString(), VERIFY_BATCH);
       if (batch.length === 0) return result({ seq: (tree.size + 1n).toString(), reason: 'gap' });
       const leaves: Buffer[] = [];
       for (const event of batch) {
