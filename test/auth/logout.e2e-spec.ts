@@ -36,7 +36,7 @@ describe('RP-initiated logout', () => {
   });
 
   /** A signed-in browser with the tokens its SPA got from one code exchange. */
-  const signedIn = async () => {
+  const signedIn = async (scope?: string) => {
     const { verifier, challenge } = pkce();
     const query = authorizeQuery({
       response_type: 'code',
@@ -44,6 +44,7 @@ describe('RP-initiated logout', () => {
       redirect_uri: REDIRECT,
       code_challenge: challenge,
       code_challenge_method: 'S256',
+      ...(scope ? { scope } : {}),
     });
     const { sessionCookie, location } = await signInThrough(t.app, query, 'clerk', TEST_OPERATOR_PASSWORD);
     const tokens = (
@@ -198,6 +199,64 @@ describe('RP-initiated logout', () => {
       refreshFamiliesRevoked: 1,
     });
     expect(JSON.stringify(ended)).not.toContain('clerk');
+  });
+
+  describe('id_token_hint', () => {
+    const idToken = async () => {
+      const { tokens } = await signedIn('openid orders:read');
+      expect(tokens.id_token, JSON.stringify(tokens)).toBeTruthy();
+      return tokens.id_token as string;
+    };
+    const hinted = (hint: string, extra: Record<string, string> = {}) =>
+      form({ id_token_hint: hint, post_logout_redirect_uri: BYE, state: 'bye-2', ...extra });
+
+    it('names the client: with no client_id, returns to its registered URI with state', async () => {
+      const res = await ask(hinted(await idToken()));
+      expect(res.statusCode).toBe(302);
+      const location = new URL(res.headers.location as string);
+      expect(`${location.origin}${location.pathname}`).toBe(BYE);
+      expect(location.searchParams.get('state')).toBe('bye-2');
+    });
+
+    it('with a session, asks first, and the form carries the client the hint named', async () => {
+      const { sessionCookie, live } = await signedIn();
+      const page = await ask(hinted(await idToken()), sessionCookie);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('name="client_id" value="orderops-web"');
+      const done = await confirm(
+        {
+          csrf_token: csrfOf(page.body),
+          client_id: 'orderops-web',
+          post_logout_redirect_uri: BYE,
+          state: 'bye-2',
+        },
+        sessionCookie,
+      );
+      expect(done.statusCode).toBe(303);
+      expect(await live()).toBe(false);
+    });
+
+    type Build = (hint: string) => string | Promise<string>;
+    const editedPayload: Build = (hint) => {
+      const [h, p, sig] = hint.split('.');
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+      const edited = Buffer.from(JSON.stringify({ ...claims, aud: 'orderops-docs' })).toString('base64url');
+      return hinted(`${h}.${edited}.${sig}`);
+    };
+    const cases: [string, Build][] = [
+      ['a client_id of another client', (hint) => hinted(hint, { client_id: 'orderops-docs' })],
+      ['an edited payload', editedPayload],
+      ['a truncated signature', (hint) => hinted(hint.slice(0, -4))],
+      ['an access token', async () => hinted((await signedIn()).tokens.access_token)],
+      ['not a JWT', () => hinted('not-a-token')],
+      ['an unregistered URI', (hint) => hinted(hint, { post_logout_redirect_uri: 'https://evil.example/' })],
+    ];
+    it.each(cases)('refuses %s: an error page, never a redirect', async (_, build) => {
+      const res = await ask(await build(await idToken()));
+      expect(res.statusCode).toBe(400);
+      expect(res.headers.location).toBeUndefined();
+      expect(res.headers['content-type']).toContain('text/html');
+    });
   });
 
   it('is in the metadata as end_session_endpoint', async () => {

@@ -35,6 +35,7 @@ export interface TokenBody {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  id_token?: string;
   error?: string;
   error_description?: string;
 }

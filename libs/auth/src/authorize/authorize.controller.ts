@@ -16,6 +16,7 @@ import { newSecret, PRE_SESSION_SECONDS, SessionsService } from '../sessions/ses
 import type { CheckedAuthorization } from './authorization-request.js';
 import { AuthorizeService, type AuthorizeOutcome, type SignInOutcome } from './authorize.service.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { afterLogout, checkLogoutRequest, type LogoutCheck } from './logout-request.js';
 import { SCOPE_DESCRIPTIONS } from '@orderops/access';
 import {
@@ -53,6 +54,7 @@ export class AuthorizeController {
     private readonly authorizeService: AuthorizeService,
     private readonly sessions: SessionsService,
     private readonly clients: ClientsService,
+    private readonly accessTokens: AccessTokensService,
     @InjectConfig() config: AppConfig,
   ) {
     this.cookies = cookieNames(config);
@@ -223,7 +225,7 @@ export class AuthorizeController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await this.answer(reply, async () => {
-      const check = await checkLogoutRequest(query, (id) => this.clients.find(id));
+      const check = await this.checkLogout(query);
       if (check.kind === 'page') return this.page(reply, errorPage(400, check.message));
       const secret = readCookie(cookie, this.cookies.session);
       if (secret === undefined || !(await this.sessions.resume(secret)))
@@ -256,7 +258,7 @@ export class AuthorizeController {
       if ((contentType ?? '').split(';', 1)[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
         return this.page(reply, errorPage(415, 'Sign out with the form on the sign-out page.'));
       }
-      const check = await checkLogoutRequest(body, (id) => this.clients.find(id));
+      const check = await this.checkLogout(body);
       if (check.kind === 'page') return this.page(reply, errorPage(400, check.message));
       const secret = readCookie(cookie, this.cookies.session);
       if (secret === undefined) return this.loggedOut(reply, check, 303);
@@ -270,6 +272,14 @@ export class AuthorizeController {
       reply.header('set-cookie', setCookie(this.cookies, this.cookies.session, '', 0));
       return this.loggedOut(reply, check, 303);
     });
+  }
+
+  private checkLogout(raw: unknown): Promise<LogoutCheck> {
+    return checkLogoutRequest(
+      raw,
+      (id) => this.clients.find(id),
+      (idToken) => this.accessTokens.verifyIdTokenHint(idToken),
+    );
   }
 
   private loggedOut(reply: FastifyReply, check: Extract<LogoutCheck, { kind: 'ok' }>, status: 302 | 303) {

@@ -37,6 +37,13 @@ export interface IdTokenClaims {
   readonly nonce?: string;
 }
 
+/** What a verified ID token hint tells a logout: the client it was issued to, and whose session. */
+export interface IdTokenHint {
+  readonly aud: string;
+  readonly sub: string;
+  readonly sid: string;
+}
+
 export interface IssuedAccessToken {
   readonly token: string;
   readonly expiresIn: number;
@@ -74,6 +81,34 @@ export class AccessTokensService {
       privateKey,
       { algorithm: SIGNING_ALGORITHM, keyid: kid, header: { alg: SIGNING_ALGORITHM, typ: 'JWT' } },
     );
+  }
+
+  /**
+   * An ID token this server issued, offered back as a logout hint: signature (a key that
+   * still verifies), issuer, `typ: JWT` and the claims only ID tokens carry are checked; expiry
+   * is not, as OpenID Connect RP-Initiated Logout §2 lets an expired ID token name its client
+   * and session. Undefined for anything else (an access token included).
+   */
+  async verifyIdTokenHint(token: string): Promise<IdTokenHint | undefined> {
+    const decoded = jwt.decode(token, { complete: true });
+    const kid = decoded?.header.kid;
+    if (!decoded || decoded.header.alg !== SIGNING_ALGORITHM || decoded.header.typ !== 'JWT' || !kid) {
+      return undefined;
+    }
+    const key = await this.keys.publicKeyFor(kid);
+    if (!key) return undefined;
+    try {
+      const claims = jwt.verify(token, key, {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: this.config.auth.issuer,
+        ignoreExpiration: true,
+      }) as jwt.JwtPayload;
+      const { aud, sub, sid } = claims;
+      if (typeof aud !== 'string' || typeof sub !== 'string' || typeof sid !== 'string') return undefined;
+      return { aud, sub, sid };
+    } catch {
+      return undefined;
+    }
   }
 
   issue(
