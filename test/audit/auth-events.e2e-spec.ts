@@ -337,7 +337,7 @@ describe('audited auth actions', () => {
 
   it('canary: no personal data or secret pushed through the actions above is in any event', async () => {
     const rows = await ds.query<{ row: string }[]>(
-      `SELECT row_to_json(e)::text AS row FROM audit_events e ORDER BY seq`,
+      `SELECT row_to_json(e)::text AS row FROM audit_events e ORDER BY arrival`,
     );
     const text = rows.map((r) => r.row).join('\n');
     expect(rows.length).toBeGreaterThan(20);

@@ -1,5 +1,6 @@
-import { DataSource } from 'typeorm';
+import { Database, loadConfig, mergeSchemas } from '@orderops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_SCHEMAS } from '../../apps/api/src/app.module.js';
 import { bearer } from '../support/auth.js';
 import { runCli } from '../support/processes.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -75,35 +76,49 @@ describe('client names are unique: orderops clients create', () => {
 });
 
 describe('client names are unique: upgrading a database where names were shared', () => {
-  const t = useTestApp({ bootstrapAdmin: false });
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await provisionTestDatabase();
+  });
+  afterAll(async () => db?.dispose());
 
   it('keeps the oldest name and appends the client id to the later ones, then enforces uniqueness', async () => {
-    const ds = t.app.get(DataSource);
-    const last = async () =>
-      (await ds.query<{ name: string }[]>('SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1'))[0]
-        .name;
-    // Back to the schema before the rule: undo the migrations from it on, newest first.
-    while ((await last()) !== 'UniqueClientNames1733300000002')
-      await ds.undoLastMigration({ transaction: 'each' });
-    await ds.undoLastMigration({ transaction: 'each' });
-    await ds.query(`INSERT INTO oauth_clients (client_id, name, type, grant_types, scopes, created_at) VALUES
-      ('ptn_twin_a', 'Twin Partner', 'confidential', '{client_credentials}', '{orders:read}', now() - interval '3 days'),
-      ('ptn_twin_b', 'twin partner ', 'confidential', '{client_credentials}', '{orders:read}', now() - interval '2 days'),
-      ('ptn_twin_c', 'TWIN PARTNER', 'confidential', '{client_credentials}', '{orders:read}', now() - interval '1 day'),
-      ('ptn_other', 'Other Partner', 'confidential', '{client_credentials}', '{orders:read}', now())`);
-    await ds.runMigrations({ transaction: 'each' });
-    const rows = await ds.query<{ client_id: string; name: string }[]>(
-      `SELECT client_id, name FROM oauth_clients WHERE client_id LIKE 'ptn_%' ORDER BY client_id`,
-    );
-    expect(rows).toEqual([
-      { client_id: 'ptn_other', name: 'Other Partner' },
-      { client_id: 'ptn_twin_a', name: 'Twin Partner' },
-      { client_id: 'ptn_twin_b', name: 'twin partner  (ptn_twin_b)' },
-      { client_id: 'ptn_twin_c', name: 'TWIN PARTNER (ptn_twin_c)' },
-    ]);
-    await expect(
-      ds.query(`INSERT INTO oauth_clients (client_id, name, type, grant_types, scopes)
-        VALUES ('ptn_twin_d', ' twin partner', 'confidential', '{client_credentials}', '{orders:read}')`),
-    ).rejects.toThrow(/UQ_oauth_clients_name/);
+    const config = loadConfig({ NODE_ENV: 'test', ...db.env });
+    const all = mergeSchemas(APP_SCHEMAS).migrations;
+    // The schema before the rule: every migration older than it, on a fresh database.
+    const rule = all.findIndex((m) => m.name === 'UniqueClientNames1733300000002');
+    expect(rule).toBeGreaterThan(0);
+    const before = await Database.open(config, { entities: [], migrations: all.slice(0, rule) });
+    try {
+      await before.migrate();
+      await before.dataSource
+        .query(`INSERT INTO oauth_clients (client_id, name, type, grant_types, scopes, created_at) VALUES
+        ('ptn_twin_a', 'Twin Partner', 'confidential', '{client_credentials}', '{orders:read}', now() - interval '3 days'),
+        ('ptn_twin_b', 'twin partner ', 'confidential', '{client_credentials}', '{orders:read}', now() - interval '2 days'),
+        ('ptn_twin_c', 'TWIN PARTNER', 'confidential', '{client_credentials}', '{orders:read}', now() - interval '1 day'),
+        ('ptn_other', 'Other Partner', 'confidential', '{client_credentials}', '{orders:read}', now())`);
+    } finally {
+      await before.close();
+    }
+    const upgraded = await Database.open(config, { entities: [], migrations: all });
+    try {
+      await upgraded.migrate();
+      const ds = upgraded.dataSource;
+      const rows = await ds.query<{ client_id: string; name: string }[]>(
+        `SELECT client_id, name FROM oauth_clients WHERE client_id LIKE 'ptn_%' ORDER BY client_id`,
+      );
+      expect(rows).toEqual([
+        { client_id: 'ptn_other', name: 'Other Partner' },
+        { client_id: 'ptn_twin_a', name: 'Twin Partner' },
+        { client_id: 'ptn_twin_b', name: 'twin partner  (ptn_twin_b)' },
+        { client_id: 'ptn_twin_c', name: 'TWIN PARTNER (ptn_twin_c)' },
+      ]);
+      await expect(
+        ds.query(`INSERT INTO oauth_clients (client_id, name, type, grant_types, scopes)
+          VALUES ('ptn_twin_d', ' twin partner', 'confidential', '{client_credentials}', '{orders:read}')`),
+      ).rejects.toThrow(/UQ_oauth_clients_name/);
+    } finally {
+      await upgraded.close();
+    }
   });
 });

@@ -134,7 +134,7 @@ describe('client secret rotation', () => {
       [clientId],
     );
     const events = await ds.query<{ action: string; target_id: string; details: unknown }[]>(
-      `SELECT action, target_id, details FROM audit_events WHERE action = 'admin.client.secret_rotated' ORDER BY seq DESC`,
+      `SELECT action, target_id, details FROM audit_events WHERE action = 'admin.client.secret_rotated' ORDER BY arrival DESC`,
     );
     expect(events[0]).toMatchObject({
       target_id: clientId,

@@ -1,6 +1,7 @@
+import { AuditSequencer } from '@orderops/audit';
 import { Metrics } from '@orderops/core';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseKind } from '../support/test-database.js';
 import { useTestApp } from '../support/use-test-app.js';
 import { samples } from './support.js';
@@ -27,6 +28,12 @@ describe('database metrics', () => {
    * earlier case leaves a connection whose socket was destroyed (an unanswered read), and
    * holding that one would let the pool open a fresh connection for the next caller.
    */
+  // The audit sequencer polls through the pool every 100 ms: stopped here, so every wait and
+  // timeout these cases count is their own.
+  beforeAll(async () => {
+    await t.app.get(AuditSequencer).onModuleDestroy();
+  });
+
   async function holdPool(): Promise<() => Promise<void>> {
     const runners: QueryRunner[] = [];
     for (let attempts = 0; runners.length < 2 && attempts < 6; attempts++) {

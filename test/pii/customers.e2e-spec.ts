@@ -267,7 +267,7 @@ describe('customers and the personal-data vault', () => {
     expect(orderView.json()).toMatchObject({ total: '2249.88', customer: { id: customer.id, erased: true } });
     const erasedEvents = await t.app
       .get(DataSource)
-      .query<{ action: string }[]>('SELECT action FROM audit_events WHERE target_id = $1 ORDER BY seq', [
+      .query<{ action: string }[]>('SELECT action FROM audit_events WHERE target_id = $1 ORDER BY arrival', [
         customer.id,
       ]);
     expect(erasedEvents.map((e) => e.action)).toEqual(['customer.created', 'pii.erased']);

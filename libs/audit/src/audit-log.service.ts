@@ -63,6 +63,8 @@ export interface AuditConsistencyProof {
 }
 
 const VERIFY_BATCH = 1000;
+/** A replica whose sequencer never ran reads the head for the gauge at most this often. */
+const HEAD_READ_INTERVAL_MS = 15_000;
 
 /** The walk's running state: the tree rebuilt from the events read so far. */
 interface Rebuilt {
@@ -82,6 +84,7 @@ export class AuditLog {
   private readonly verifyFailed: (reason: AuditBreak) => void;
   private knownSize: number | undefined;
   private readingHead = false;
+  private lastHeadRead = 0;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -108,8 +111,9 @@ export class AuditLog {
   private readSizeInBackground(): number | undefined {
     const sequenced = this.sequencer.knownSize();
     if (sequenced !== undefined) return Math.max(sequenced, this.knownSize ?? 0);
-    if (!this.readingHead) {
+    if (!this.readingHead && Date.now() - this.lastHeadRead >= HEAD_READ_INTERVAL_MS) {
       this.readingHead = true;
+      this.lastHeadRead = Date.now();
       this.repository.latestTreeHead().then(
         (head) => {
           this.knownSize = Number(head?.treeSize ?? 0);

@@ -117,10 +117,77 @@ export class AuditMerkleLog1733300000023 implements MigrationInterface {
       END $$`);
   }
 
-  down(): Promise<void> {
-    // Events sequenced into the tree carry no chain hashes: there is no going back to a chain.
-    return Promise.reject(
-      new Error('AuditMerkleLog1733300000023 cannot be reverted: the log is append-only'),
-    );
+  /**
+   * Back to the chain, possible only while every event is a chained one: an event written to
+   * the Merkle log has no chain hashes, and the append-only log cannot lose it.
+   */
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const q = (sql: string): Promise<unknown> => queryRunner.query(sql);
+    const [row] = (await queryRunner.query(
+      `SELECT count(*)::int AS "unchained" FROM "audit_events" WHERE "prev_hash" IS NULL`,
+    )) as { unchained: number }[];
+    if (row.unchained > 0) {
+      throw new Error(
+        `AuditMerkleLog1733300000023 cannot be reverted: ${row.unchained} events were written to the Merkle log and have no chain hashes`,
+      );
+    }
+    await q(`DROP TRIGGER "audit_events_insert_unsequenced" ON "audit_events"`);
+    await q(`DROP TRIGGER "audit_events_sequencing_only" ON "audit_events"`);
+    await q(`DROP TRIGGER "audit_events_no_delete" ON "audit_events"`);
+    await q(`DROP FUNCTION "audit_events_check_insert"()`);
+    await q(`DROP FUNCTION "audit_events_check_sequencing"()`);
+    await q(`DROP TRIGGER "audit_chain_head_frozen" ON "audit_chain_head"`);
+    await q(`DROP TABLE "audit_tree_heads"`);
+    await q(`DROP TABLE "audit_tree_nodes"`);
+    await q(`DROP INDEX "IDX_audit_events_unsequenced"`);
+    await q(`DROP INDEX "UQ_audit_events_seq"`);
+    await q(`ALTER TABLE "audit_events" DROP CONSTRAINT "PK_audit_events_arrival"`);
+    await q(`ALTER TABLE "audit_events" ALTER "seq" SET NOT NULL`);
+    await q(`ALTER TABLE "audit_events" ALTER "prev_hash" SET NOT NULL`);
+    await q(`ALTER TABLE "audit_events" ALTER "hash" SET NOT NULL`);
+    await q(`ALTER TABLE "audit_events" ADD CONSTRAINT "PK_6e299f5706e715265416fefe53e" PRIMARY KEY ("seq")`);
+    await q(`ALTER TABLE "audit_events" DROP COLUMN "leaf_hash"`);
+    await q(`ALTER TABLE "audit_events" DROP COLUMN "arrival"`);
+    // The chain's triggers as CreateAudit1732500000000 made them.
+    await q(`CREATE TRIGGER "audit_events_no_update_delete"
+      BEFORE UPDATE OR DELETE ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "audit_refuse_change"()`);
+    await q(`CREATE FUNCTION "audit_events_check_append"() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE head record;
+      BEGIN
+        SELECT "seq", "hash" INTO head FROM "audit_chain_head" WHERE "singleton" = 1;
+        IF NEW."seq" <> head."seq" + 1 OR NEW."prev_hash" <> head."hash" THEN
+          RAISE EXCEPTION 'audit event does not follow the chain head' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await q(`CREATE TRIGGER "audit_events_append_at_head"
+      BEFORE INSERT ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "audit_events_check_append"()`);
+    await q(`CREATE FUNCTION "audit_events_advance_head"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE "audit_chain_head" SET "seq" = NEW."seq", "hash" = NEW."hash" WHERE "singleton" = 1;
+        RETURN NULL;
+      END $$`);
+    await q(`CREATE TRIGGER "audit_events_advance_head"
+      AFTER INSERT ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "audit_events_advance_head"()`);
+    await q(`CREATE FUNCTION "audit_chain_head_check_advance"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW."singleton" <> OLD."singleton" OR NEW."seq" <> OLD."seq" + 1 OR NOT EXISTS (
+          SELECT 1 FROM "audit_events" WHERE "seq" = NEW."seq" AND "hash" = NEW."hash"
+        ) THEN
+          RAISE EXCEPTION 'audit chain head may only advance onto the next event' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await q(`CREATE TRIGGER "audit_chain_head_advance_only"
+      BEFORE UPDATE ON "audit_chain_head" FOR EACH ROW EXECUTE FUNCTION "audit_chain_head_check_advance"()`);
+    await q(`DO $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'orderops_app') THEN
+          REVOKE ALL ON "audit_events" FROM orderops_app;
+          GRANT SELECT, INSERT ON "audit_events" TO orderops_app;
+          REVOKE ALL ON "audit_chain_head" FROM orderops_app;
+          GRANT SELECT, UPDATE ON "audit_chain_head" TO orderops_app;
+        END IF;
+      END $$`);
   }
 }
