@@ -74,8 +74,22 @@ export async function provisionTestDatabase(): Promise<TestDatabase> {
       const client = new pg.Client({ connectionString: base, ssl: adminSsl() });
       await client.connect();
       const drop = `DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`;
-      await client.query(drop);
-      await client.end();
+      try {
+        // FORCE cannot end a backend of another role: an autovacuum worker busy on the
+        // database (the audit sequencer's updates invite one) makes the drop fail for a
+        // moment. Such a worker gives way quickly, so the drop is retried a few times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(drop);
+            break;
+          } catch (error) {
+            if (attempt >= 20 || !/pg_signal_backend/.test((error as Error).message)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+      } finally {
+        await client.end();
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
