@@ -1,4 +1,4 @@
-import { AuditLog, AuditService, computeLeafHash } from '@orderops/audit';
+import { AuditLog, AuditService } from '@orderops/audit';
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +8,7 @@ import {
   rewriteLog,
   sequenceNow,
   storedEvents,
+  storedLeafHash,
   verifyViaApi,
   type StoredAuditEvent,
 } from '../support/audit.js';
@@ -49,19 +50,7 @@ describe('audit trail', () => {
     auditor = t.token('auditor');
   });
   const hex = (h: string): Buffer => Buffer.from(h, 'hex');
-  const leafOf = (e: StoredAuditEvent): string =>
-    computeLeafHash({
-      id: e.id,
-      at: e.at,
-      actor: e.actor,
-      actorType: e.actor_type,
-      action: e.action,
-      targetType: e.target_type,
-      targetId: e.target_id,
-      outcome: e.outcome,
-      requestId: e.request_id,
-      details: e.details as never,
-    });
+  const leafOf = storedLeafHash;
 
   it('sequences every committed event once, seq contiguous from 1; the root is the RFC 9162 hash of their leaves', async () => {
     await sequenceNow(t.app);

@@ -30,6 +30,22 @@ export async function storedEvents(ds: DataSource, action?: string): Promise<Sto
     : ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE action = $1 ORDER BY arrival', [action]);
 }
 
+/** The leaf hash a stored event's content gives (what verify recomputes). */
+export function storedLeafHash(e: StoredAuditEvent): string {
+  return computeLeafHash({
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    actorType: e.actor_type,
+    action: e.action,
+    targetType: e.target_type,
+    targetId: e.target_id,
+    outcome: e.outcome,
+    requestId: e.request_id,
+    details: e.details as never,
+  });
+}
+
 /** Sequenced events in log order. */
 export async function loggedEvents(ds: DataSource): Promise<StoredAuditEvent[]> {
   return ds.query<StoredAuditEvent[]>('SELECT * FROM audit_events WHERE seq IS NOT NULL ORDER BY seq');
@@ -132,18 +148,7 @@ export async function rewriteLog(
     for (const e of events) {
       const details = edit(e);
       if (e.prev_hash === null && JSON.stringify(details) !== JSON.stringify(e.details)) {
-        const leaf = computeLeafHash({
-          id: e.id,
-          at: e.at,
-          actor: e.actor,
-          actorType: e.actor_type,
-          action: e.action,
-          targetType: e.target_type,
-          targetId: e.target_id,
-          outcome: e.outcome,
-          requestId: e.request_id,
-          details: details as never,
-        });
+        const leaf = storedLeafHash({ ...e, details });
         await m.query('UPDATE audit_events SET details = $2::jsonb, leaf_hash = $3 WHERE seq = $1', [
           e.seq,
           JSON.stringify(details),
