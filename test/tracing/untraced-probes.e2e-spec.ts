@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startTracing, stopTracing } from '@orderops/core';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { sequenceNow } from '../support/audit.js';
+import { TEST_OPERATOR_PASSWORD, tokenFor } from '../support/auth.js';
 import { useTestApp } from '../support/use-test-app.js';
 
 /**
  * The Kubernetes probes (`/health/live`, `/health/ready`) make no span with tracing on: not
- * theirs, not the readiness query's. Every other route still does, its queries as children.
+ * theirs, not the readiness query's; nor does the audit sequencer's idle poll. Every other
+ * route still does, its queries as children.
  */
 
 const exporter = new InMemorySpanExporter();
@@ -15,9 +18,20 @@ const processor = new SimpleSpanProcessor({ exporter });
 startTracing({ spanProcessors: [processor] });
 afterAll(stopTracing);
 
+/**
+ * The spans finished so far, but for the traces of the audit sequencer's batches: the
+ * operators the setup creates are audited, and their batch may run at any moment; it is a
+ * trace of its own (rooted at `audit.sequence`), never a probe's or a request's.
+ */
 async function finishedSpans(): Promise<ReadableSpan[]> {
   await processor.forceFlush();
-  return exporter.getFinishedSpans();
+  const spans = exporter.getFinishedSpans();
+  const sequencing = new Set(
+    spans
+      .filter((s) => s.name === 'audit.sequence' && !s.parentSpanContext)
+      .map((s) => s.spanContext().traceId),
+  );
+  return spans.filter((s) => !sequencing.has(s.spanContext().traceId));
 }
 
 describe('probes are not traced', () => {
@@ -37,6 +51,8 @@ describe('probes are not traced', () => {
       const res = await t.app.inject({ method: 'GET', url, headers: { traceparent } });
       expect(res.statusCode, url).toBe(200);
     }
+    // Long enough for several of the sequencer's idle polls (every 100 ms), each a query.
+    await new Promise((resolve) => setTimeout(resolve, 450));
     expect(await finishedSpans()).toEqual([]);
     // Nor does a probe's log line name a trace.
     const lines = t.logs
@@ -59,5 +75,23 @@ describe('probes are not traced', () => {
     const queries = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql');
     expect(queries.length).toBeGreaterThan(0);
     for (const query of queries) expect(query.parentSpanContext?.spanId).toBe(server!.spanContext().spanId);
+  });
+
+  it('a sequencer batch is one trace of its own: audit.sequence, its queries as its children', async () => {
+    // A sign-in is audited; its event waits for the sequencer, run here outside any request.
+    await tokenFor(t.app, 'reader', TEST_OPERATOR_PASSWORD);
+    await finishedSpans();
+    exporter.reset();
+    await sequenceNow(t.app);
+    await processor.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const batch = spans.find((s) => s.name === 'audit.sequence');
+    expect(batch).toBeDefined();
+    expect(batch!.parentSpanContext).toBeUndefined();
+    const queries = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+    expect(queries.map((q) => q.attributes['db.query.text'])).toContainEqual(
+      expect.stringContaining('pg_try_advisory_xact_lock'),
+    );
+    for (const query of queries) expect(query.parentSpanContext?.spanId).toBe(batch!.spanContext().spanId);
   });
 });

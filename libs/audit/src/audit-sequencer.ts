@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { inSpan, Metrics } from '@orderops/core';
+import { inSpan, Metrics, runUntraced } from '@orderops/core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditRepository, type AuditTreeHeadRow } from './audit.repository.js';
 import { extendTree } from './merkle/merkle.js';
@@ -84,7 +84,8 @@ export class AuditSequencer implements OnModuleDestroy {
     try {
       // An idle log costs one index probe per poll, not a transaction; the first poll of a
       // process always runs a batch (it also integrates events carried over by a migration).
-      if (this.size !== undefined && !(await this.repository.hasUnsequenced())) {
+      // The probe makes no span: ten root traces a second of nothing would bury the requests'.
+      if (this.size !== undefined && !(await runUntraced(() => this.repository.hasUnsequenced()))) {
         this.schedule(POLL_INTERVAL_MS);
         return;
       }

@@ -54,6 +54,7 @@ export {
   reportTracingProblemsTo,
   startTracing,
   stopTracing,
+  runUntraced,
   tracingEnabled,
 } from './tracing/tracing.js';
 export { Untraced } from './tracing/untraced.decorator.js';

@@ -9,6 +9,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { currentRequestContext } from '../http/request-context.js';
 import { keepOrderOpsTracer, orderOpsTracer } from './tracer.js';
@@ -80,6 +81,18 @@ export async function stopTracing(): Promise<void> {
   diag.disable();
 }
 
+/** Set while background work that must make no span runs (see runUntraced). */
+const untracedWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` so that nothing inside it makes a span: for background chores that run many
+ * times a second outside any request (the audit sequencer's idle poll), which would
+ * otherwise each start a root trace of their own and bury the requests' traces.
+ */
+export function runUntraced<T>(work: () => T): T {
+  return enabled ? untracedWork.run(true, work) : work();
+}
+
 /**
  * A span for an operation inside the current request, the child of its server span (or a
  * root span outside any request); none inside a request to an @Untraced route.
@@ -87,7 +100,7 @@ export async function stopTracing(): Promise<void> {
 export function startSpan(name: string, attributes: Attributes, kind = SpanKind.INTERNAL): Span | undefined {
   if (!enabled) return undefined;
   const request = currentRequestContext();
-  if (request?.untraced) return undefined;
+  if (request?.untraced || untracedWork.getStore()) return undefined;
   return orderOpsTracer().startSpan(
     name,
     { kind, attributes },
@@ -114,7 +127,12 @@ export async function inSpan<T>(
   const span = startSpan(name, attributes);
   if (!span) return operation();
   try {
-    const result = await operation();
+    // Inside a request every span is a child of its server span (one context per request).
+    // Outside one (background work such as the audit sequencer) this span is the parent of
+    // the spans inside it, its queries among them, rather than each making a trace of its own.
+    const result = currentRequestContext()
+      ? await operation()
+      : await otelContext.with(trace.setSpan(otelContext.active(), span), operation);
     endSpan(span);
     return result;
   } catch (error) {
