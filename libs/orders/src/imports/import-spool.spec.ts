@@ -63,6 +63,33 @@ describe('UploadSpool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a connection that closes before the body ended is interrupted, even if the request stream says nothing', async () => {
+    // An HTTP request stream carries its connection as `socket`.
+    const closedFirst = Object.assign(new PassThrough(), { socket: new PassThrough() });
+    closedFirst.socket.destroy();
+    await expect(new UploadSpool(closedFirst, limits()).receive()).rejects.toBeInstanceOf(
+      ImportInterruptedError,
+    );
+    const upload = Object.assign(new PassThrough(), { socket: new PassThrough() });
+    const spool = new UploadSpool(upload, limits());
+    const received = spool.receive();
+    upload.write('product,');
+    await new Promise((resolve) => setImmediate(resolve));
+    upload.socket.destroy();
+    await expect(received).rejects.toBeInstanceOf(ImportInterruptedError);
+    await spool.dispose();
+    expect(readdirSync(dir)).toEqual([]);
+    // Once the body has ended, the connection closing afterwards (Connection: close) is no interruption.
+    const whole = Object.assign(new PassThrough(), { socket: new PassThrough() });
+    const complete = new UploadSpool(whole, limits());
+    const receivedWhole = complete.receive();
+    whole.end('product,price,quantity\n');
+    await expect(receivedWhole).resolves.toBeUndefined();
+    whole.socket.destroy();
+    expect(await text(complete.open())).toBe('product,price,quantity\n');
+    await complete.dispose();
+  });
+
   it('a body that ends short of its Content-Length is interrupted, whatever event came first', async () => {
     const short = new PassThrough();
     const spool = new UploadSpool(short, { ...limits(), expectedBytes: 40 });

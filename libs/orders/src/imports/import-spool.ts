@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Duplex, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ImportIdleTimeoutError,
@@ -117,7 +117,12 @@ export class UploadSpool implements ImportSource {
     await sweepStale(this.limits.dir).catch(() => undefined);
     // Gone before we started reading (while its token was checked, or just now): its
     // 'close' has been and gone. No await from here to the listeners below.
-    if (upload.destroyed && !upload.readableEnded) throw new ImportInterruptedError();
+    // The connection is watched too, not only the request stream: the connection closing
+    // before the body ended is what an interrupted upload is, whichever stream says so first.
+    const { socket } = upload as Readable & { socket?: Duplex };
+    if (!upload.readableEnded && (upload.destroyed || socket?.destroyed === true)) {
+      throw new ImportInterruptedError();
+    }
     const gate = new UploadGate(this.limits);
     const interrupted = (): void => {
       if (!upload.readableEnded) gate.destroy(new ImportInterruptedError());
@@ -125,6 +130,7 @@ export class UploadSpool implements ImportSource {
     // Kept for the request's life: an error after the answer must not go unhandled.
     upload.on('error', interrupted);
     upload.once('close', interrupted);
+    socket?.once('close', interrupted);
     // Piped, not part of the pipeline: a refused upload (413, 408) must leave the request
     // open for the answer; the response closes the connection.
     upload.pipe(gate);
