@@ -1,22 +1,14 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD, tokenFor } from './support/auth.js';
 import { withScreenshots } from './support/browser-failure.js';
-import { launchChromium, type HeadlessChromium } from './support/headless-chromium.js';
+import { frontend } from './support/browser-flow.js';
+import { launchChromium, newContext } from './support/chromium.js';
 import { order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { provisionTestDatabase, type TestDatabase } from './support/test-database.js';
-
-/** A stand-in frontend: an empty page, served from its own origin. */
-async function frontend(): Promise<{ server: Server; origin: string }> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><title>frontend</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 interface UpdateFlow {
   created: number;
@@ -68,6 +60,10 @@ function updateFlowScript(api: string, token: string): string {
   })()`;
 }
 
+/**
+ * The browser's own CORS checks are under test: the pages' requests go over the network as
+ * Chromium sends them (no route interception, which would answer in its place).
+ */
 describe('CORS in a real browser (headless Chromium)', () => {
   let allowed: { server: Server; origin: string };
   let other: { server: Server; origin: string };
@@ -75,7 +71,8 @@ describe('CORS in a real browser (headless Chromium)', () => {
   let t: TestApp;
   let api: string;
   let token: string;
-  let browser: HeadlessChromium;
+  let browser: Browser;
+  let context: BrowserContext;
 
   beforeAll(async () => {
     allowed = await frontend();
@@ -92,6 +89,7 @@ describe('CORS in a real browser (headless Chromium)', () => {
     api = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     token = (await tokenFor(t.app, 'admin', TEST_ADMIN_PASSWORD, 'orders:read orders:write')).access_token;
     browser = await launchChromium();
+    context = await newContext(browser);
   }, 90_000);
 
   afterAll(async () => {
@@ -121,7 +119,8 @@ describe('CORS in a real browser (headless Chromium)', () => {
       const etag = created.headers.get('etag');
       const before = await ordersCount();
 
-      const page = await browser.open(`${other.origin}/`);
+      const page = await context.newPage();
+      await page.goto(`${other.origin}/`);
       const attempt = (method: string, path: string, headers: Record<string, string>, body: unknown) =>
         page.evaluate<string>(
           `fetch(${JSON.stringify(`${api}${path}`)}, {
@@ -152,7 +151,8 @@ describe('CORS in a real browser (headless Chromium)', () => {
   it(
     'a page from an allowed origin creates with Idempotency-Key and updates with If-Match, reading ETag',
     withScreenshots(async () => {
-      const page = await browser.open(`${allowed.origin}/`);
+      const page = await context.newPage();
+      await page.goto(`${allowed.origin}/`);
       const flow = await page.evaluate<UpdateFlow>(updateFlowScript(api, token));
       expect(flow).toMatchObject({ created: 201, replayed: 201, patched: 200, stale: 412 });
       expect(flow.location).toMatch(/^\/orders\//);
@@ -167,7 +167,8 @@ describe('CORS in a real browser (headless Chromium)', () => {
   it(
     'the page reads WWW-Authenticate on a 401 and Retry-After on a 429',
     withScreenshots(async () => {
-      const page = await browser.open(`${allowed.origin}/`);
+      const page = await context.newPage();
+      await page.goto(`${allowed.origin}/`);
       const seen = await page.evaluate<{
         challenge: string | null;
         status: number;

@@ -2,9 +2,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { screenshotName, withScreenshots } from './support/browser-failure.js';
-import { launchChromium, type HeadlessChromium } from './support/headless-chromium.js';
+import { launchChromium, newContext } from './support/chromium.js';
 import { makeTempDir } from './support/test-database.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -17,7 +18,8 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 describe('screenshots of a failed real-browser test', () => {
   let server: Server;
   let origin: string;
-  let browser: HeadlessChromium;
+  let browser: Browser;
+  let browserContext: BrowserContext;
   const dirs: string[] = [];
   const resultsDir = () => {
     const dir = makeTempDir('orderops-screenshots-');
@@ -33,6 +35,7 @@ describe('screenshots of a failed real-browser test', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await launchChromium();
+    browserContext = await newContext(browser);
   }, 90_000);
 
   afterAll(async () => {
@@ -46,17 +49,19 @@ describe('screenshots of a failed real-browser test', () => {
 
   it('a passing step leaves nothing behind', async () => {
     const dir = resultsDir();
-    await browser.open(`${origin}/passing`);
+    const page = await browserContext.newPage();
+    await page.goto(`${origin}/passing`);
     await withScreenshots(() => Promise.resolve(), dir)(context('a passing browser step'));
     expect(existsSync(join(dir, `${screenshotName('a passing browser step')}.png`))).toBe(false);
   });
 
   it('a failing step saves the open page as a PNG with its URL, and rethrows with the path', async () => {
     const dir = resultsDir();
-    const page = await browser.open(`${origin}/failing?step=1`);
+    const page = await browserContext.newPage();
+    await page.goto(`${origin}/failing?step=1`);
     const name = 'a deliberately failing browser step';
     const failing = withScreenshots(async () => {
-      await page.evaluate('document.title');
+      expect(await page.title()).toBe('failing page');
       throw new Error('the inner step failed');
     }, dir);
 

@@ -3,11 +3,12 @@ import { systemActor } from '@orderops/audit';
 import { MfaService, OperatorsService } from '@orderops/auth';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { TEST_ADMIN_PASSWORD, TEST_OPERATOR_PASSWORD } from '../support/auth.js';
-import { authorizeUrl, frontend, waitFor } from '../support/browser-flow.js';
+import { authorizeUrl, backAt, frontend, signIn } from '../support/browser-flow.js';
 import { withScreenshots } from '../support/browser-failure.js';
-import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
+import { launchChromium, newContext } from '../support/chromium.js';
 import { pkce } from '../support/sign-in.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -25,7 +26,8 @@ describe('the second factor in a real browser (headless Chromium)', () => {
   let db: TestDatabase;
   let t: TestApp;
   let api: string;
-  let browser: HeadlessChromium;
+  let browser: Browser;
+  let context: BrowserContext;
 
   beforeAll(async () => {
     spa = await frontend();
@@ -43,6 +45,7 @@ describe('the second factor in a real browser (headless Chromium)', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     api = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await launchChromium();
+    context = await newContext(browser);
   }, 90_000);
 
   afterAll(async () => {
@@ -66,51 +69,33 @@ describe('the second factor in a real browser (headless Chromium)', () => {
         code_challenge: challenge,
         code_challenge_method: 'S256',
       });
-      const page = await browser.open(authorize.href);
-      await page.evaluate(`(() => {
-      document.getElementById('username').value = 'chief';
-      document.getElementById('password').value = ${JSON.stringify(TEST_OPERATOR_PASSWORD)};
-      document.querySelector('form').requestSubmit();
-      return true;
-    })()`);
+      const page = await context.newPage();
+      await page.goto(authorize.href);
+      await signIn(page, 'chief', TEST_OPERATOR_PASSWORD);
 
-      const enrol = await waitFor<{ secret: string; qrWidth: number; qrHeight: number; font: string }>(
-        page,
-        `document.getElementById('secret') && ({
-        secret: document.getElementById('secret').textContent,
-        qrWidth: document.querySelector('.qr svg').getBoundingClientRect().width,
-        qrHeight: document.querySelector('.qr svg').getBoundingClientRect().height,
-        font: getComputedStyle(document.querySelector('button')).fontWeight,
-      })`,
-        'the enrolment page',
-      );
-      expect(enrol.secret).toMatch(/^[A-Z2-7]{32}$/);
+      const secret = (await page.locator('#secret').textContent()) ?? '';
+      expect(secret).toMatch(/^[A-Z2-7]{32}$/);
       // The inline SVG is drawn (and sized by the nonce'd style) under the page's CSP.
-      expect(enrol.qrWidth).toBeGreaterThan(100);
-      expect(enrol.qrHeight).toBe(enrol.qrWidth);
-      expect(enrol.font).toBe('600');
-
-      await page.evaluate(`(() => {
-      document.getElementById('code').value = ${JSON.stringify(authenticatorCode(enrol.secret))};
-      document.querySelector('form').requestSubmit();
-      return true;
-    })()`);
-      const codes = await waitFor<string[]>(
-        page,
-        `document.getElementById('recovery-codes') &&
-        [...document.querySelectorAll('#recovery-codes code')].map((c) => c.textContent)`,
-        'the recovery codes',
+      const qr = await page
+        .getByRole('img', { name: 'QR code of your new authenticator key' })
+        .locator('svg')
+        .boundingBox();
+      expect(qr?.width).toBeGreaterThan(100);
+      expect(qr?.height).toBe(qr?.width);
+      expect(await page.evaluate(`getComputedStyle(document.querySelector('button')).fontWeight`)).toBe(
+        '600',
       );
+
+      await page.getByLabel('Code from your authenticator app').fill(authenticatorCode(secret));
+      await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+      const codeList = page.locator('#recovery-codes code');
+      await codeList.first().waitFor();
+      const codes = await codeList.allTextContents();
       expect(codes).toHaveLength(10);
       expect(new Set(codes).size).toBe(10);
 
-      await page.evaluate(`(document.getElementById('continue').click(), true)`);
-      const back = await waitFor<string>(
-        page,
-        `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
-        'the redirect back to the SPA',
-      );
-      const callback = new URL(back);
+      await page.getByRole('link', { name: 'Continue', exact: true }).click();
+      const callback = await backAt(page, spa.origin);
       expect(callback.searchParams.get('state')).toBe('enrol-state');
       const code = callback.searchParams.get('code');
       expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -147,8 +132,9 @@ describe('the second factor in a real browser (headless Chromium)', () => {
       const { secret } = await mfa.beginEnrolment(deputy.id, spec);
       expect((await mfa.confirmEnrolment(deputy.id, authenticatorCode(secret, -1), spec)).ok).toBe(true);
 
-      // A browser of its own: the first test's session cookie must not skip the page.
-      const own = await launchChromium();
+      // A context of its own (a cookie jar of its own): the first test's session must not
+      // skip the page.
+      const own = await newContext(browser);
       // Closed after the test, not in a finally: a failure's screenshot needs it still open.
       onTestFinished(() => own.close());
       const { verifier, challenge } = pkce();
@@ -162,34 +148,17 @@ describe('the second factor in a real browser (headless Chromium)', () => {
         code_challenge: challenge,
         code_challenge_method: 'S256',
       });
-      const page = await own.open(authorize.href);
-      // Each action runs once its page is there (waitFor retries while a document is replaced).
-      await waitFor<boolean>(
-        page,
-        `document.getElementById('username') && (() => {
-        document.getElementById('username').value = 'deputy';
-        document.getElementById('password').value = ${JSON.stringify(TEST_OPERATOR_PASSWORD)};
-        document.querySelector('form').requestSubmit();
-        return true;
-      })()`,
-        'the sign-in page',
-      );
-      await waitFor<boolean>(
-        page,
-        `document.getElementById('code') && document.getElementById('recovery_code') && (() => {
-        document.getElementById('code').value = ${JSON.stringify(authenticatorCode(secret))};
-        document.querySelector('form').requestSubmit();
-        return true;
-      })()`,
-        'the code page',
-      );
-      const back = new URL(
-        await waitFor<string>(
-          page,
-          `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
-          'the redirect back to the SPA',
-        ),
-      );
+      const page = await own.newPage();
+      await page.goto(authorize.href);
+      // Each step waits for its element, so it runs once its page is there.
+      await signIn(page, 'deputy', TEST_OPERATOR_PASSWORD);
+      const code = page.getByLabel('Code from your authenticator app');
+      await code.waitFor();
+      // The recovery code is on offer too, behind its disclosure.
+      expect(await page.getByLabel('Recovery code', { exact: true }).count()).toBe(1);
+      await code.fill(authenticatorCode(secret));
+      await page.getByRole('button', { name: 'Continue', exact: true }).click();
+      const back = await backAt(page, spa.origin);
       expect(back.searchParams.get('state')).toBe('code-state');
       const result = await page.evaluate<{ token: number; scope: string }>(`(async () => {
       const body = new URLSearchParams({

@@ -2,9 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../support/auth.js';
-import { authorizeUrl, frontend, waitFor } from '../support/browser-flow.js';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { authorizeUrl, backAt, frontend, signIn } from '../support/browser-flow.js';
 import { withScreenshots } from '../support/browser-failure.js';
-import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
+import { launchChromium, newContext } from '../support/chromium.js';
 import { pkce } from '../support/sign-in.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -19,7 +20,8 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
   let db: TestDatabase;
   let t: TestApp;
   let api: string;
-  let browser: HeadlessChromium;
+  let browser: Browser;
+  let context: BrowserContext;
 
   beforeAll(async () => {
     spa = await frontend();
@@ -34,6 +36,7 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     api = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await launchChromium();
+    context = await newContext(browser);
   }, 90_000);
 
   afterAll(async () => {
@@ -57,7 +60,8 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
         code_challenge: challenge,
         code_challenge_method: 'S256',
       });
-      const page = await browser.open(authorize.href);
+      const page = await context.newPage();
+      await page.goto(authorize.href);
       // The page rendered under its CSP: the nonce'd style applied, the labels in place.
       const rendered = await page.evaluate<{ label: string; font: string; cookie: string }>(`({
       label: document.querySelector('label[for=username]').textContent,
@@ -69,21 +73,11 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
       // HttpOnly: no script sees the pre-session.
       expect(rendered.cookie).toBe('');
 
-      await page.evaluate(`(() => {
-      document.getElementById('username').value = 'admin';
-      document.getElementById('password').value = ${JSON.stringify(TEST_ADMIN_PASSWORD)};
-      document.querySelector('form').requestSubmit();
-      return true;
-    })()`);
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
       // The form's redirect chain ends at the SPA: Chromium applies the page's form-action to
-      // every hop, so the page names the client's redirect origin there (without it, this waits
-      // forever on a blocked navigation).
-      const back = await waitFor<string>(
-        page,
-        `location.origin === ${JSON.stringify(spa.origin)} && location.href`,
-        'the redirect back to the SPA',
-      );
-      const callback = new URL(back);
+      // every hop, so the page names the client's redirect origin there (without it, the
+      // navigation is blocked and this times out).
+      const callback = await backAt(page, spa.origin);
       expect(callback.pathname).toBe('/callback');
       expect(callback.searchParams.get('state')).toBe('browser-state-1');
       expect(callback.searchParams.get('iss')).toBe(t.config.auth.issuer);
@@ -117,13 +111,13 @@ describe('browser sign-in in a real browser (headless Chromium)', () => {
       const second = pkce();
       authorize.searchParams.set('code_challenge', second.challenge);
       authorize.searchParams.set('state', 'browser-state-2');
-      await page.evaluate(`(location.href = ${JSON.stringify(authorize.href)}, true)`);
-      const silent = await waitFor<string>(
+      await page.goto(authorize.href);
+      const silent = await backAt(
         page,
-        `location.origin === ${JSON.stringify(spa.origin)} && location.search.includes('browser-state-2') && location.href`,
-        'the second redirect',
+        spa.origin,
+        (url) => url.searchParams.get('state') === 'browser-state-2',
       );
-      expect(new URL(silent).searchParams.get('code')).toBeTruthy();
+      expect(silent.searchParams.get('code')).toBeTruthy();
     }),
     60_000,
   );

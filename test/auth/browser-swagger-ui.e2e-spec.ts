@@ -1,8 +1,9 @@
+import type { Browser, BrowserContext, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../support/auth.js';
 import { withScreenshots } from '../support/browser-failure.js';
-import { waitFor } from '../support/browser-flow.js';
-import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
+import { signIn } from '../support/browser-flow.js';
+import { launchChromium, networkLog, newContext } from '../support/chromium.js';
 import { freePort } from '../support/processes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { provisionTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -21,7 +22,9 @@ describe('Swagger UI signs in through the sign-in page (headless Chromium)', () 
   let db: TestDatabase;
   let t: TestApp;
   let api: string;
-  let browser: HeadlessChromium;
+  let browser: Browser;
+  let context: BrowserContext;
+  let responses: readonly Response[];
 
   beforeAll(async () => {
     db = await provisionTestDatabase();
@@ -35,6 +38,8 @@ describe('Swagger UI signs in through the sign-in page (headless Chromium)', () 
     });
     await t.app.listen({ port, host: '127.0.0.1' });
     browser = await launchChromium();
+    context = await newContext(browser);
+    responses = networkLog(context);
   }, 90_000);
 
   afterAll(async () => {
@@ -46,90 +51,56 @@ describe('Swagger UI signs in through the sign-in page (headless Chromium)', () 
   it(
     'Authorize -> sign-in page -> back authorized -> Try it out on GET /orders answers 200',
     withScreenshots(async () => {
-      const docs = await browser.open(`${api}/docs`);
-      await waitFor<boolean>(
-        docs,
-        `document.querySelector('.btn.authorize') && (document.querySelector('.btn.authorize').click(), true)`,
-        'the Authorize button',
-      );
+      const docs = await context.newPage();
+      await docs.goto(`${api}/docs`);
+      // Real clicks throughout: a trusted user gesture, so Chromium lets Authorize open its popup.
+      await docs.locator('.btn.authorize').first().click();
       // The dialog offers exactly the two flows of the document: no password flow.
-      const dialog = await waitFor<{ flows: string[]; clientId: string }>(
-        docs,
-        `document.querySelector('.modal-ux .auth-container') && ({
-          flows: [...document.querySelectorAll('.modal-ux .auth-container .flow code')].map((c) => c.textContent),
-          clientId: document.getElementById('client_id_authorizationCode').value,
-        })`,
-        'the Authorize dialog',
-      );
-      expect(dialog.flows).toEqual(['authorizationCode with PKCE', 'clientCredentials']);
-      expect(dialog.clientId).toBe('orderops-docs');
+      const modal = docs.locator('.modal-ux');
+      await modal.locator('.auth-container').first().waitFor();
+      expect(await modal.locator('.auth-container .flow code').allTextContents()).toEqual([
+        'authorizationCode with PKCE',
+        'clientCredentials',
+      ]);
+      const clientId = docs.locator('#client_id_authorizationCode');
+      expect(await clientId.inputValue()).toBe('orderops-docs');
 
-      const popup = browser.nextPopup();
-      await docs.evaluate(`(() => {
-        document.getElementById('orders:read-authorizationCode-checkbox-oauth2').click();
-        const container = document.getElementById('client_id_authorizationCode').closest('.auth-container');
-        container.querySelector('button.authorize').click();
-        return true;
-      })()`);
-      const signIn = await popup;
-      const form = await waitFor<{ action: string; url: string }>(
-        signIn,
-        `document.getElementById('username') && ({ action: document.querySelector('form').action, url: location.href })`,
-        'the sign-in page in the popup',
-      );
-      const authorize = new URL(form.url);
+      const codeFlow = modal.locator('.auth-container', { has: clientId });
+      // Swagger UI hides the checkbox itself behind its label, which is what a person clicks.
+      await codeFlow.locator('label[for="orders:read-authorizationCode-checkbox-oauth2"]').click();
+      const opened = docs.waitForEvent('popup');
+      await codeFlow.locator('button.authorize').click();
+      const signInPage = await opened;
+      await signInPage.getByLabel('Username', { exact: true }).waitFor();
+      const authorize = new URL(signInPage.url());
       expect(authorize.origin + authorize.pathname).toBe(`${api}/oauth/authorize`);
       expect(authorize.searchParams.get('client_id')).toBe('orderops-docs');
       expect(authorize.searchParams.get('redirect_uri')).toBe(`${api}/docs/oauth2-redirect.html`);
       expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-      await signIn.evaluate(`(() => {
-        document.getElementById('username').value = 'admin';
-        document.getElementById('password').value = ${JSON.stringify(TEST_ADMIN_PASSWORD)};
-        document.querySelector('form').requestSubmit();
-        return true;
-      })()`);
+      expect(authorize.searchParams.get('scope')?.split(' ')).toContain('orders:read');
+      await signIn(signInPage, 'admin', TEST_ADMIN_PASSWORD);
 
       // oauth2-redirect.html hands the code to Swagger UI and closes; Swagger UI exchanges it.
-      await waitFor<boolean>(
-        docs,
-        `[...document.querySelectorAll('.modal-ux .auth-container')].some((c) => c.textContent.includes('Logout'))`,
-        'Swagger UI authorized',
-      );
-      const exchange = browser.responses().find((r) => r.url === `${api}/oauth/token`);
-      expect(exchange?.status).toBe(200);
-      await docs.evaluate(
-        `(document.querySelector('.modal-ux .btn-done, .modal-ux .close-modal').click(), true)`,
-      );
+      await modal.locator('.auth-container', { hasText: 'Logout' }).first().waitFor();
+      const exchange = responses.find((r) => r.url() === `${api}/oauth/token`);
+      expect(exchange?.status()).toBe(200);
+      await modal.locator('.btn-done, .close-modal').first().click();
 
       // "Try it out" -> "Execute" on GET /orders, a route needing orders:read.
-      await waitFor<boolean>(
-        docs,
-        `document.getElementById('operations-orders-OrdersController_list') && (document.querySelector('#operations-orders-OrdersController_list .opblock-summary-control').click(), true)`,
-        'the GET /orders operation',
-      );
-      await waitFor<boolean>(
-        docs,
-        `document.querySelector('#operations-orders-OrdersController_list .try-out__btn') && (document.querySelector('#operations-orders-OrdersController_list .try-out__btn').click(), true)`,
-        'Try it out',
-      );
-      await waitFor<boolean>(
-        docs,
-        `document.querySelector('#operations-orders-OrdersController_list .execute') && (document.querySelector('#operations-orders-OrdersController_list .execute').click(), true)`,
-        'Execute',
-      );
-      const shown = await waitFor<string>(
-        docs,
-        `document.querySelector('#operations-orders-OrdersController_list .live-responses-table tbody .response-col_status')?.textContent.trim()`,
-        'the response Swagger UI shows',
-      );
-      expect(shown).toMatch(/^200/);
-      const call = browser.responses().find((r) => new URL(r.url).pathname === '/orders');
-      expect(call?.status).toBe(200);
+      const operation = docs.locator('#operations-orders-OrdersController_list');
+      await operation.locator('.opblock-summary-control').click();
+      await operation.locator('.try-out__btn').click();
+      await operation.locator('.execute').click();
+      const status = operation.locator('.live-responses-table tbody .response-col_status').first();
+      await status.waitFor();
+      expect((await status.textContent())?.trim()).toMatch(/^200/);
+      const call = responses.find((r) => new URL(r.url()).pathname === '/orders');
+      expect(call?.status()).toBe(200);
 
       // No Basic challenge anywhere (that is what pops the browser's native login dialog).
-      const basic = browser
-        .responses()
-        .filter((r) => r.status === 401 || /basic/i.test(r.headers['www-authenticate'] ?? ''));
+      const basic = responses
+        .filter((r) => r.status() === 401 || /basic/i.test(r.headers()['www-authenticate'] ?? ''))
+        .map((r) => `${r.status()} ${r.url()}`);
       expect(basic).toEqual([]);
     }),
     90_000,

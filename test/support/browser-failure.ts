@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'vitest';
-import { liveBrowsers } from './headless-chromium.js';
+import { liveBrowsers } from './chromium.js';
 
 /** Git-ignored; CI keeps it as an artefact of a failed run. */
 export const BROWSER_RESULTS_DIR = 'test-results/browser';
@@ -30,12 +30,12 @@ export async function saveBrowserScreenshots(testName: string, dir = BROWSER_RES
     if (new RegExp(`^${base}(-\\d+)?\\.(png|url)$`).test(file)) rmSync(join(dir, file));
   }
   const saved: string[] = [];
-  const pages = [...liveBrowsers].flatMap((browser) => browser.pages());
+  const pages = [...liveBrowsers].flatMap((browser) => browser.contexts()).flatMap((c) => c.pages());
   for (const page of pages) {
     try {
-      const url = await page.url();
+      const url = page.url();
       if (url === 'about:blank') continue;
-      const png = await page.screenshot();
+      const png = await page.screenshot({ type: 'png' });
       const name = saved.length === 0 ? base : `${base}-${saved.length + 1}`;
       const path = resolve(join(dir, `${name}.png`));
       writeFileSync(path, png);
