@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   currentRequestContext,
-  deriveKey,
+  derivedHmacKey,
   inSpan,
   InjectConfig,
   Metrics,
@@ -190,7 +190,9 @@ export class AuditService {
    */
   fingerprint(value: string): string {
     const key = this.config.masterKeys.reveal().current;
-    const mac = createHmac('sha256', deriveKey(key, FINGERPRINT_PURPOSE)).update(value, 'utf8').digest('hex');
+    const mac = createHmac('sha256', derivedHmacKey(key, FINGERPRINT_PURPOSE))
+      .update(value, 'utf8')
+      .digest('hex');
     return `hmac:v${key.version}:${mac.slice(0, 32)}`;
   }
 

@@ -41,7 +41,7 @@ export { createRootLogger, ROOT_LOGGER } from './logging/root-logger.js';
 export { toFieldProblems, TRANSFORM_OPTIONS, VALIDATOR_OPTIONS } from './validation/validation.pipe.js';
 export { provenValidFor } from './validation/proven-valid.js';
 export { pooledRandom, type RandomBytes, RandomPool } from './crypto/random-pool.js';
-export { deriveKey, open, seal, sealedKeyVersion, secretKeyOf } from './crypto/sealed-box.js';
+export { deriveKey, derivedHmacKey, open, seal, sealedKeyVersion, secretKeyOf } from './crypto/sealed-box.js';
 export { SkipRateLimit, StrictRateLimit } from './rate-limit/strict-rate-limit.decorator.js';
 export { RateLimiter } from './rate-limit/rate-limiter.js';
 export { RateLimitedError } from './rate-limit/rate-limit.errors.js';

@@ -1,7 +1,7 @@
 import { ALL_SCOPES, type Scope } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor } from '@orderops/audit';
-import { deriveKey, InjectConfig, ValidationFailedError, type AppConfig } from '@orderops/core';
+import { derivedHmacKey, InjectConfig, ValidationFailedError, type AppConfig } from '@orderops/core';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
@@ -87,7 +87,7 @@ export class ClientsService {
   private secretHash(secret: string, keyVersion: number): string | undefined {
     const masterKey = this.config.masterKeys.reveal().find(keyVersion);
     if (!masterKey) return undefined;
-    return createHmac('sha256', deriveKey(masterKey, SECRET_KEY_PURPOSE))
+    return createHmac('sha256', derivedHmacKey(masterKey, SECRET_KEY_PURPOSE))
       .update(secret, 'utf8')
       .digest('hex');
   }

@@ -1,5 +1,5 @@
 import type { MasterKey } from '@orderops/core';
-import { clientAddressOf, deriveKey } from '@orderops/core';
+import { clientAddressOf, derivedHmacKey } from '@orderops/core';
 import { createHmac } from 'node:crypto';
 
 const CLIENT_KEY_PURPOSE = 'login-lock-client';
@@ -11,7 +11,7 @@ export function clientOf(ip: string | undefined): string {
 
 /** A keyed fingerprint of the client (HMAC under a key derived from the master key): no address is stored. */
 export function clientKeyOf(ip: string | undefined, masterKey: MasterKey): string {
-  return createHmac('sha256', deriveKey(masterKey, CLIENT_KEY_PURPOSE))
+  return createHmac('sha256', derivedHmacKey(masterKey, CLIENT_KEY_PURPOSE))
     .update(clientOf(ip), 'utf8')
     .digest('hex');
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@orderops/audit';
-import { deriveKey, InjectConfig, type AppConfig } from '@orderops/core';
+import { derivedHmacKey, InjectConfig, type AppConfig } from '@orderops/core';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OperatorEntity } from '../operators/operator.entity.js';
@@ -150,7 +150,7 @@ export class SessionsService {
    * nothing has to be stored for visitors who never sign in.
    */
   csrfToken(boundTo: string, purpose: CsrfPurpose = 'sign-in'): string {
-    return createHmac('sha256', deriveKey(this.config.masterKeys.reveal().current, `${purpose}-csrf`))
+    return createHmac('sha256', derivedHmacKey(this.config.masterKeys.reveal().current, `${purpose}-csrf`))
       .update(boundTo, 'utf8')
       .digest('base64url');
   }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseMasterKeys, type MasterKeyRing } from '../config/master-keys.js';
 import { SealedBoxError, UnknownMasterKeyError } from '../errors/core.errors.js';
-import { deriveKey, open, seal, sealedKeyVersion } from './sealed-box.js';
+import { createHmac } from 'node:crypto';
+import { deriveKey, derivedHmacKey, open, seal, sealedKeyVersion } from './sealed-box.js';
 
 const ring = (text: string): MasterKeyRing => {
   const parsed = parseMasterKeys(text);
@@ -64,5 +65,18 @@ describe('sealed box', () => {
     expect(a.equals(deriveKey(r.current, 'blind-index'))).toBe(false);
     expect(a.equals(deriveKey(r.find(1)!, 'client-secret'))).toBe(false);
     expect(a.equals(deriveKey(r.current, 'client-secret'))).toBe(true);
+  });
+
+  it('gives the HMAC key of deriveKey once per master key and purpose, so stored HMACs still verify', () => {
+    const r = ring(`${v2},${v1}`);
+    const mac = (key: Parameters<typeof createHmac>[1]) =>
+      createHmac('sha256', key).update('s').digest('hex');
+    const key = derivedHmacKey(r.current, 'client-secret');
+    expect(mac(key)).toBe(mac(deriveKey(r.current, 'client-secret')));
+    expect(derivedHmacKey(r.current, 'client-secret')).toBe(key);
+    expect(mac(derivedHmacKey(r.current, 'blind-index'))).not.toBe(mac(key));
+    expect(mac(derivedHmacKey(r.find(1)!, 'client-secret'))).not.toBe(mac(key));
+    // Another ring with the same key material derives the same key (no state shared by value).
+    expect(mac(derivedHmacKey(ring(`${v2},${v1}`).current, 'client-secret'))).toBe(mac(key));
   });
 });

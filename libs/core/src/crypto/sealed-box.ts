@@ -88,3 +88,29 @@ export function open(ring: MasterKeyRing, sealed: string, context: string): Buff
 export function deriveKey(masterKey: MasterKey, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), `orderops/${purpose}`, 32));
 }
+
+/** Per master key (the ring's own objects, which live as long as the configuration). */
+const hmacKeys = new WeakMap<MasterKey, Map<string, KeyObject>>();
+
+/**
+ * deriveKey's key for `purpose` as a KeyObject, derived once per master key and purpose:
+ * the HMACs keyed with it (client secrets, lock keys, CSRF tokens, fingerprints) run on
+ * every token request, and HKDF plus preparing a raw Buffer key cost about 26 us a call
+ * where the prepared key costs about 2 us. The same bytes as deriveKey, so every stored
+ * HMAC still verifies.
+ */
+export function derivedHmacKey(masterKey: MasterKey, purpose: string): KeyObject {
+  let byPurpose = hmacKeys.get(masterKey);
+  if (!byPurpose) {
+    byPurpose = new Map();
+    hmacKeys.set(masterKey, byPurpose);
+  }
+  let key = byPurpose.get(purpose);
+  if (!key) {
+    const raw = deriveKey(masterKey, purpose);
+    key = createSecretKey(raw);
+    raw.fill(0);
+    byPurpose.set(purpose, key);
+  }
+  return key;
+}
