@@ -133,19 +133,20 @@ export class AuditService {
     const queued = this.pending.get(runner);
     if (!queued) return;
     this.pending.delete(runner);
-    await inSpan('audit.append', { 'orderops.audit.events': queued.length }, () =>
-      this.insertQueued(runner, queued),
-    );
+    await this.insert(queued, runner.manager);
   }
 
-  private async insertQueued(runner: QueryRunner, queued: readonly AuditEventFields[]): Promise<void> {
-    const at = new Date();
-    const rows: NewAuditEventRow[] = queued.map((fields) => {
-      const row = { id: randomUUID(), at, ...fields };
-      return { ...row, leafHash: computeLeafHash(row) };
+  /** The one way events are written: their ids, one timestamp, leaf hashes, one INSERT. */
+  private insert(events: readonly AuditEventFields[], manager: EntityManager): Promise<void> {
+    return inSpan('audit.append', { 'orderops.audit.events': events.length }, async () => {
+      const at = new Date();
+      const rows: NewAuditEventRow[] = events.map((fields) => {
+        const row = { id: randomUUID(), at, ...fields };
+        return { ...row, leafHash: computeLeafHash(row) };
+      });
+      await this.repository.insertEvents(rows, manager);
+      this.appended(rows.length);
     });
-    await this.repository.insertEvents(rows, runner.manager);
-    this.appended(rows.length);
   }
 
   /** The transaction (or savepoint) rolls back: its recorded events are dropped with it. */
@@ -181,7 +182,10 @@ export class AuditService {
 
   /** An event that accompanies no other change (a failed login), in a transaction of its own. */
   async recordAlone(event: AuditEventInput): Promise<void> {
-    return this.dataSource.transaction((manager) => this.record(manager, event));
+    // It needs no transaction: its one INSERT is atomic and durable when it commits on its
+    // own. One round trip to the database instead of three (START, INSERT, COMMIT), on the
+    // paths that run most (every token grant, every failed login).
+    await this.insert([this.validate(event)], this.dataSource.manager);
   }
 
   /**

@@ -17,5 +17,11 @@ export { toAuditVerificationResponse } from './audit.mappers.js';
 export { AuditCoreModule, AuditModule } from './audit.module.js';
 export { AuditErrorCode } from './audit.errors.js';
 export { auditSchema } from './audit.schema.js';
-export { ANONYMOUS_ACTOR, type AuditActor, AuditService, systemActor } from './audit.service.js';
+export {
+  ANONYMOUS_ACTOR,
+  type AuditActor,
+  type AuditEventInput,
+  AuditService,
+  systemActor,
+} from './audit.service.js';
 export { TreeHeadSigner } from './tree-head-signer.js';

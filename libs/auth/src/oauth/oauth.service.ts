@@ -2,7 +2,7 @@ import { formatScopes, isScope, parseScopeParam, type Scope } from '@orderops/ac
 import { grantScopes, invalidScope } from './grant-scopes.js';
 import { AuthMetrics, TOKEN_GRANTS, type TokenGrant } from '../auth.metrics.js';
 import { Injectable } from '@nestjs/common';
-import { AuditService, type AuditActor } from '@orderops/audit';
+import { AuditService, type AuditActor, type AuditEventInput } from '@orderops/audit';
 import { InjectConfig, type AppConfig } from '@orderops/core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OAuthError, TokenRejectedError } from '../auth.errors.js';
@@ -59,6 +59,29 @@ const secondFactorRequired = (): OAuthError =>
     'The requested scopes require a second factor, which this grant cannot provide; sign in through the authorization endpoint.',
   );
 
+/** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
+function issuedEvent(
+  grant: TokenGrant,
+  subject: AuditActor,
+  clientId: string,
+  access: IssuedAccessToken,
+  refreshFamilyId?: string,
+  withheldScopes: readonly Scope[] = [],
+): AuditEventInput {
+  return {
+    action: 'auth.token.issued',
+    actor: subject,
+    target: { type: 'access_token', id: access.jti },
+    details: {
+      grant,
+      clientId,
+      scopes: access.scope.split(' ').filter((s) => s.length > 0),
+      ...(refreshFamilyId ? { refreshFamilyId } : {}),
+      ...(withheldScopes.length > 0 ? { withheldScopes: [...withheldScopes] } : {}),
+    },
+  };
+}
+
 /** The grants of POST /oauth/token, plus revocation and introspection. */
 @Injectable()
 export class OAuthService {
@@ -78,7 +101,7 @@ export class OAuthService {
     private readonly refreshTokenRows: RefreshTokensRepository,
   ) {}
 
-  /** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
+  /** `auth.token.issued` in the transaction of what the grant wrote (a refresh family, a code's use). */
   private async recordIssued(
     manager: EntityManager,
     grant: TokenGrant,
@@ -88,18 +111,10 @@ export class OAuthService {
     refreshFamilyId?: string,
     withheldScopes: readonly Scope[] = [],
   ): Promise<void> {
-    await this.audit.record(manager, {
-      action: 'auth.token.issued',
-      actor: subject,
-      target: { type: 'access_token', id: access.jti },
-      details: {
-        grant,
-        clientId,
-        scopes: access.scope.split(' ').filter((s) => s.length > 0),
-        ...(refreshFamilyId ? { refreshFamilyId } : {}),
-        ...(withheldScopes.length > 0 ? { withheldScopes: [...withheldScopes] } : {}),
-      },
-    });
+    await this.audit.record(
+      manager,
+      issuedEvent(grant, subject, clientId, access, refreshFamilyId, withheldScopes),
+    );
   }
 
   /** The grant, counted: issued by grant type, refused by OAuth error code (never by who asked). */
@@ -200,14 +215,9 @@ export class OAuthService {
     }
     const scopes = grantScopes(params.get('scope'), client.scopes);
     const access = this.accessTokens.issue({ type: 'client', id: client.clientId }, client.clientId, scopes);
-    await this.dataSource.transaction((manager) =>
-      this.recordIssued(
-        manager,
-        'client_credentials',
-        { type: 'client', id: client.clientId },
-        client.clientId,
-        access,
-      ),
+    // The grant writes nothing but its event: no transaction to wrap it in (see recordAlone).
+    await this.audit.recordAlone(
+      issuedEvent('client_credentials', { type: 'client', id: client.clientId }, client.clientId, access),
     );
     return {
       access_token: access.token,
