@@ -59,7 +59,11 @@ const secondFactorRequired = (): OAuthError =>
     'The requested scopes require a second factor, which this grant cannot provide; sign in through the authorization endpoint.',
   );
 
-/** `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the token. */
+/**
+ * `auth.token.issued`: grant, client, subject (the actor) and scopes; the token's jti, never the
+ * token. Recorded in the transaction of what the grant wrote (a refresh family, a code's use),
+ * or alone when it wrote nothing else (client_credentials).
+ */
 function issuedEvent(
   grant: TokenGrant,
   subject: AuditActor,
@@ -100,22 +104,6 @@ export class OAuthService {
     private readonly sessions: SessionsService,
     private readonly refreshTokenRows: RefreshTokensRepository,
   ) {}
-
-  /** `auth.token.issued` in the transaction of what the grant wrote (a refresh family, a code's use). */
-  private async recordIssued(
-    manager: EntityManager,
-    grant: TokenGrant,
-    subject: AuditActor,
-    clientId: string,
-    access: IssuedAccessToken,
-    refreshFamilyId?: string,
-    withheldScopes: readonly Scope[] = [],
-  ): Promise<void> {
-    await this.audit.record(
-      manager,
-      issuedEvent(grant, subject, clientId, access, refreshFamilyId, withheldScopes),
-    );
-  }
 
   /** The grant, counted: issued by grant type, refused by OAuth error code (never by who asked). */
   async token(params: OAuthParams, authorization: string | undefined): Promise<TokenResponse> {
@@ -190,14 +178,9 @@ export class OAuthService {
         ? await this.refreshTokens.start(manager, operator, client.clientId, scopes, PASSWORD_AMR)
         : undefined;
       const subject: AuditActor = { type: 'operator', id: operator.id };
-      await this.recordIssued(
+      await this.audit.record(
         manager,
-        'password',
-        subject,
-        client.clientId,
-        access,
-        family?.familyId,
-        withheld,
+        issuedEvent('password', subject, client.clientId, access, family?.familyId, withheld),
       );
       return family?.token;
     });
@@ -274,14 +257,9 @@ export class OAuthService {
           record.scopes.filter(isScope),
           standing,
         );
-        await this.recordIssued(
+        await this.audit.record(
           manager,
-          'refresh_token',
-          subject,
-          client.clientId,
-          issued.access,
-          record.familyId,
-          withheld,
+          issuedEvent('refresh_token', subject, client.clientId, issued.access, record.familyId, withheld),
         );
       },
     );
@@ -370,14 +348,9 @@ export class OAuthService {
         manager,
       );
       const subject: AuditActor = { type: 'operator', id: operator.id };
-      await this.recordIssued(
+      await this.audit.record(
         manager,
-        'authorization_code',
-        subject,
-        client.clientId,
-        access,
-        family?.familyId,
-        withheld,
+        issuedEvent('authorization_code', subject, client.clientId, access, family?.familyId, withheld),
       );
       const response: TokenResponse = {
         access_token: access.token,
