@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { ImportInvalidFileError, ImportNoRowsError } from '../orders.errors.js';
 import type { CreateOrderDto } from '../orders/dto/create-order.dto.js';
-import type { OrderPlacementService, OrderPlacer } from '../orders/order-placement.service.js';
+import type { OrderDraft, OrderPlacementService, OrderPlacer } from '../orders/order-placement.service.js';
 import { readCsv, type CsvRecord } from './csv-rows.js';
 import { checkOrder, MAX_ITEMS_PER_ORDER } from './import-rows.js';
 import type { ImportTally } from './import-report.js';
@@ -73,10 +73,17 @@ export class ImportRun {
   private pendingRows = 0;
   private bytesRead = 0;
   /**
-   * The batch being written while the next one is parsed and validated: the database and
-   * this process work at the same time, with at most one batch in flight.
+   * A batch is written in two stages, each taken by one batch at a time and in file order:
+   * its customers (order_refs already taken, lookup, encryption, insert), then its orders and
+   * items. While one batch's orders are written, the next one's customers are encrypted and
+   * the one after it is parsed and validated, so this process works while the database
+   * does. File order in the first stage is what lets a batch's lookup see every customer an
+   * earlier batch created.
    */
+  private resolving: Promise<unknown> = Promise.resolve();
   private writing: Promise<void> = Promise.resolve();
+  /** Set when a batch's orders failed: the rest of the file is not worth parsing. */
+  private writeFailed = false;
   /** SHA-256 of the file, once it has been read to the end. */
   sha256: string | undefined;
 
@@ -120,8 +127,9 @@ export class ImportRun {
     } finally {
       // Whatever went wrong, no write may still be running when the caller rolls back: a
       // statement sent after ROLLBACK would run outside the transaction.
-      await this.writing.catch(() => undefined);
+      await Promise.allSettled([this.resolving, this.writing]);
     }
+    await this.resolving;
     await this.writing;
     this.bytesRead = reader.gate.bytes;
     this.sha256 = reader.gate.sha256();
@@ -181,44 +189,65 @@ export class ImportRun {
     this.pendingRows += rows.length;
   }
 
-  /** Hands the pending orders to the writer once the previous batch is in. */
+  /** Hands the pending orders to the writer once the previous batch's customers are in. */
   private async flush(writer: BatchWriter): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     this.pendingRows = 0;
-    await this.writing;
+    // The previous batch's order_ref rejects are counted and its customers are in.
+    await this.resolving;
+    if (this.writeFailed) await this.writing;
     // Strict and already rejected: the transaction will roll back, so write nothing more.
     if (batch.length > 0 && !(this.settings.strict && this.tally.rejected > 0)) {
+      const previous = this.writing;
       // One span per batch: counts only, the rows themselves are personal data.
-      this.writing = inSpan('import.batch', { 'orderops.import.orders': batch.length }, () =>
-        this.write(batch, writer),
-      );
-      // Its failure is awaited (and thrown) by the next flush or by execute().
-      void this.writing.catch(() => undefined);
+      this.writing = inSpan('import.batch', { 'orderops.import.orders': batch.length }, () => {
+        const drafts = this.resolve(batch, writer);
+        this.resolving = drafts;
+        return this.store(drafts, previous, writer);
+      });
+      // Failures are awaited (and thrown) by the next flush or by execute().
+      void this.resolving.catch(() => undefined);
+      void this.writing.catch(() => {
+        this.writeFailed = true;
+      });
     } else {
+      await this.writing;
       this.progress();
     }
   }
 
-  private async write(pending: readonly PendingOrder[], writer: BatchWriter): Promise<void> {
+  /** The first stage: the batch's orders as drafts, their customers found or created. */
+  private async resolve(pending: readonly PendingOrder[], writer: BatchWriter): Promise<OrderDraft[]> {
     const batch = await this.withoutTakenRefs(pending, writer);
-    if (batch.length === 0) {
-      this.progress();
-      return;
-    }
     const withCustomer = batch.filter((order) => order.customer !== undefined);
-    const customerIds = await writer.customers.resolve(withCustomer.map((order) => order.customer!));
+    const customerIds =
+      withCustomer.length === 0
+        ? []
+        : await writer.customers.resolve(withCustomer.map((order) => order.customer!));
     const idOf = new Map(withCustomer.map((order, i) => [order, customerIds[i]]));
-    const drafts = batch.map((order) => ({
+    return batch.map((order) => ({
       customerId: idOf.get(order) ?? null,
       currency: order.currency,
       note: null,
       externalRef: order.externalRef ?? null,
       items: order.items,
     }));
-    // The import.completed event counts these orders (see OrderOrigin).
-    const placed = await writer.placement.place(writer.manager, this.settings.placer, drafts, 'import');
-    this.tally.orders += placed.length;
+  }
+
+  /** The second stage: the orders and items, once the previous batch's are in. */
+  private async store(
+    drafts: Promise<OrderDraft[]>,
+    previous: Promise<void>,
+    writer: BatchWriter,
+  ): Promise<void> {
+    const ready = await drafts;
+    await previous;
+    if (ready.length > 0) {
+      // The import.completed event counts these orders (see OrderOrigin).
+      const placed = await writer.placement.place(writer.manager, this.settings.placer, ready, 'import');
+      this.tally.orders += placed.length;
+    }
     this.progress();
   }
 
