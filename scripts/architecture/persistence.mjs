@@ -48,6 +48,10 @@ const INFRASTRUCTURE = new Map([
     'libs/core/src/database/database.ts',
     'the Database: opens the pool, runs migrations, pings, and is Database.read itself',
   ],
+  [
+    'libs/core/src/database/notification-listener.ts',
+    "Database.listen's connection: its one statement is LISTEN on a channel it was given",
+  ],
 ]);
 
 const ALWAYS_QUERY = new Set(['query', 'getRepository', 'createQueryBuilder', 'createQueryRunner']);

@@ -31,6 +31,7 @@ import { PasswordHasher } from './passwords/password-hasher.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { AccessTokensRepository } from './tokens/access-tokens.repository.js';
 import { AccessTokensService } from './tokens/access-tokens.service.js';
+import { TokenStandingCache } from './tokens/token-standing-cache.js';
 import { RefreshTokensRepository } from './tokens/refresh-tokens.repository.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 
@@ -50,6 +51,7 @@ const repositories = [
 
 const services = [
   AuthMetrics,
+  TokenStandingCache,
   PasswordHasher,
   OperatorsService,
   ClientsService,

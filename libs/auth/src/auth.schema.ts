@@ -9,6 +9,7 @@ import { SessionsAndCodes1733300000011 } from './migrations/1733300000011-sessio
 import { OperatorMfa1733300000020 } from './migrations/1733300000020-operator-mfa.js';
 import { RefreshTokenAmr1733300000021 } from './migrations/1733300000021-refresh-token-amr.js';
 import { SignInSteps1733300000022 } from './migrations/1733300000022-sign-in-steps.js';
+import { TokenStandingNotifications1733300000024 } from './migrations/1733300000024-token-standing-notifications.js';
 
 export const authSchema: DatabaseSchema = {
   entities: AUTH_ENTITIES,
@@ -22,5 +23,6 @@ export const authSchema: DatabaseSchema = {
     OperatorMfa1733300000020,
     RefreshTokenAmr1733300000021,
     SignInSteps1733300000022,
+    TokenStandingNotifications1733300000024,
   ],
 };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { TokenStandingCache } from '../tokens/token-standing-cache.js';
 import { ClientIdTakenError, ClientNameTakenError } from '../auth.errors.js';
 import { violatedUniqueConstraint } from '../unique-violation.js';
 import { OAuthClientEntity } from './oauth-client.entity.js';
@@ -34,7 +35,11 @@ const NAME_INDEX = 'UQ_oauth_clients_name';
 /** The `oauth_clients` table. */
 @Injectable()
 export class ClientsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Told of changes to what an access token's standing depends on. */
+    private readonly standings: TokenStandingCache,
+  ) {}
 
   private repo(manager: EntityManager = this.dataSource.manager) {
     return manager.getRepository(OAuthClientEntity);
@@ -89,6 +94,7 @@ export class ClientsRepository {
 
   /** False if there was no such client. Its refresh tokens go with it (foreign key cascade). */
   async delete(clientId: string, manager?: EntityManager): Promise<boolean> {
+    this.standings.forget();
     const result = await this.repo(manager).delete({ clientId });
     return (result.affected ?? 0) > 0;
   }

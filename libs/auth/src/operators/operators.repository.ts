@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { TokenStandingCache } from '../tokens/token-standing-cache.js';
 import { UsernameTakenError } from '../auth.errors.js';
 import { violatedUniqueConstraint } from '../unique-violation.js';
 import { OperatorEntity } from './operator.entity.js';
@@ -23,7 +24,11 @@ export type OperatorPatch = Partial<
 /** The `operators` table. */
 @Injectable()
 export class OperatorsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Told of changes to what an access token's standing depends on. */
+    private readonly standings: TokenStandingCache,
+  ) {}
 
   private repo(manager: EntityManager = this.dataSource.manager) {
     return manager.getRepository(OperatorEntity);
@@ -67,6 +72,7 @@ export class OperatorsRepository {
    * (two concurrent changes give two generations, never one). False if no such operator.
    */
   async updateVoidingTokens(id: string, patch: OperatorPatch, manager?: EntityManager): Promise<boolean> {
+    this.standings.forget();
     const result = await this.repo(manager).update(
       { id },
       { ...patch, tokenGeneration: () => 'token_generation + 1' },

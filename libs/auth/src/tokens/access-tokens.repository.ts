@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '@orderops/core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RevokedAccessTokenEntity } from './revoked-access-token.entity.js';
+import { type AccessTokenStanding, TokenStandingCache } from './token-standing-cache.js';
 
 /** Whom a standing check asks about: the token's id, client and (for operators) subject. */
 export interface AccessTokenStandingQuery {
@@ -9,18 +10,6 @@ export interface AccessTokenStandingQuery {
   readonly clientId: string;
   /** Set for operator tokens only. */
   readonly operatorId?: string;
-}
-
-/** What the database says about an access token at this moment. */
-export interface AccessTokenStanding {
-  readonly revoked: boolean;
-  readonly clientExists: boolean;
-  /** Absent when no operator was asked about or none has that id. */
-  readonly operator?: {
-    readonly disabled: boolean;
-    readonly tokensValidAfter: Date;
-    readonly tokenGeneration: number;
-  };
 }
 
 interface StandingRow {
@@ -47,17 +36,31 @@ const STANDING_SQL = `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE j
 
 /**
  * Access tokens are not stored; this owns `revoked_access_tokens` and the per-request read of
- * everything a token's standing depends on (that table, `oauth_clients`, `operators`).
+ * everything a token's standing depends on (that table, `oauth_clients`, `operators`),
+ * answered from TokenStandingCache while the database's notifications keep it current.
  */
 @Injectable()
 export class AccessTokensRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly database: Database,
+    private readonly standings: TokenStandingCache,
   ) {}
 
   /** Outside any transaction only (a pool read). */
   async getStanding(query: AccessTokenStandingQuery): Promise<AccessTokenStanding> {
+    // jti and operator id are uuids (checked by the verifier), so the client id, last, may
+    // hold any character without two queries sharing a key.
+    const key = `${query.jti} ${query.operatorId ?? '-'} ${query.clientId}`;
+    const kept = this.standings.get(key);
+    if (kept !== undefined) return kept;
+    const epoch = this.standings.epoch;
+    const standing = await this.readStanding(query);
+    this.standings.remember(key, standing, epoch);
+    return standing;
+  }
+
+  private async readStanding(query: AccessTokenStandingQuery): Promise<AccessTokenStanding> {
     const isOperator = query.operatorId !== undefined;
     const [row] = await this.database.read<StandingRow>(STANDING_SQL, [
       query.jti,
@@ -65,7 +68,8 @@ export class AccessTokensRepository {
       isOperator,
       query.operatorId ?? NO_OPERATOR,
     ]);
-    const found = row.disabled !== null;
+    // Every column of a missing operator reads NULL, but `disabled` is computed (IS NOT NULL).
+    const found = row.generation !== null;
     return {
       revoked: row.revoked,
       clientExists: row.client,
@@ -83,6 +87,7 @@ export class AccessTokensRepository {
 
   /** Records `jti` as revoked until `expiresAt`; revoking twice changes nothing. */
   async createRevocation(jti: string, expiresAt: Date, manager?: EntityManager): Promise<void> {
+    this.standings.forget();
     await (manager ?? this.dataSource.manager)
       .createQueryBuilder()
       .insert()

@@ -2,13 +2,14 @@ import { DataSource, type DataSourceOptions, type MigrationInterface, type Mixed
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
-import type { Pool, QueryResultRow } from 'pg';
+import type { ClientConfig, Pool, QueryResultRow } from 'pg';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
 import { DataDirLockedError, RunningInstanceMigrationError } from '../errors/core.errors.js';
 import type { PoolStats } from '../metrics/database-metrics.js';
 import { BoundedClient } from './bounded-client.js';
 import { observePool, type PoolObserver } from './pool-observer.js';
 import { PoolStallWatch, type PoolStallState } from './pool-stall.js';
+import { NotificationListener, type NotificationHandlers } from './notification-listener.js';
 import {
   EmbeddedDatabase,
   type EmbeddedConnection,
@@ -110,6 +111,7 @@ async function isPGlite(dataSource: DataSource): Promise<boolean> {
  */
 export class Database implements OnApplicationShutdown {
   private readonly preparedNames = new Map<string, string>();
+  private readonly listeners: NotificationListener[] = [];
 
   private constructor(
     readonly dataSource: DataSource,
@@ -217,6 +219,24 @@ export class Database implements OnApplicationShutdown {
     return name;
   }
 
+  /**
+   * Subscribes to a notification channel over a connection of its own, with the pool's
+   * settings. False, and nothing is started, where every connection shares one session
+   * (PGlite): there is no second session to deliver to.
+   */
+  listen(channel: string, handlers: NotificationHandlers): boolean {
+    if (this.sharedSession) return false;
+    const options = (this.pool as Pool & { options: ClientConfig }).options;
+    const listener = new NotificationListener(
+      { ...options, application_name: 'orderops-notifications' },
+      channel,
+      handlers,
+    );
+    this.listeners.push(listener);
+    listener.start();
+    return true;
+  }
+
   private get pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
@@ -243,6 +263,7 @@ export class Database implements OnApplicationShutdown {
 
   async close(): Promise<void> {
     try {
+      await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     } finally {
       await this.embedded?.stop();
