@@ -105,7 +105,9 @@ describe('probes are not traced', () => {
       expect(batchIds.has(query.parentSpanContext?.spanId ?? ''), `not a batch's child: ${text}`).toBe(true);
     }
     // The batch's own lock query is among the batches' children.
-    const lock = queries.find((q) => String(q.attributes['db.query.text']).includes('pg_try_advisory_xact_lock'));
+    const lock = queries.find((q) =>
+      String(q.attributes['db.query.text']).includes('pg_try_advisory_xact_lock'),
+    );
     expect(batchIds.has(lock?.parentSpanContext?.spanId ?? '')).toBe(true);
   });
 });

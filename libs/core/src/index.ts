@@ -4,6 +4,7 @@ export { InjectConfig } from './config/config.tokens.js';
 export { type MasterKey, MasterKeyRing } from './config/master-keys.js';
 export { CoreModule, mergeSchemas } from './core.module.js';
 export { Database, type DatabaseSchema } from './database/database.js';
+export { arrayLiteral } from './database/array-literal.js';
 export type { NotificationHandlers } from './database/notification-listener.js';
 export { EmbeddedDatabase } from './database/embedded-database.js';
 export { buildOpenApiDocument, setupDocs } from './docs/openapi.js';

@@ -144,3 +144,21 @@ describe('ImportRun: two write stages, one batch in each, in file order', () => 
     );
   });
 });
+
+describe('ImportRun: the event loop between batches', () => {
+  it('lets I/O callbacks run while a batch is parsed, not only once it is full', async () => {
+    // A file already in memory parses without ever waiting on a read; the database's
+    // answers to the batches in flight must not wait for a whole batch to be parsed.
+    const writer = new ScheduleWriter();
+    writer.autoResolve = true;
+    const { tally, done } = run(writer, 1_999);
+    let rowsWhenCalledBack = -1;
+    setImmediate(() => (rowsWhenCalledBack = tally.rows));
+    await writer.reached('place:1 start');
+    writer.placeGates[1].open();
+    await done;
+    expect(tally.rows).toBe(1_999);
+    expect(rowsWhenCalledBack).toBeGreaterThanOrEqual(0);
+    expect(rowsWhenCalledBack).toBeLessThan(500);
+  });
+});

@@ -1,6 +1,7 @@
 import { FieldCode, inSpan } from '@orderops/core';
 import type { CustomerBatchResolver } from '@orderops/pii';
 import type { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import { ImportInvalidFileError, ImportNoRowsError } from '../orders.errors.js';
 import type { CreateOrderDto } from '../orders/dto/create-order.dto.js';
@@ -11,6 +12,13 @@ import type { ImportTally } from './import-report.js';
 
 /** Rows validated between two database round trips (customers, orders, items). */
 const BATCH_ROWS = 2_000;
+/**
+ * Rows parsed between two turns of the event loop. A file read from the spool rarely waits
+ * on a read, so without these turns the database's answers to the batches in flight would
+ * sit unread until a whole batch was parsed, and the connection idle meanwhile (measured:
+ * every 1,000 rows gave 0.40x of the schema floor, every 50-200 rows 0.43x).
+ */
+const YIELD_EVERY_ROWS = 100;
 
 export interface ImportProgress {
   readonly rows: number;
@@ -115,6 +123,7 @@ export class ImportRun {
         this.bytesRead = reader.gate.bytes;
         this.add(record);
         if (this.pendingRows >= BATCH_ROWS) await this.flush(writer);
+        else if (this.tally.rows % YIELD_EVERY_ROWS === 0) await setImmediate();
       }
       // Nothing to import is not a completed import: the caller sent the wrong file.
       if (this.tally.rows === 0) {

@@ -1,6 +1,6 @@
 import { ownedBy, ownerWhere, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
-import { Database } from '@orderops/core';
+import { arrayLiteral, Database } from '@orderops/core';
 import { DataSource, In, MoreThan, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, type OrderStatus } from './order.entity.js';
@@ -244,17 +244,23 @@ export class OrdersRepository {
       });
     }
     await manager.query(INSERT_ORDERS, [
-      ids,
-      customerIds,
-      currencies,
-      totals,
-      notes,
-      externalRefs,
+      arrayLiteral(ids),
+      arrayLiteral(customerIds),
+      arrayLiteral(currencies),
+      arrayLiteral(totals),
+      arrayLiteral(notes),
+      arrayLiteral(externalRefs),
       author.createdBy,
       author.owner,
       author.importId ?? null,
     ]);
-    await manager.query(INSERT_ITEMS, [itemOrderIds, positions, products, prices, quantities]);
+    await manager.query(INSERT_ITEMS, [
+      arrayLiteral(itemOrderIds),
+      arrayLiteral(positions),
+      arrayLiteral(products),
+      arrayLiteral(prices),
+      arrayLiteral(quantities),
+    ]);
   }
 
   private async withItems(orders: readonly OrderEntity[], manager: EntityManager): Promise<OrderWithItems[]> {

@@ -1,6 +1,6 @@
 import { ownerWhere, type Reach } from '@orderops/access';
 import { Injectable } from '@nestjs/common';
-import { Database } from '@orderops/core';
+import { arrayLiteral, Database } from '@orderops/core';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { CustomerEntity } from './customer.entity.js';
 
@@ -126,7 +126,7 @@ export class CustomersRepository {
   ): Promise<CustomerIdByEmail[]> {
     if (emailIndexes.length === 0) return [];
     const rows = await manager.query<{ id: string; email_bidx: string }[]>(GET_IDS_BY_EMAIL_INDEXES, [
-      emailIndexes,
+      arrayLiteral(emailIndexes),
       owner,
     ]);
     return rows.map((row) => ({ id: row.id, emailBidx: row.email_bidx }));
@@ -158,15 +158,15 @@ export class CustomersRepository {
     const created = await manager.query<{ id: string; email_bidx: string; created_at: Date | string }[]>(
       CREATE_MANY,
       [
-        rows.map((r) => r.id),
-        rows.map((r) => r.wrappedDek),
-        rows.map((r) => r.kekVersion),
-        rows.map((r) => r.nameEnc),
-        rows.map((r) => r.emailEnc),
-        rows.map((r) => r.phoneEnc),
-        rows.map((r) => r.addressEnc),
-        rows.map((r) => r.emailBidx),
-        rows.map((r) => r.phoneBidx),
+        arrayLiteral(rows.map((r) => r.id)),
+        arrayLiteral(rows.map((r) => r.wrappedDek)),
+        arrayLiteral(rows.map((r) => r.kekVersion)),
+        arrayLiteral(rows.map((r) => r.nameEnc)),
+        arrayLiteral(rows.map((r) => r.emailEnc)),
+        arrayLiteral(rows.map((r) => r.phoneEnc)),
+        arrayLiteral(rows.map((r) => r.addressEnc)),
+        arrayLiteral(rows.map((r) => r.emailBidx)),
+        arrayLiteral(rows.map((r) => r.phoneBidx)),
         owner,
       ],
     );
